@@ -1,0 +1,104 @@
+//! paybridge connector for 24SevenOffice Lønn (`payroll.24sevenoffice.com/api`).
+//!
+//! A pure WebAssembly component: [`mapping`] turns an HR employee into the
+//! vendor's `employee` and `employment` records (the seed mapping table),
+//! [`read`] describes and parses the reads of the target's current state,
+//! and [`plan`] turns field changes into the vendor's write requests. This
+//! file only wires those to the WIT exports.
+
+wit_bindgen::generate!({
+    path: "../../wit",
+    world: "connector",
+});
+
+pub mod mapping;
+pub mod plan;
+pub mod read;
+
+pub use paybridge::connector::types;
+use types::*;
+
+/// Connector name as registered with the host.
+pub const NAME: &str = "twentyfour-seven";
+
+/// The component's exports.
+pub struct Connector;
+
+impl Guest for Connector {
+    fn describe() -> Manifest {
+        Manifest {
+            name: NAME.into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            target_system: "24SevenOffice Lønn".into(),
+            auth: AuthScheme::TokenExchange(TokenExchange {
+                path: "/auth".into(),
+                query_param: "token".into(),
+                secret: "token".into(),
+                token_field: "accessToken".into(),
+                expiry_field: "expiresOn".into(),
+            }),
+            required_fields: mapping::REQUIRED_FIELDS.iter().map(|f| f.to_string()).collect(),
+            capabilities: vec!["employees".into(), "employments".into(), "client-assigned-ids".into()],
+        }
+    }
+
+    fn validate(ctx: Context, employee: Employee) -> Vec<ValidationIssue> {
+        match mapping::map_employee(&ctx, &employee) {
+            Ok(_) => Vec::new(),
+            Err(issues) => issues,
+        }
+    }
+
+    fn map_employee(ctx: Context, employee: Employee) -> Result<MappedEmployee, Vec<ValidationIssue>> {
+        mapping::map_employee(&ctx, &employee)
+    }
+
+    fn read_requests(_ctx: Context) -> Vec<HttpRequest> {
+        vec![read::list_employees_request()]
+    }
+
+    fn parse_read(_ctx: Context, exchanges: Vec<Exchange>) -> Result<ReadOutcome, ConnectorError> {
+        read::parse(&exchanges)
+    }
+
+    fn diff(_ctx: Context, desired: Vec<TargetRecord>, current: Option<TargetEmployee>) -> Vec<FieldChange> {
+        plan::diff(&desired, current.as_ref())
+    }
+
+    fn plan(
+        _ctx: Context,
+        desired: MappedEmployee,
+        current: Option<TargetEmployee>,
+        changes: Vec<FieldChange>,
+    ) -> Result<Vec<PlannedOperation>, ConnectorError> {
+        plan::plan(&desired, current.as_ref(), &changes)
+    }
+}
+
+export!(Connector);
+
+/// Convert a WIT record to the kit's record.
+pub(crate) fn to_kit(record: &TargetRecord) -> connector_kit::fields::Record {
+    connector_kit::fields::Record {
+        kind: record.kind.clone(),
+        key: record.key.clone(),
+        fields: record
+            .fields
+            .iter()
+            .map(|f| connector_kit::fields::Field { name: f.name.clone(), value: f.value.clone(), sensitive: f.sensitive })
+            .collect(),
+    }
+}
+
+/// Convert the kit's record to a WIT record.
+pub(crate) fn from_kit(record: connector_kit::fields::Record) -> TargetRecord {
+    TargetRecord {
+        kind: record.kind,
+        key: record.key,
+        fields: record
+            .fields
+            .into_iter()
+            .map(|f| Field { name: f.name, value: f.value, sensitive: f.sensitive })
+            .collect(),
+    }
+}

@@ -1,0 +1,124 @@
+//! Diff and plan for 24SevenOffice.
+//!
+//! A new employee is `POST /employee/v2` followed by one
+//! `POST /employment/v2/{empId}` carrying all its employments. A known
+//! employee whose own fields changed gets `POST /employee/v2/{empId}` with
+//! every integration field (the integration owns them); changed
+//! employments are upserted, reusing the target's `employment_id`.
+
+use crate::mapping::DECIMAL_FIELDS;
+use crate::types::*;
+use connector_kit::compare::{self, Equivalence, same_decimal};
+use serde_json::Value;
+
+struct VendorEquivalence;
+
+impl Equivalence for VendorEquivalence {
+    fn same(&self, _kind: &str, field: &str, desired: &str, current: &str) -> bool {
+        if desired == current {
+            return true;
+        }
+        DECIMAL_FIELDS.contains(&field) && same_decimal(desired, current) == Some(true)
+    }
+}
+
+/// Changes from `current` to `desired`, integration fields only.
+pub fn diff(desired: &[TargetRecord], current: Option<&TargetEmployee>) -> Vec<FieldChange> {
+    let desired: Vec<_> = desired.iter().map(crate::to_kit).collect();
+    let current: Vec<_> = current.map(|c| c.records.iter().map(crate::to_kit).collect()).unwrap_or_default();
+    compare::diff(&desired, &current, &VendorEquivalence)
+        .into_iter()
+        .map(|c| FieldChange {
+            record_kind: c.record_kind,
+            record_key: c.record_key,
+            field: c.field,
+            before: c.before,
+            after: c.after,
+            sensitive: c.sensitive,
+        })
+        .collect()
+}
+
+fn post(path: String, body: &Value) -> HttpRequest {
+    HttpRequest {
+        method: HttpMethod::Post,
+        path,
+        query: Vec::new(),
+        headers: vec![Header { name: "content-type".into(), value: "application/json".into() }],
+        body: Some(body.to_string()),
+    }
+}
+
+fn error(message: String) -> ConnectorError {
+    ConnectorError { code: "plan".into(), message }
+}
+
+/// The writes that make the target hold `desired`.
+pub fn plan(
+    desired: &MappedEmployee,
+    current: Option<&TargetEmployee>,
+    changes: &[FieldChange],
+) -> Result<Vec<PlannedOperation>, ConnectorError> {
+    if changes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let records: Vec<_> = desired.records.iter().map(crate::to_kit).collect();
+    let employee = records
+        .iter()
+        .find(|r| r.kind == "employee")
+        .ok_or_else(|| error("the mapped employee has no employee record".into()))?;
+    let emp_id = employee.get("empId").unwrap_or_default().to_owned();
+    let mut ops = Vec::new();
+    let employee_changed = changes.iter().any(|c| c.record_kind == "employee");
+    if current.is_none() {
+        ops.push(PlannedOperation {
+            kind: OperationKind::Create,
+            record_kind: "employee".into(),
+            description: format!("create employee {emp_id}"),
+            request: post("/employee/v2".into(), &employee.to_json()),
+            sensitive_paths: employee.sensitive_paths(),
+        });
+    } else if employee_changed {
+        ops.push(PlannedOperation {
+            kind: OperationKind::Update,
+            record_kind: "employee".into(),
+            description: format!("update employee {emp_id}"),
+            request: post(format!("/employee/v2/{emp_id}"), &employee.to_json()),
+            sensitive_paths: employee.sensitive_paths(),
+        });
+    }
+    let changed_keys: Vec<Option<&str>> = changes
+        .iter()
+        .filter(|c| c.record_kind == "employment")
+        .map(|c| c.record_key.as_deref())
+        .collect();
+    let mut employments = Vec::new();
+    let mut any_new = false;
+    for record in records.iter().filter(|r| r.kind == "employment" && changed_keys.contains(&r.key.as_deref())) {
+        let mut body = record.to_json();
+        let existing = current
+            .and_then(|c| c.records.iter().find(|r| r.kind == "employment" && r.key == record.key))
+            .and_then(|r| r.fields.iter().find(|f| f.name == "employment_id"))
+            .map(|f| f.value.clone());
+        any_new |= existing.is_none();
+        if let (Some(id), Value::Object(map)) = (existing, &mut body) {
+            map.insert("employment_id".into(), Value::String(id));
+        }
+        employments.push(body);
+    }
+    if !employments.is_empty() {
+        let starts: Vec<&str> = records
+            .iter()
+            .filter(|r| r.kind == "employment" && changed_keys.contains(&r.key.as_deref()))
+            .filter_map(|r| r.key.as_deref())
+            .collect();
+        ops.push(PlannedOperation {
+            kind: if any_new { OperationKind::Create } else { OperationKind::Update },
+            record_kind: "employment".into(),
+            description: format!("upsert employment(s) starting {} for employee {emp_id}", starts.join(", ")),
+            request: post(format!("/employment/v2/{emp_id}"), &Value::Array(employments)),
+            sensitive_paths: Vec::new(),
+        });
+    }
+    Ok(ops)
+}
