@@ -1,0 +1,9 @@
+//! Local HTTP emulators of the payroll APIs paybridge targets. Each runs
+//! on a loopback port inside tests and the demo, keeps its data in memory,
+//! records every request, and can be told to fail (status codes, latency).
+//!
+//! - [`twentyfour_seven`]: 24SevenOffice Lønn, faithful to the vendor's
+//!   OpenAPI file (`payroll.json`, version 2.0.0).
+
+pub mod faults;
+pub mod twentyfour_seven;

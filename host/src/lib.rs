@@ -1,0 +1,17 @@
+//! paybridge: keeps payroll systems in step with an HR system.
+//!
+//! The host owns everything with side effects; connectors (wasm
+//! components) only map, diff and plan. Where things happen:
+//! [`source`] reads HR data, [`store`] keeps it and everything paybridge
+//! learns in SQLite, [`runtime`] loads and calls connectors, [`http`] talks
+//! to payroll APIs, [`sync`] runs the pipeline, [`cli`] is the command line
+//! and [`config`] reads `paybridge.toml`.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod http;
+pub mod runtime;
+pub mod source;
+pub mod store;
+pub mod sync;

@@ -50,7 +50,10 @@ mod tests {
     #[test]
     fn norwegian_account_check_digit_is_enforced() {
         // Examples from python-stdnum's no.kontonr docstring.
-        assert_eq!(normalise_norwegian_account("8601 11 17947").as_deref(), Ok("86011117947"));
+        assert_eq!(
+            normalise_norwegian_account("8601 11 17947").as_deref(),
+            Ok("86011117947")
+        );
         assert!(normalise_norwegian_account("8601 11 17949").is_err());
         assert!(normalise_norwegian_account("123").is_err());
     }

@@ -37,8 +37,15 @@ impl Guest for Connector {
                 token_field: "accessToken".into(),
                 expiry_field: "expiresOn".into(),
             }),
-            required_fields: mapping::REQUIRED_FIELDS.iter().map(|f| f.to_string()).collect(),
-            capabilities: vec!["employees".into(), "employments".into(), "client-assigned-ids".into()],
+            required_fields: mapping::REQUIRED_FIELDS
+                .iter()
+                .map(|f| f.to_string())
+                .collect(),
+            capabilities: vec![
+                "employees".into(),
+                "employments".into(),
+                "client-assigned-ids".into(),
+            ],
         }
     }
 
@@ -49,7 +56,10 @@ impl Guest for Connector {
         }
     }
 
-    fn map_employee(ctx: Context, employee: Employee) -> Result<MappedEmployee, Vec<ValidationIssue>> {
+    fn map_employee(
+        ctx: Context,
+        employee: Employee,
+    ) -> Result<MappedEmployee, Vec<ValidationIssue>> {
         mapping::map_employee(&ctx, &employee)
     }
 
@@ -61,7 +71,11 @@ impl Guest for Connector {
         read::parse(&exchanges)
     }
 
-    fn diff(_ctx: Context, desired: Vec<TargetRecord>, current: Option<TargetEmployee>) -> Vec<FieldChange> {
+    fn diff(
+        _ctx: Context,
+        desired: Vec<TargetRecord>,
+        current: Option<TargetEmployee>,
+    ) -> Vec<FieldChange> {
         plan::diff(&desired, current.as_ref())
     }
 
@@ -85,7 +99,11 @@ pub(crate) fn to_kit(record: &TargetRecord) -> connector_kit::fields::Record {
         fields: record
             .fields
             .iter()
-            .map(|f| connector_kit::fields::Field { name: f.name.clone(), value: f.value.clone(), sensitive: f.sensitive })
+            .map(|f| connector_kit::fields::Field {
+                name: f.name.clone(),
+                value: f.value.clone(),
+                sensitive: f.sensitive,
+            })
             .collect(),
     }
 }
@@ -98,7 +116,11 @@ pub(crate) fn from_kit(record: connector_kit::fields::Record) -> TargetRecord {
         fields: record
             .fields
             .into_iter()
-            .map(|f| Field { name: f.name, value: f.value, sensitive: f.sensitive })
+            .map(|f| Field {
+                name: f.name,
+                value: f.value,
+                sensitive: f.sensitive,
+            })
             .collect(),
     }
 }

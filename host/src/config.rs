@@ -1,0 +1,202 @@
+//! `paybridge.toml`: where the database, connectors and HR data are, and
+//! each integration (connector and version pin, base URL, secrets by
+//! environment-variable name, scope, settings, schedule).
+
+use crate::sync::scope::Scope;
+use anyhow::{Context as _, bail};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The whole configuration file.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// SQLite file. Default `paybridge.db`.
+    #[serde(default = "default_database")]
+    pub database: PathBuf,
+    /// Folder of connector components (`*.wasm`). Default `connectors`.
+    #[serde(default = "default_connectors")]
+    pub connectors_dir: PathBuf,
+    /// The HR snapshot file (AlexisHR list-endpoint shape).
+    pub hr_snapshot: PathBuf,
+    /// IANA time zone for "today" and HR date-times. Default Europe/Oslo.
+    #[serde(default = "default_timezone")]
+    pub timezone: String,
+    /// The integrations.
+    #[serde(default, rename = "integration")]
+    pub integrations: Vec<IntegrationConfig>,
+}
+
+/// One integration: an HR-to-payroll pairing.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct IntegrationConfig {
+    /// Unique name, used on the command line.
+    pub name: String,
+    /// Connector name, e.g. `twentyfour-seven`.
+    pub connector: String,
+    /// Exact connector version to use; the newest loaded if absent.
+    pub version: Option<String>,
+    /// Target API base URL; every connector path is sent under it.
+    pub base_url: String,
+    /// Secret name (as the connector's manifest uses it) → environment
+    /// variable that holds the value.
+    #[serde(default)]
+    pub secrets: BTreeMap<String, String>,
+    /// Which employees take part.
+    #[serde(default)]
+    pub scope: Scope,
+    /// Connector settings (e.g. `enterprise_number`).
+    #[serde(default)]
+    pub settings: BTreeMap<String, String>,
+    /// Stored for the scheduler, e.g. "mon,thu 06:00".
+    pub schedule: Option<String>,
+    /// Requests in flight at once. Default 4.
+    #[serde(default = "default_concurrency")]
+    pub concurrency: usize,
+    /// Retries after the first attempt on timeouts, 5xx and 429. Default 3.
+    #[serde(default = "default_retries")]
+    pub max_retries: u32,
+    /// First backoff in milliseconds, doubled each retry. Default 500.
+    #[serde(default = "default_backoff")]
+    pub retry_backoff_ms: u64,
+    /// Per-request timeout in seconds. Default 30.
+    #[serde(default = "default_timeout")]
+    pub request_timeout_secs: u64,
+}
+
+fn default_database() -> PathBuf {
+    "paybridge.db".into()
+}
+fn default_connectors() -> PathBuf {
+    "connectors".into()
+}
+fn default_timezone() -> String {
+    "Europe/Oslo".into()
+}
+fn default_concurrency() -> usize {
+    4
+}
+fn default_retries() -> u32 {
+    3
+}
+fn default_backoff() -> u64 {
+    500
+}
+fn default_timeout() -> u64 {
+    30
+}
+
+impl Config {
+    /// Read and check `path`. Relative paths inside are taken relative to
+    /// the file's folder.
+    pub fn load(path: &Path) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(path).with_context(|| {
+            format!(
+                "reading {}; copy examples/paybridge.toml to start",
+                path.display()
+            )
+        })?;
+        let mut config: Config =
+            toml::from_str(&text).with_context(|| format!("in {}", path.display()))?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        for p in [
+            &mut config.database,
+            &mut config.connectors_dir,
+            &mut config.hr_snapshot,
+        ] {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        }
+        config.check()?;
+        Ok(config)
+    }
+
+    /// Refuse configurations that cannot work, saying why.
+    pub fn check(&self) -> anyhow::Result<()> {
+        self.time_zone()?;
+        let mut seen = std::collections::HashSet::new();
+        for i in &self.integrations {
+            if !seen.insert(i.name.as_str()) {
+                bail!("integration {:?} is configured twice", i.name);
+            }
+            if !(i.base_url.starts_with("https://") || i.base_url.starts_with("http://")) {
+                bail!(
+                    "integration {}: base_url {:?} must start with https:// (or http:// for local emulators)",
+                    i.name,
+                    i.base_url
+                );
+            }
+            if i.concurrency == 0 {
+                bail!("integration {}: concurrency must be at least 1", i.name);
+            }
+        }
+        Ok(())
+    }
+
+    /// The configured time zone.
+    pub fn time_zone(&self) -> anyhow::Result<jiff::tz::TimeZone> {
+        jiff::tz::TimeZone::get(&self.timezone).with_context(|| {
+            format!(
+                "unknown time zone {:?}; use an IANA name such as Europe/Oslo",
+                self.timezone
+            )
+        })
+    }
+
+    /// The integration called `name`.
+    pub fn integration(&self, name: &str) -> anyhow::Result<&IntegrationConfig> {
+        self.integrations
+            .iter()
+            .find(|i| i.name == name)
+            .with_context(|| {
+                let names: Vec<&str> = self.integrations.iter().map(|i| i.name.as_str()).collect();
+                format!(
+                    "no integration named {name:?}; configured: {}",
+                    names.join(", ")
+                )
+            })
+    }
+}
+
+impl IntegrationConfig {
+    /// A configuration with defaults, for the demo and tests.
+    pub fn new(name: &str, connector: &str, base_url: &str) -> Self {
+        Self {
+            name: name.into(),
+            connector: connector.into(),
+            version: None,
+            base_url: base_url.into(),
+            secrets: BTreeMap::new(),
+            scope: Scope::default(),
+            settings: BTreeMap::new(),
+            schedule: None,
+            concurrency: default_concurrency(),
+            max_retries: default_retries(),
+            retry_backoff_ms: default_backoff(),
+            request_timeout_secs: default_timeout(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_configuration_parses() {
+        let text = include_str!("../../examples/paybridge.toml");
+        let config: Config = toml::from_str(text).expect("example parses");
+        config.check().expect("example is valid");
+        assert!(!config.integrations.is_empty());
+    }
+
+    #[test]
+    fn an_unknown_key_is_refused_with_its_name() {
+        let err = toml::from_str::<Config>("hr_snapshot = \"x\"\ndatabse = \"y\"\n")
+            .expect_err("refused");
+        assert!(err.to_string().contains("databse"));
+    }
+}

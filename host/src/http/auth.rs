@@ -1,0 +1,207 @@
+//! Authentication schemes declared by connectors and filled by the host:
+//! bearer, basic, 24SevenOffice's token exchange and OAuth2 (client
+//! credentials or refresh token). Session tokens are cached until shortly
+//! before they expire and dropped on a 401.
+
+use super::secrets::Secrets;
+use crate::runtime::types::AuthScheme;
+use anyhow::{Context as _, anyhow, bail};
+use std::time::{Duration, Instant};
+use tokio::sync::Mutex;
+
+/// Renew a session token this long before it expires.
+const RENEW_BEFORE: Duration = Duration::from_secs(60);
+/// How long to trust a token whose expiry could not be read.
+const UNKNOWN_EXPIRY: Duration = Duration::from_secs(300);
+
+struct Cached {
+    token: String,
+    valid_until: Instant,
+}
+
+/// Produces the auth headers for one integration.
+pub struct Authenticator {
+    scheme: AuthScheme,
+    secrets: Secrets,
+    cached: Mutex<Option<Cached>>,
+}
+
+impl Authenticator {
+    /// An authenticator for `scheme` using `secrets`; fails early when a
+    /// named secret is missing.
+    pub fn new(scheme: AuthScheme, secrets: Secrets) -> anyhow::Result<Self> {
+        let needed: Vec<&str> = match &scheme {
+            AuthScheme::None => vec![],
+            AuthScheme::Bearer(s) => vec![s.as_str()],
+            AuthScheme::Basic(b) => vec![b.username_secret.as_str(), b.password_secret.as_str()],
+            AuthScheme::TokenExchange(t) => vec![t.secret.as_str()],
+            AuthScheme::Oauth2(o) => {
+                let mut v = vec![o.client_id_secret.as_str(), o.client_secret_secret.as_str()];
+                v.extend(o.refresh_token_secret.as_deref());
+                v.extend(o.secret_headers.iter().map(|(_, s)| s.as_str()));
+                v
+            }
+        };
+        for name in needed {
+            secrets.get(name)?;
+        }
+        Ok(Self {
+            scheme,
+            secrets,
+            cached: Mutex::new(None),
+        })
+    }
+
+    /// Forget the session token (after a 401).
+    pub async fn invalidate(&self) {
+        *self.cached.lock().await = None;
+    }
+
+    /// Whether a session token is in use (so a 401 is worth one retry).
+    pub fn has_session(&self) -> bool {
+        matches!(
+            self.scheme,
+            AuthScheme::TokenExchange(_) | AuthScheme::Oauth2(_)
+        )
+    }
+
+    /// Add authentication to `request`, exchanging or renewing tokens as
+    /// needed.
+    pub async fn apply(
+        &self,
+        request: reqwest::RequestBuilder,
+        client: &reqwest::Client,
+        base_url: &str,
+    ) -> anyhow::Result<reqwest::RequestBuilder> {
+        match &self.scheme {
+            AuthScheme::None => Ok(request),
+            AuthScheme::Bearer(secret) => Ok(request.bearer_auth(self.secrets.get(secret)?)),
+            AuthScheme::Basic(b) => Ok(request.basic_auth(
+                self.secrets.get(&b.username_secret)?,
+                Some(self.secrets.get(&b.password_secret)?),
+            )),
+            AuthScheme::TokenExchange(_) | AuthScheme::Oauth2(_) => {
+                let token = self.session_token(client, base_url).await?;
+                let mut request = request.bearer_auth(token);
+                if let AuthScheme::Oauth2(o) = &self.scheme {
+                    for (header, secret) in &o.secret_headers {
+                        request = request.header(header.as_str(), self.secrets.get(secret)?);
+                    }
+                }
+                Ok(request)
+            }
+        }
+    }
+
+    async fn session_token(
+        &self,
+        client: &reqwest::Client,
+        base_url: &str,
+    ) -> anyhow::Result<String> {
+        let mut cached = self.cached.lock().await;
+        if let Some(c) = cached.as_ref() {
+            if Instant::now() + RENEW_BEFORE < c.valid_until {
+                return Ok(c.token.clone());
+            }
+        }
+        let fresh = match &self.scheme {
+            AuthScheme::TokenExchange(t) => {
+                let url = format!("{base_url}{}", t.path);
+                let response = client
+                    .get(&url)
+                    .query(&[(t.query_param.as_str(), self.secrets.get(&t.secret)?)])
+                    .send()
+                    .await
+                    .with_context(|| format!("token exchange at {url} failed to connect"))?;
+                let status = response.status();
+                if !status.is_success() {
+                    bail!(
+                        "token exchange at {url} answered {status}: check the access token secret `{}`",
+                        t.secret
+                    );
+                }
+                let body: serde_json::Value = response
+                    .json()
+                    .await
+                    .with_context(|| format!("token exchange at {url} did not return JSON"))?;
+                let token = body
+                    .get(&t.token_field)
+                    .and_then(|v| v.as_str())
+                    .ok_or_else(|| {
+                        anyhow!("token exchange at {url} returned no `{}`", t.token_field)
+                    })?;
+                let lifetime = body
+                    .get(&t.expiry_field)
+                    .and_then(|v| v.as_str())
+                    .and_then(|s| s.parse::<jiff::Timestamp>().ok())
+                    .map(|expires| {
+                        let secs = expires.as_second() - jiff::Timestamp::now().as_second();
+                        Duration::from_secs(secs.max(0) as u64)
+                    })
+                    .unwrap_or(UNKNOWN_EXPIRY);
+                Cached {
+                    token: token.to_owned(),
+                    valid_until: Instant::now() + lifetime,
+                }
+            }
+            AuthScheme::Oauth2(o) => {
+                let mut form = vec![
+                    (
+                        "client_id",
+                        self.secrets.get(&o.client_id_secret)?.to_owned(),
+                    ),
+                    (
+                        "client_secret",
+                        self.secrets.get(&o.client_secret_secret)?.to_owned(),
+                    ),
+                ];
+                match &o.refresh_token_secret {
+                    Some(r) => {
+                        form.push(("grant_type", "refresh_token".into()));
+                        form.push(("refresh_token", self.secrets.get(r)?.to_owned()));
+                    }
+                    None => form.push(("grant_type", "client_credentials".into())),
+                }
+                if let Some(scope) = &o.scope {
+                    form.push(("scope", scope.clone()));
+                }
+                let response = client
+                    .post(&o.token_url)
+                    .form(&form)
+                    .send()
+                    .await
+                    .with_context(|| {
+                        format!("OAuth2 token request to {} failed to connect", o.token_url)
+                    })?;
+                let status = response.status();
+                if !status.is_success() {
+                    bail!(
+                        "OAuth2 token endpoint {} answered {status}: check the client credentials",
+                        o.token_url
+                    );
+                }
+                let body: serde_json::Value = response
+                    .json()
+                    .await
+                    .context("OAuth2 token endpoint did not return JSON")?;
+                let token = body
+                    .get("access_token")
+                    .and_then(|v| v.as_str())
+                    .ok_or_else(|| anyhow!("OAuth2 token endpoint returned no access_token"))?;
+                let lifetime = body
+                    .get("expires_in")
+                    .and_then(|v| v.as_u64())
+                    .map(Duration::from_secs)
+                    .unwrap_or(UNKNOWN_EXPIRY);
+                Cached {
+                    token: token.to_owned(),
+                    valid_until: Instant::now() + lifetime,
+                }
+            }
+            _ => bail!("no session token for this auth scheme"),
+        };
+        let token = fresh.token.clone();
+        *cached = Some(fresh);
+        Ok(token)
+    }
+}

@@ -1,0 +1,21 @@
+//! The connector runtime: wasmtime engine, sandbox, bindings and the
+//! registry of loaded connector versions.
+//!
+//! Life cycle: a component file is read, hashed (sha256), checked against
+//! the import allow-list, compiled and pre-instantiated against the linker
+//! (`ConnectorPre::new`), asked to `describe` itself, then registered under
+//! (name, version). From then on every call runs in a fresh `Store` with a
+//! memory cap and a fuel budget, on a blocking thread; a trap fails that call
+//! only. A loaded version is immutable; swapping the active version replaces
+//! an `Arc`, so a run holding the old one finishes with it.
+
+pub mod bindings;
+pub mod connector;
+pub mod engine;
+pub mod registry;
+pub mod sandbox;
+
+pub use bindings::types;
+pub use connector::{CallError, LoadedConnector};
+pub use engine::{ConnectorEngine, Limits};
+pub use registry::Registry;

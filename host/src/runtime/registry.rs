@@ -1,0 +1,200 @@
+//! The registry of loaded connectors, keyed by (name, version).
+//!
+//! Several versions of one connector may be loaded at once. Each name has
+//! an active version (the newest unless set otherwise); an integration
+//! either pins a version or uses the active one. Activating a version swaps
+//! one `Arc` under a lock: runs already holding the previous version keep
+//! it until they finish.
+
+use super::bindings::ConnectorPre;
+use super::connector::LoadedConnector;
+use super::engine::ConnectorEngine;
+use super::sandbox::import_allowed;
+use anyhow::{Context as _, anyhow, bail};
+use semver::Version;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::{Arc, RwLock};
+use wasmtime::component::Component;
+
+#[derive(Default)]
+struct Entries {
+    versions: BTreeMap<String, BTreeMap<Version, Arc<LoadedConnector>>>,
+    active: BTreeMap<String, Version>,
+}
+
+/// Loaded connectors by name and version.
+pub struct Registry {
+    engine: ConnectorEngine,
+    entries: RwLock<Entries>,
+}
+
+impl Registry {
+    /// An empty registry on `engine`.
+    pub fn new(engine: ConnectorEngine) -> Self {
+        Self {
+            engine,
+            entries: RwLock::new(Entries::default()),
+        }
+    }
+
+    /// Load every `*.wasm` file of `dir`. A file that fails to load is an
+    /// error naming the file: a connectors folder is the operator's to keep
+    /// clean.
+    pub fn load_dir(&self, dir: &Path) -> anyhow::Result<Vec<Arc<LoadedConnector>>> {
+        let listing = std::fs::read_dir(dir).with_context(|| {
+            format!(
+                "reading the connectors folder {}; build the connectors with `make plugins`",
+                dir.display()
+            )
+        })?;
+        let mut files: Vec<_> = listing
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "wasm"))
+            .collect();
+        files.sort();
+        files.iter().map(|f| self.load_file(f)).collect()
+    }
+
+    /// Load, check and register one component file.
+    pub fn load_file(&self, path: &Path) -> anyhow::Result<Arc<LoadedConnector>> {
+        let bytes =
+            std::fs::read(path).with_context(|| format!("reading connector {}", path.display()))?;
+        self.load_bytes(&bytes, path)
+    }
+
+    /// Load, check and register a component from memory.
+    pub fn load_bytes(&self, bytes: &[u8], source: &Path) -> anyhow::Result<Arc<LoadedConnector>> {
+        let sha256 = hex::encode(Sha256::digest(bytes));
+        let shown = source.display();
+        let component = Component::from_binary(&self.engine.engine, bytes)
+            .map_err(|e| anyhow!("{shown} is not a valid WebAssembly component: {e}"))?;
+        let ty = component.component_type();
+        for (name, _) in ty.imports(&self.engine.engine) {
+            if !import_allowed(name) {
+                bail!(
+                    "refused connector {shown}: it imports `{name}`, which is outside the paybridge:connector world. \
+                     Connectors may import only paybridge:connector/host and a deny-all WASI (no files, environment, clock or sockets)"
+                );
+            }
+        }
+        let instance_pre = self
+            .engine
+            .linker
+            .instantiate_pre(&component)
+            .map_err(|e| {
+                anyhow!("refused connector {shown}: its imports do not match the host: {e:#}")
+            })?;
+        let pre = ConnectorPre::new(instance_pre).map_err(|e| {
+            anyhow!(
+                "refused connector {shown}: it does not export the paybridge:connector world: {e:#}"
+            )
+        })?;
+        let manifest = LoadedConnector::call_blocking(
+            &pre,
+            &self.engine,
+            &shown.to_string(),
+            "describe",
+            |c, s| c.call_describe(s),
+        )?;
+        let version = Version::parse(&manifest.version).with_context(|| {
+            format!(
+                "connector {shown} declares version {:?}, which is not semver",
+                manifest.version
+            )
+        })?;
+        let loaded = Arc::new(LoadedConnector {
+            manifest,
+            sha256,
+            source: source.to_owned(),
+            pre,
+            engine: self.engine.clone(),
+        });
+        let mut entries = self
+            .entries
+            .write()
+            .map_err(|_| anyhow!("connector registry lock poisoned"))?;
+        let name = loaded.manifest.name.clone();
+        let versions = entries.versions.entry(name.clone()).or_default();
+        if let Some(existing) = versions.get(&version) {
+            if existing.sha256 != loaded.sha256 {
+                bail!(
+                    "two different components claim {name}@{version}: {} (sha256 {}) and {shown} (sha256 {}); remove one",
+                    existing.source.display(),
+                    &existing.sha256[..12],
+                    &loaded.sha256[..12]
+                );
+            }
+            return Ok(Arc::clone(existing));
+        }
+        versions.insert(version.clone(), Arc::clone(&loaded));
+        let newest = versions.keys().next_back().cloned().unwrap_or(version);
+        entries.active.insert(name, newest);
+        Ok(loaded)
+    }
+
+    /// The pinned version, or the active one.
+    pub fn resolve(&self, name: &str, pin: Option<&str>) -> anyhow::Result<Arc<LoadedConnector>> {
+        let entries = self
+            .entries
+            .read()
+            .map_err(|_| anyhow!("connector registry lock poisoned"))?;
+        let versions = entries.versions.get(name).ok_or_else(|| {
+            anyhow!("no connector named {name:?} is loaded; check the connectors folder (`paybridge connectors list`)")
+        })?;
+        let version = match pin {
+            Some(pin) => Version::parse(pin)
+                .with_context(|| format!("version pin {pin:?} for {name} is not semver"))?,
+            None => entries
+                .active
+                .get(name)
+                .cloned()
+                .ok_or_else(|| anyhow!("{name} has no active version"))?,
+        };
+        versions.get(&version).cloned().ok_or_else(|| {
+            let have: Vec<String> = versions.keys().map(Version::to_string).collect();
+            anyhow!(
+                "{name}@{version} is not loaded; loaded versions: {}",
+                have.join(", ")
+            )
+        })
+    }
+
+    /// Make `version` the active version of `name`.
+    pub fn activate(&self, name: &str, version: &str) -> anyhow::Result<()> {
+        let version =
+            Version::parse(version).with_context(|| format!("{version:?} is not semver"))?;
+        let mut entries = self
+            .entries
+            .write()
+            .map_err(|_| anyhow!("connector registry lock poisoned"))?;
+        let loaded = entries
+            .versions
+            .get(name)
+            .is_some_and(|v| v.contains_key(&version));
+        if !loaded {
+            bail!("cannot activate {name}@{version}: it is not loaded");
+        }
+        entries.active.insert(name.to_owned(), version);
+        Ok(())
+    }
+
+    /// Every loaded connector with whether it is the active version.
+    pub fn list(&self) -> Vec<(Arc<LoadedConnector>, bool)> {
+        let Ok(entries) = self.entries.read() else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (name, versions) in &entries.versions {
+            for (version, loaded) in versions {
+                out.push((
+                    Arc::clone(loaded),
+                    entries.active.get(name) == Some(version),
+                ));
+            }
+        }
+        out
+    }
+}

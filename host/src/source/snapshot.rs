@@ -1,0 +1,413 @@
+//! The snapshot file: one JSON object whose keys are AlexisHR list
+//! endpoints (`employee`, `employment`, `employment-type`, `compensation`,
+//! `leave`, `leave-type`, `office`, `department`), each holding that
+//! endpoint's `data` array (or the whole `{ "data": [...] }` envelope).
+//!
+//! Dates arrive as date-times; they are turned into calendar dates in the
+//! configured time zone, so `2019-12-31T23:00:00Z` is 1 January in Oslo.
+//! Extra fields not in AlexisHR's API (`homeAddress.co`, `ssnCountry`)
+//! are read when present.
+
+use crate::runtime::types::{
+    Absence, AbsenceType, Address, BankAccount, Compensation, Employee, Employment, EmploymentType,
+};
+use anyhow::{Context as _, bail};
+use serde::Deserialize;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::path::Path;
+
+/// A parsed snapshot: employees with their related records attached, and
+/// the office and department catalogues for scope.
+#[derive(Debug, Clone, Default)]
+pub struct HrSnapshot {
+    /// Every employee, related records attached.
+    pub employees: Vec<Employee>,
+    /// Office id → name.
+    pub offices: HashMap<String, String>,
+    /// Department id → name.
+    pub departments: HashMap<String, String>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum List<T> {
+    Envelope { data: Vec<T> },
+    Plain(Vec<T>),
+}
+
+impl<T> Default for List<T> {
+    fn default() -> Self {
+        Self::Plain(Vec::new())
+    }
+}
+
+impl<T> List<T> {
+    fn into_vec(self) -> Vec<T> {
+        match self {
+            Self::Envelope { data } | Self::Plain(data) => data,
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct File {
+    #[serde(default)]
+    employee: List<RawEmployee>,
+    #[serde(default)]
+    employment: List<RawEmployment>,
+    #[serde(default, rename = "employment-type")]
+    employment_type: List<RawNamed>,
+    #[serde(default)]
+    compensation: List<RawCompensation>,
+    #[serde(default)]
+    leave: List<RawLeave>,
+    #[serde(default, rename = "leave-type")]
+    leave_type: List<RawLeaveType>,
+    #[serde(default)]
+    office: List<RawNamed>,
+    #[serde(default)]
+    department: List<RawNamed>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawEmployee {
+    id: String,
+    #[serde(default = "yes")]
+    active: bool,
+    employee_number: Option<String>,
+    work_email: Option<String>,
+    work_phone: Option<String>,
+    private_email: Option<String>,
+    private_phone: Option<String>,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    ssn: Option<String>,
+    ssn_country: Option<String>,
+    birth_date: Option<String>,
+    nationality: Option<String>,
+    office_id: Option<String>,
+    department_id: Option<String>,
+    bank_account: Option<RawBank>,
+    home_address: Option<RawAddress>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawBank {
+    bank: Option<String>,
+    clearing: Option<String>,
+    number: Option<String>,
+    iban: Option<String>,
+    bic: Option<String>,
+    country: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawAddress {
+    street: Option<String>,
+    co: Option<String>,
+    postal_code: Option<String>,
+    city: Option<String>,
+    country: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawEmployment {
+    id: String,
+    employee_id: String,
+    type_id: Option<String>,
+    start_date: Option<String>,
+    end_date: Option<String>,
+    rate: Option<Value>,
+    note: Option<String>,
+    #[serde(default)]
+    terminated: bool,
+}
+
+#[derive(Deserialize)]
+struct RawNamed {
+    id: String,
+    name: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawCompensation {
+    id: String,
+    employee_id: String,
+    effective_date: Option<String>,
+    payout_period: Option<String>,
+    amount: Option<Value>,
+    currency: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawLeave {
+    id: String,
+    employee_id: String,
+    type_id: Option<String>,
+    status: Option<String>,
+    start_date: String,
+    end_date: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawLeaveType {
+    id: String,
+    name: String,
+    kind: Option<String>,
+}
+
+/// Read and parse a snapshot file.
+pub fn load_snapshot(path: &Path, tz: &jiff::tz::TimeZone) -> anyhow::Result<HrSnapshot> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading the HR snapshot {}", path.display()))?;
+    parse_snapshot(&text, tz).with_context(|| format!("in the HR snapshot {}", path.display()))
+}
+
+/// A calendar date from an AlexisHR date or date-time, in `tz`.
+pub fn to_date(value: &str, tz: &jiff::tz::TimeZone) -> anyhow::Result<String> {
+    let value = value.trim();
+    if value.len() == 10 {
+        let date: jiff::civil::Date = value
+            .parse()
+            .with_context(|| format!("{value:?} is not a date (YYYY-MM-DD)"))?;
+        return Ok(date.to_string());
+    }
+    let ts: jiff::Timestamp = value
+        .parse()
+        .with_context(|| format!("{value:?} is neither a date nor an RFC 3339 date-time"))?;
+    Ok(ts.to_zoned(tz.clone()).date().to_string())
+}
+
+fn opt_date(
+    value: Option<String>,
+    tz: &jiff::tz::TimeZone,
+    what: &str,
+) -> anyhow::Result<Option<String>> {
+    match value.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(v) => to_date(v, tz).map(Some).with_context(|| what.to_owned()),
+    }
+}
+
+fn number_text(value: Option<Value>) -> Option<String> {
+    match value? {
+        Value::Number(n) => Some(n.to_string()),
+        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
+        _ => None,
+    }
+}
+
+/// Parse snapshot text.
+pub fn parse_snapshot(text: &str, tz: &jiff::tz::TimeZone) -> anyhow::Result<HrSnapshot> {
+    let file: File = serde_json::from_str(text).context(
+        "the snapshot must be a JSON object keyed by AlexisHR list endpoints (employee, employment, employment-type, compensation, leave, leave-type, office, department)",
+    )?;
+    let types: HashMap<String, EmploymentType> = file
+        .employment_type
+        .into_vec()
+        .into_iter()
+        .map(|t| {
+            (
+                t.id.clone(),
+                EmploymentType {
+                    id: t.id,
+                    name: t.name,
+                },
+            )
+        })
+        .collect();
+    let leave_types: HashMap<String, AbsenceType> = file
+        .leave_type
+        .into_vec()
+        .into_iter()
+        .map(|t| {
+            (
+                t.id.clone(),
+                AbsenceType {
+                    id: t.id,
+                    name: t.name,
+                    category: t.kind,
+                },
+            )
+        })
+        .collect();
+    let mut employees = Vec::new();
+    let mut index = HashMap::new();
+    for raw in file.employee.into_vec() {
+        let id = raw.id.clone();
+        if index.insert(id.clone(), employees.len()).is_some() {
+            bail!("employee id {id} appears twice");
+        }
+        let what = |field: &str| format!("employee {id}: {field}");
+        employees.push(Employee {
+            birth_date: opt_date(raw.birth_date, tz, &what("birthDate"))?,
+            id: raw.id,
+            employee_number: raw
+                .employee_number
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty()),
+            first_name: raw.first_name,
+            last_name: raw.last_name,
+            work_email: raw.work_email,
+            private_email: raw.private_email,
+            work_phone: raw.work_phone,
+            private_phone: raw.private_phone,
+            ssn: raw
+                .ssn
+                .map(|s| s.chars().filter(|c| !c.is_whitespace()).collect()),
+            ssn_country: raw.ssn_country,
+            nationality: raw.nationality,
+            home_address: raw.home_address.map(|a| Address {
+                street: a.street,
+                co: a.co,
+                postal_code: a.postal_code,
+                city: a.city,
+                country: a.country,
+            }),
+            bank_account: raw.bank_account.map(|b| BankAccount {
+                bank: b.bank,
+                clearing: b.clearing,
+                number: b.number,
+                iban: b.iban,
+                bic: b.bic,
+                country: b.country,
+            }),
+            office_id: raw.office_id,
+            department_id: raw.department_id,
+            active: raw.active,
+            employments: Vec::new(),
+            compensations: Vec::new(),
+            absences: Vec::new(),
+        });
+    }
+    let owner = |employee_id: &str, what: &str, id: &str| {
+        index.get(employee_id).copied().with_context(|| {
+            format!("{what} {id} belongs to employee {employee_id}, who is not in the snapshot")
+        })
+    };
+    for raw in file.employment.into_vec() {
+        let at = owner(&raw.employee_id, "employment", &raw.id)?;
+        let what = format!("employment {}", raw.id);
+        let end_date = opt_date(raw.end_date, tz, &what)?;
+        employees[at].employments.push(Employment {
+            employment_type: raw.type_id.as_ref().and_then(|t| types.get(t).cloned()),
+            start_date: opt_date(raw.start_date, tz, &what)?,
+            active: !raw.terminated,
+            end_date,
+            rate: number_text(raw.rate),
+            note: raw.note,
+            weekly_hours: None,
+            id: raw.id,
+        });
+    }
+    for raw in file.compensation.into_vec() {
+        let at = owner(&raw.employee_id, "compensation", &raw.id)?;
+        let what = format!("compensation {}", raw.id);
+        employees[at].compensations.push(Compensation {
+            effective_date: opt_date(raw.effective_date, tz, &what)?,
+            employment_id: None,
+            payout_period: raw.payout_period,
+            amount: number_text(raw.amount),
+            currency: raw.currency,
+            id: raw.id,
+        });
+    }
+    for raw in file.leave.into_vec() {
+        let at = owner(&raw.employee_id, "leave", &raw.id)?;
+        let what = format!("leave {}", raw.id);
+        employees[at].absences.push(Absence {
+            absence_type: raw
+                .type_id
+                .as_ref()
+                .and_then(|t| leave_types.get(t).cloned()),
+            start_date: to_date(&raw.start_date, tz).with_context(|| what.clone())?,
+            end_date: opt_date(raw.end_date, tz, &what)?,
+            percent: None,
+            approved: matches!(raw.status.as_deref(), Some("APPROVED" | "CONFIRMED")),
+            id: raw.id,
+        });
+    }
+    for e in &mut employees {
+        e.employments
+            .sort_by(|a, b| a.start_date.cmp(&b.start_date));
+    }
+    let catalogue = |list: List<RawNamed>| {
+        list.into_vec()
+            .into_iter()
+            .map(|n| (n.id, n.name))
+            .collect()
+    };
+    Ok(HrSnapshot {
+        employees,
+        offices: catalogue(file.office),
+        departments: catalogue(file.department),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn oslo() -> jiff::tz::TimeZone {
+        jiff::tz::TimeZone::get("Europe/Oslo").expect("tz database")
+    }
+
+    #[test]
+    fn date_times_become_dates_in_the_configured_zone() {
+        assert_eq!(
+            to_date("2019-12-31T23:00:00.000Z", &oslo()).ok().as_deref(),
+            Some("2020-01-01")
+        );
+        assert_eq!(
+            to_date("2020-03-01", &oslo()).ok().as_deref(),
+            Some("2020-03-01")
+        );
+        assert!(to_date("01.03.2020", &oslo()).is_err());
+    }
+
+    #[test]
+    fn related_records_are_attached_and_envelopes_accepted() {
+        let text = r#"{
+            "employee": {"data": [{"id": "e1", "employeeNumber": "1", "active": true}]},
+            "employment": [{"id": "m1", "employeeId": "e1", "typeId": "t1", "startDate": "2020-01-01T00:00:00Z", "rate": 100, "terminated": false}],
+            "employment-type": [{"id": "t1", "name": "Temporary"}],
+            "compensation": [{"id": "c1", "employeeId": "e1", "effectiveDate": "2021-01-01", "payoutPeriod": "MONTHLY", "amount": 41000.5, "currency": "NOK"}]
+        }"#;
+        let snap = parse_snapshot(text, &oslo()).expect("parses");
+        let e = &snap.employees[0];
+        assert_eq!(
+            e.employments[0]
+                .employment_type
+                .as_ref()
+                .map(|t| t.name.as_str()),
+            Some("Temporary")
+        );
+        assert_eq!(e.employments[0].rate.as_deref(), Some("100"));
+        assert_eq!(e.compensations[0].amount.as_deref(), Some("41000.5"));
+    }
+
+    #[test]
+    fn a_record_of_an_unknown_employee_is_a_clear_error() {
+        let text = r#"{"employee": [], "employment": [{"id": "m1", "employeeId": "ghost", "startDate": "2020-01-01"}]}"#;
+        let err = parse_snapshot(text, &oslo()).expect_err("refused");
+        assert!(format!("{err:#}").contains("employee ghost"), "{err:#}");
+    }
+
+    #[test]
+    fn a_malformed_file_says_what_shape_is_expected() {
+        let err = parse_snapshot("[1,2,3]", &oslo()).expect_err("refused");
+        assert!(format!("{err:#}").contains("keyed by AlexisHR list endpoints"));
+    }
+}

@@ -1,0 +1,75 @@
+//! HR employees as last imported from the source.
+
+use super::Store;
+use crate::runtime::types::Employee;
+use anyhow::{Context as _, bail};
+use rusqlite::params;
+
+impl Store {
+    /// Replace the view of the HR side with `employees`. Employees missing
+    /// from this import are kept but marked, never deleted; an empty import
+    /// over a non-empty store is refused, since "the source returned
+    /// nothing" never means "everyone left".
+    pub fn import_employees(&mut self, employees: &[Employee]) -> anyhow::Result<()> {
+        let known: i64 = self
+            .conn
+            .query_row("SELECT COUNT(*) FROM hr_employees", [], |r| r.get(0))?;
+        if employees.is_empty() && known > 0 {
+            bail!(
+                "the HR source returned no employees while {known} are known; refusing to treat that as everyone leaving. Check the source"
+            );
+        }
+        let now = super::now();
+        let tx = self.conn.transaction()?;
+        tx.execute("UPDATE hr_employees SET in_last_import = 0", [])?;
+        for e in employees {
+            let data = serde_json::to_string(e).context("serialising an HR employee")?;
+            let country = e.home_address.as_ref().and_then(|a| a.country.clone());
+            tx.execute(
+                "INSERT INTO hr_employees (id, employee_number, department_id, office_id, country, active, in_last_import, data, imported_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7, ?8)
+                 ON CONFLICT(id) DO UPDATE SET employee_number = excluded.employee_number, department_id = excluded.department_id,
+                   office_id = excluded.office_id, country = excluded.country, active = excluded.active, in_last_import = 1,
+                   data = excluded.data, imported_at = excluded.imported_at",
+                params![e.id, e.employee_number, e.department_id, e.office_id, country, e.active, data, now],
+            )?;
+        }
+        tx.commit().context("saving the HR import")?;
+        Ok(())
+    }
+
+    /// Employees present in the last import, in employee-number order.
+    pub fn current_employees(&self) -> anyhow::Result<Vec<Employee>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT data FROM hr_employees WHERE in_last_import = 1
+             ORDER BY CAST(employee_number AS INTEGER), employee_number, id",
+        )?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        rows.map(|data| {
+            let data = data?;
+            serde_json::from_str(&data).context("an HR employee row in the database is unreadable")
+        })
+        .collect()
+    }
+
+    /// One employee by HR id.
+    pub fn employee(&self, hr_id: &str) -> anyhow::Result<Option<Employee>> {
+        let data: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT data FROM hr_employees WHERE id = ?1",
+                [hr_id],
+                |r| r.get(0),
+            )
+            .map(Some)
+            .or_else(|e| {
+                if matches!(e, rusqlite::Error::QueryReturnedNoRows) {
+                    Ok(None)
+                } else {
+                    Err(e)
+                }
+            })?;
+        data.map(|d| serde_json::from_str(&d).context("an HR employee row is unreadable"))
+            .transpose()
+    }
+}

@@ -1,0 +1,53 @@
+//! The SQLite store: one file (default `./paybridge.db`) holding HR
+//! employees, integrations, links, snapshots, runs, outcomes and the
+//! journal. One repository module per table group; [`schema`] owns the
+//! migrations.
+//!
+//! Invariant: the schema version is `PRAGMA user_version`; opening a file
+//! applies every newer migration in one transaction, and a file from a
+//! newer paybridge is refused rather than misread.
+
+pub mod employees;
+pub mod journal;
+pub mod links;
+pub mod runs;
+pub mod schema;
+
+use anyhow::Context as _;
+use std::path::Path;
+
+/// An open store.
+pub struct Store {
+    pub(crate) conn: rusqlite::Connection,
+}
+
+impl Store {
+    /// Open (or create) the store at `path` and migrate it.
+    pub fn open(path: &Path) -> anyhow::Result<Self> {
+        let conn = rusqlite::Connection::open(path)
+            .with_context(|| format!("opening the paybridge database {}", path.display()))?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .context("enabling WAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .context("enabling foreign keys")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .context("setting busy timeout")?;
+        let mut store = Self { conn };
+        schema::migrate(&mut store.conn)
+            .with_context(|| format!("migrating {}", path.display()))?;
+        Ok(store)
+    }
+
+    /// An in-memory store, for tests and benchmarks.
+    pub fn in_memory() -> anyhow::Result<Self> {
+        let mut conn =
+            rusqlite::Connection::open_in_memory().context("opening in-memory database")?;
+        schema::migrate(&mut conn)?;
+        Ok(Self { conn })
+    }
+}
+
+/// Current time as RFC 3339 in UTC, for `*_at` columns.
+pub fn now() -> String {
+    jiff::Timestamp::now().to_string()
+}

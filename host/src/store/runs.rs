@@ -1,0 +1,159 @@
+//! Integrations, runs and per-employee outcomes.
+
+use super::Store;
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+
+/// One run as stored.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunRow {
+    /// Run number.
+    pub id: i64,
+    /// Integration name.
+    pub integration: String,
+    /// "name@version" of the connector used.
+    pub connector: String,
+    /// Whether writes were suppressed.
+    pub dry_run: bool,
+    /// Start time, RFC 3339.
+    pub started_at: String,
+    /// End time, if it ended.
+    pub finished_at: Option<String>,
+    /// running, succeeded, partial, failed, interrupted.
+    pub status: String,
+    /// One-line summary.
+    pub summary: Option<String>,
+}
+
+/// One stored per-employee outcome.
+#[derive(Debug, Clone, Serialize)]
+pub struct OutcomeRow {
+    /// HR id.
+    pub hr_id: String,
+    /// Employee number, if known.
+    pub employee_number: Option<String>,
+    /// Display name.
+    pub name: Option<String>,
+    /// created, updated, unchanged, skipped, failed, planned.
+    pub outcome: String,
+    /// What changed or why.
+    pub detail: String,
+}
+
+fn row_to_run(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRow> {
+    Ok(RunRow {
+        id: r.get(0)?,
+        integration: r.get(1)?,
+        connector: r.get(2)?,
+        dry_run: r.get(3)?,
+        started_at: r.get(4)?,
+        finished_at: r.get(5)?,
+        status: r.get(6)?,
+        summary: r.get(7)?,
+    })
+}
+
+const RUN_COLUMNS: &str =
+    "id, integration, connector, dry_run, started_at, finished_at, status, summary";
+
+impl Store {
+    /// Record the integration's configuration as used by a run.
+    pub fn upsert_integration(
+        &self,
+        name: &str,
+        connector: &str,
+        version_pin: Option<&str>,
+        base_url: &str,
+        scope_json: &str,
+        schedule: Option<&str>,
+    ) -> anyhow::Result<()> {
+        self.conn.execute(
+            "INSERT INTO integrations (name, connector, version_pin, base_url, scope, schedule, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT(name) DO UPDATE SET connector = excluded.connector, version_pin = excluded.version_pin,
+               base_url = excluded.base_url, scope = excluded.scope, schedule = excluded.schedule, updated_at = excluded.updated_at",
+            params![name, connector, version_pin, base_url, scope_json, schedule, super::now()],
+        )?;
+        Ok(())
+    }
+
+    /// Start a run; returns its number.
+    pub fn start_run(
+        &self,
+        integration: &str,
+        connector: &str,
+        dry_run: bool,
+    ) -> anyhow::Result<i64> {
+        self.conn.execute(
+            "INSERT INTO runs (integration, connector, dry_run, started_at, status) VALUES (?1, ?2, ?3, ?4, 'running')",
+            params![integration, connector, dry_run, super::now()],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Close a run with its status and summary.
+    pub fn finish_run(&self, run_id: i64, status: &str, summary: &str) -> anyhow::Result<()> {
+        self.conn.execute(
+            "UPDATE runs SET finished_at = ?2, status = ?3, summary = ?4 WHERE id = ?1",
+            params![run_id, super::now(), status, summary],
+        )?;
+        Ok(())
+    }
+
+    /// Runs of `integration` still marked running: they were interrupted.
+    pub fn mark_interrupted_runs(&self, integration: &str) -> anyhow::Result<usize> {
+        Ok(self.conn.execute(
+            "UPDATE runs SET status = 'interrupted', finished_at = ?2, summary = 'the process stopped before the run ended'
+             WHERE integration = ?1 AND status = 'running'",
+            params![integration, super::now()],
+        )?)
+    }
+
+    /// Record one employee's outcome in a run.
+    pub fn record_outcome(&self, run_id: i64, row: &OutcomeRow) -> anyhow::Result<()> {
+        self.conn.execute(
+            "INSERT OR REPLACE INTO outcomes (run_id, hr_id, employee_number, name, outcome, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![run_id, row.hr_id, row.employee_number, row.name, row.outcome, row.detail],
+        )?;
+        Ok(())
+    }
+
+    /// The newest runs first.
+    pub fn runs(&self, limit: usize) -> anyhow::Result<Vec<RunRow>> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {RUN_COLUMNS} FROM runs ORDER BY id DESC LIMIT ?1"
+        ))?;
+        let rows = stmt.query_map([limit as i64], row_to_run)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// One run.
+    pub fn run(&self, id: i64) -> anyhow::Result<Option<RunRow>> {
+        Ok(self
+            .conn
+            .query_row(
+                &format!("SELECT {RUN_COLUMNS} FROM runs WHERE id = ?1"),
+                [id],
+                row_to_run,
+            )
+            .optional()?)
+    }
+
+    /// Outcomes of a run in employee-number order.
+    pub fn outcomes(&self, run_id: i64) -> anyhow::Result<Vec<OutcomeRow>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT hr_id, employee_number, name, outcome, detail FROM outcomes WHERE run_id = ?1
+             ORDER BY CAST(employee_number AS INTEGER), employee_number, hr_id",
+        )?;
+        let rows = stmt.query_map([run_id], |r| {
+            Ok(OutcomeRow {
+                hr_id: r.get(0)?,
+                employee_number: r.get(1)?,
+                name: r.get(2)?,
+                outcome: r.get(3)?,
+                detail: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}

@@ -1,0 +1,123 @@
+//! Schema migrations, applied in order; the index + 1 is the version.
+
+use anyhow::{Context as _, bail};
+
+const MIGRATIONS: &[&str] = &[
+    // 1: the first schema.
+    r#"
+    CREATE TABLE hr_employees (
+        id TEXT PRIMARY KEY,
+        employee_number TEXT,
+        department_id TEXT,
+        office_id TEXT,
+        country TEXT,
+        active INTEGER NOT NULL,
+        in_last_import INTEGER NOT NULL DEFAULT 1,
+        data TEXT NOT NULL,
+        imported_at TEXT NOT NULL
+    );
+    CREATE INDEX hr_employees_number ON hr_employees(employee_number);
+
+    CREATE TABLE integrations (
+        name TEXT PRIMARY KEY,
+        connector TEXT NOT NULL,
+        version_pin TEXT,
+        base_url TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        schedule TEXT,
+        updated_at TEXT NOT NULL
+    );
+
+    CREATE TABLE links (
+        integration TEXT NOT NULL,
+        hr_id TEXT NOT NULL,
+        target_id TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('connected', 'disconnected')),
+        how TEXT NOT NULL,
+        linked_at TEXT NOT NULL,
+        PRIMARY KEY (integration, hr_id)
+    );
+    CREATE INDEX links_target ON links(integration, target_id);
+
+    CREATE TABLE snapshots (
+        integration TEXT NOT NULL,
+        hr_id TEXT NOT NULL,
+        records TEXT NOT NULL,
+        synced_at TEXT NOT NULL,
+        PRIMARY KEY (integration, hr_id)
+    );
+
+    CREATE TABLE runs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        integration TEXT NOT NULL,
+        connector TEXT NOT NULL,
+        dry_run INTEGER NOT NULL,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        status TEXT NOT NULL,
+        summary TEXT
+    );
+
+    CREATE TABLE outcomes (
+        run_id INTEGER NOT NULL REFERENCES runs(id),
+        hr_id TEXT NOT NULL,
+        employee_number TEXT,
+        name TEXT,
+        outcome TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        PRIMARY KEY (run_id, hr_id)
+    );
+
+    CREATE TABLE journal (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        run_id INTEGER NOT NULL REFERENCES runs(id),
+        integration TEXT NOT NULL,
+        hr_id TEXT NOT NULL,
+        operation TEXT NOT NULL,
+        method TEXT NOT NULL,
+        path TEXT NOT NULL,
+        body_redacted TEXT,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'done', 'failed', 'unknown')),
+        http_status INTEGER,
+        detail TEXT,
+        recorded_at TEXT NOT NULL,
+        settled_at TEXT
+    );
+    CREATE INDEX journal_pending ON journal(integration, state);
+    "#,
+];
+
+/// Bring the database to the newest schema.
+pub fn migrate(conn: &mut rusqlite::Connection) -> anyhow::Result<()> {
+    let current: usize = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .context("reading schema version")?;
+    if current > MIGRATIONS.len() {
+        bail!(
+            "the database has schema version {current}, newer than this paybridge knows ({}); upgrade paybridge",
+            MIGRATIONS.len()
+        );
+    }
+    let tx = conn.transaction().context("starting migration")?;
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(current) {
+        tx.execute_batch(sql)
+            .with_context(|| format!("applying migration {}", index + 1))?;
+    }
+    tx.pragma_update(None, "user_version", MIGRATIONS.len())
+        .context("recording schema version")?;
+    tx.commit().context("committing migration")?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn migrating_twice_is_a_no_op_and_a_newer_file_is_refused() {
+        let mut conn = rusqlite::Connection::open_in_memory().expect("memory db");
+        super::migrate(&mut conn).expect("first");
+        super::migrate(&mut conn).expect("second");
+        conn.pragma_update(None, "user_version", 99).expect("bump");
+        let err = super::migrate(&mut conn).expect_err("newer refused");
+        assert!(err.to_string().contains("upgrade paybridge"));
+    }
+}

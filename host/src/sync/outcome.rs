@@ -1,0 +1,150 @@
+//! Per-employee outcomes and the run report, as shown to people (masked)
+//! and as `--json`.
+
+use serde::Serialize;
+
+/// What happened to one employee in a run.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(tag = "outcome", rename_all = "kebab-case")]
+pub enum Outcome {
+    /// Created in the target.
+    Created,
+    /// Updated; `fields` lists what changed.
+    Updated { fields: Vec<String> },
+    /// Nothing to write.
+    Unchanged,
+    /// Not sent, and why (missing data, disconnected, conflict).
+    Skipped { reason: String },
+    /// Tried and failed, and why.
+    Failed { reason: String },
+    /// Dry run: the writes that would be sent.
+    Planned { writes: usize },
+}
+
+impl Outcome {
+    /// Short name: created, updated, unchanged, skipped, failed, planned.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Created => "created",
+            Self::Updated { .. } => "updated",
+            Self::Unchanged => "unchanged",
+            Self::Skipped { .. } => "skipped",
+            Self::Failed { .. } => "failed",
+            Self::Planned { .. } => "planned",
+        }
+    }
+
+    /// The detail line: changed fields or the reason.
+    pub fn detail(&self) -> String {
+        match self {
+            Self::Created => String::new(),
+            Self::Updated { fields } => fields.join(", "),
+            Self::Unchanged => String::new(),
+            Self::Skipped { reason } | Self::Failed { reason } => reason.clone(),
+            Self::Planned { writes } => format!("{writes} write(s)"),
+        }
+    }
+}
+
+/// One field change, values already masked when sensitive.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ShownChange {
+    /// "employee" or "employment 2020-01-01".
+    pub record: String,
+    /// Field name.
+    pub field: String,
+    /// Before (masked if sensitive); "(none)" when the record is new.
+    pub before: String,
+    /// After (masked if sensitive).
+    pub after: String,
+}
+
+/// One planned or sent write, for display.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ShownWrite {
+    /// "POST /employee/v2".
+    pub request: String,
+    /// The connector's description.
+    pub description: String,
+}
+
+/// One employee's line in the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct EmployeeReport {
+    /// HR id.
+    pub hr_id: String,
+    /// Employee number, if any.
+    pub employee_number: Option<String>,
+    /// First and last name.
+    pub name: String,
+    /// Target id, once known.
+    pub target_id: Option<String>,
+    /// What happened.
+    #[serde(flatten)]
+    pub outcome: Outcome,
+    /// Field changes (masked).
+    pub changes: Vec<ShownChange>,
+    /// Writes planned or sent.
+    pub writes: Vec<ShownWrite>,
+}
+
+/// The result of a run.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunReport {
+    /// Run number in the store.
+    pub run_id: i64,
+    /// Integration name.
+    pub integration: String,
+    /// "name@version" of the connector.
+    pub connector: String,
+    /// Whether writes were suppressed.
+    pub dry_run: bool,
+    /// succeeded, partial or failed.
+    pub status: String,
+    /// Employees outside the scope.
+    pub out_of_scope: usize,
+    /// Every in-scope employee.
+    pub employees: Vec<EmployeeReport>,
+    /// HTTP requests sent, reads included (retries counted).
+    pub requests_sent: u64,
+    /// Write requests sent (retries counted).
+    pub writes_sent: u64,
+    /// Journal entries from an interrupted earlier run that this run
+    /// reconciled by reading the target before writing.
+    pub recovered_writes: usize,
+    /// A whole-run problem, such as an unreadable target.
+    pub error: Option<String>,
+}
+
+impl RunReport {
+    /// How many employees ended with `outcome` (by name).
+    pub fn count(&self, outcome: &str) -> usize {
+        self.employees
+            .iter()
+            .filter(|e| e.outcome.name() == outcome)
+            .count()
+    }
+
+    /// "3 created, 1 updated, 20 unchanged, 2 skipped, 0 failed".
+    pub fn summary(&self) -> String {
+        let names = [
+            "created",
+            "updated",
+            "unchanged",
+            "skipped",
+            "failed",
+            "planned",
+        ];
+        let parts: Vec<String> = names
+            .iter()
+            .map(|n| (n, self.count(n)))
+            .filter(|(n, c)| *c > 0 || matches!(**n, "created" | "updated" | "unchanged"))
+            .map(|(n, c)| format!("{c} {n}"))
+            .collect();
+        format!(
+            "{}; {} write request(s) sent",
+            parts.join(", "),
+            self.writes_sent
+        )
+    }
+}

@@ -1,0 +1,117 @@
+//! Masking of sensitive values in everything a person reads: logs, the
+//! journal's display, dry-run plans, error texts from targets.
+//!
+//! A masked value shows a short hash so "changed" stays visible without
+//! the value: `•••• (sha256 3f2a…)`.
+
+use sha2::{Digest, Sha256};
+
+/// A masked stand-in for `value`: a hash prefix, never the value.
+pub fn mask(value: &str) -> String {
+    if value.is_empty() {
+        return "(empty)".into();
+    }
+    let hash = hex::encode(Sha256::digest(value.as_bytes()));
+    format!("•••• (sha256 {})", &hash[..8])
+}
+
+/// Replace every run of 6 or more digits (national ids, account numbers,
+/// salaries) in free text with `#`s, for texts whose structure is unknown
+/// such as connector log lines and error bodies from targets.
+pub fn mask_digit_runs(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        if run.chars().filter(char::is_ascii_digit).count() >= 6 {
+            out.extend(
+                run.chars()
+                    .map(|c| if c.is_ascii_digit() { '#' } else { c }),
+            );
+        } else {
+            out.push_str(run);
+        }
+        run.clear();
+    };
+    for c in text.chars() {
+        // Digits with the separators people write inside numbers.
+        if c.is_ascii_digit() || (!run.is_empty() && matches!(c, '.' | '-')) {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut run, &mut out);
+    out
+}
+
+/// Redact the values at `paths` (dotted) in a JSON body, keeping its shape.
+/// Arrays are walked element by element.
+pub fn redact_json(body: &str, paths: &[String]) -> String {
+    let Ok(mut value) = serde_json::from_str::<serde_json::Value>(body) else {
+        return mask_digit_runs(body);
+    };
+    for path in paths {
+        let parts: Vec<&str> = path.split('.').collect();
+        redact_path(&mut value, &parts);
+    }
+    value.to_string()
+}
+
+fn redact_path(value: &mut serde_json::Value, parts: &[&str]) {
+    use serde_json::Value;
+    match value {
+        Value::Array(items) => items.iter_mut().for_each(|v| redact_path(v, parts)),
+        Value::Object(map) => {
+            let Some((first, rest)) = parts.split_first() else {
+                return;
+            };
+            if let Some(child) = map.get_mut(*first) {
+                if rest.is_empty() {
+                    let text = match &*child {
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    };
+                    *child = Value::String(mask(&text));
+                } else {
+                    redact_path(child, rest);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digit_runs_of_six_or_more_are_masked() {
+        assert_eq!(
+            mask_digit_runs("id 10915596784 failed"),
+            "id ########### failed"
+        );
+        assert_eq!(mask_digit_runs("acct 8601.11.17947"), "acct ####.##.#####");
+        assert_eq!(
+            mask_digit_runs("HTTP 409 on employee 12"),
+            "HTTP 409 on employee 12"
+        );
+    }
+
+    #[test]
+    fn json_paths_are_masked_and_shape_kept() {
+        let body =
+            r#"{"empId":"7","personnr":"10915596784","internationalID":{"ID":"10915596784"}}"#;
+        let out = redact_json(body, &["personnr".into(), "internationalID.ID".into()]);
+        assert!(!out.contains("10915596784"), "{out}");
+        assert!(out.contains("\"empId\":\"7\""));
+    }
+
+    #[test]
+    fn mask_shows_a_hash_not_the_value() {
+        let m = mask("52000.00");
+        assert!(m.starts_with("••••") && !m.contains("52000"));
+        assert_ne!(mask("52000.00"), mask("53000.00"));
+    }
+}

@@ -1,0 +1,116 @@
+//! Shared set-up for the end-to-end tests: the real host, the real built
+//! components (from `make plugins`), a real SQLite file in a temporary
+//! folder and the 24SevenOffice emulator on loopback.
+
+#![allow(dead_code)]
+
+use paybridge::app::App;
+use paybridge::config::{Config, IntegrationConfig};
+use paybridge::http::Secrets;
+use paybridge::runtime::Limits;
+use paybridge::source::{HrSnapshot, parse_snapshot};
+use paybridge::sync::{RunReport, SyncError, SyncOptions};
+use paybridge_emulators::twentyfour_seven::{Emulator, Settings};
+use std::path::PathBuf;
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// A built component, or a panic that says how to build it.
+pub fn component(relative: &str) -> PathBuf {
+    let path = root().join(relative);
+    assert!(
+        path.exists(),
+        "{} is missing: run `make plugins` (make test does it)",
+        path.display()
+    );
+    path
+}
+
+/// The sample HR snapshot of `examples/`.
+pub fn sample_snapshot() -> HrSnapshot {
+    let text = std::fs::read_to_string(root().join("examples/hr-snapshot.json"))
+        .expect("examples/hr-snapshot.json");
+    parse_snapshot(&text, &oslo()).expect("sample snapshot parses")
+}
+
+pub fn oslo() -> jiff::tz::TimeZone {
+    jiff::tz::TimeZone::get("Europe/Oslo").expect("tz")
+}
+
+/// Host + emulator + store for one test.
+pub struct Harness {
+    pub app: App,
+    pub emulator: Emulator,
+    pub token: String,
+    _dir: tempfile::TempDir,
+}
+
+pub const INTEGRATION: &str = "24so";
+
+impl Harness {
+    /// A harness holding `snapshot` as the HR side.
+    pub async fn new(snapshot: &HrSnapshot) -> Self {
+        Self::with_limits(snapshot, Limits::default()).await
+    }
+
+    pub async fn with_limits(snapshot: &HrSnapshot, limits: Limits) -> Self {
+        let emulator = Emulator::start(Settings::default())
+            .await
+            .expect("emulator starts");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut integration =
+            IntegrationConfig::new(INTEGRATION, "twentyfour-seven", &emulator.base_url());
+        integration
+            .secrets
+            .insert("token".into(), "UNUSED_IN_TESTS".into());
+        integration.retry_backoff_ms = 10;
+        let config = Config {
+            database: dir.path().join("paybridge.db"),
+            connectors_dir: component("connectors"),
+            hr_snapshot: dir.path().join("unused.json"),
+            timezone: "Europe/Oslo".into(),
+            integrations: vec![integration],
+        };
+        let mut app = App::open(config, limits).expect("app opens");
+        app.import(snapshot).expect("import");
+        let token = emulator.access_token();
+        Self {
+            app,
+            emulator,
+            token,
+            _dir: dir,
+        }
+    }
+
+    pub fn secrets(&self) -> Secrets {
+        Secrets::from_pairs(&[("token", &self.token)])
+    }
+
+    pub async fn try_sync(&self, options: SyncOptions) -> Result<RunReport, SyncError> {
+        self.app
+            .sync(INTEGRATION, &options, Some(self.secrets()), None)
+            .await
+    }
+
+    pub async fn sync(&self) -> RunReport {
+        self.try_sync(SyncOptions::default())
+            .await
+            .expect("sync runs")
+    }
+
+    pub fn integration_mut(&mut self) -> &mut IntegrationConfig {
+        &mut self.app.config.integrations[0]
+    }
+}
+
+/// The outcome name of employee number `number`.
+pub fn outcome_of<'a>(report: &'a RunReport, number: &str) -> &'a paybridge::sync::EmployeeReport {
+    report
+        .employees
+        .iter()
+        .find(|e| e.employee_number.as_deref() == Some(number))
+        .unwrap_or_else(|| panic!("employee {number} not in the report"))
+}

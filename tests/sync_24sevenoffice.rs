@@ -1,0 +1,416 @@
+//! Whole syncs against the 24SevenOffice emulator: the real host, the real
+//! connector component, a real SQLite file, HTTP over loopback.
+
+mod common;
+
+use common::{Harness, outcome_of, sample_snapshot};
+use paybridge::sync::{Outcome, SyncError, SyncOptions};
+use paybridge_emulators::faults::Fault;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn first_sync_creates_every_valid_employee_and_the_second_writes_nothing() {
+    let h = Harness::new(&sample_snapshot()).await;
+    let first = h.sync().await;
+    assert_eq!(
+        first.status,
+        "succeeded",
+        "{:#?}",
+        first
+            .employees
+            .iter()
+            .filter(|e| e.outcome.name() == "failed")
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(
+        first.out_of_scope, 1,
+        "the inactive employee is out of scope"
+    );
+    let created = first.count("created");
+    assert!(created >= 20, "created {created}: {}", first.summary());
+    assert_eq!(h.emulator.employees().len(), created);
+    for skipped in ["1009", "1010", "1011", "1014", "1015"] {
+        assert_eq!(
+            outcome_of(&first, skipped).outcome.name(),
+            "skipped",
+            "{skipped}"
+        );
+    }
+    let writes_after_first = h.emulator.write_requests().len();
+
+    let second = h.sync().await;
+    assert_eq!(second.count("unchanged"), created, "{}", second.summary());
+    assert_eq!(
+        second.count("created") + second.count("updated") + second.count("failed"),
+        0
+    );
+    assert_eq!(second.writes_sent, 0);
+    assert_eq!(
+        h.emulator.write_requests().len(),
+        writes_after_first,
+        "no write request on the second run"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn created_employees_hold_the_mapped_values_as_strings() {
+    let h = Harness::new(&sample_snapshot()).await;
+    h.sync().await;
+    let employees = h.emulator.employees();
+    let kari = &employees[&1001];
+    assert_eq!(kari["firstname"], "Kari");
+    assert_eq!(kari["vacation_days"], "25");
+    assert_eq!(kari["internationalID"]["type"], "socialSecurityNumber");
+    let ola = &employees[&1002];
+    assert_eq!(
+        ola["email"], "1002@privat.example.no",
+        "empty work email falls back to the private one"
+    );
+    let lena = &employees[&1003];
+    assert_eq!(
+        lena["account"], "DE89370400440532013000",
+        "foreign account comes from the IBAN"
+    );
+    let temp = h.emulator.employments(1004);
+    assert_eq!(temp[0]["employment_form"], "midlertidig");
+    let ended = h.emulator.employments(1007);
+    assert_eq!(ended[0]["enddate"], "2026-06-30");
+    assert_eq!(ended[0]["enddate_reason"], "arbeidstakerHarSagtOppSelv");
+    let several = &employees[&1006];
+    assert_eq!(several["salary"], "58250.50");
+    assert_eq!(several["salary_valid_from"], "2026-01-01");
+    assert_eq!(
+        h.emulator.employments(1018).len(),
+        2,
+        "both employments of 1018"
+    );
+    assert_eq!(
+        h.emulator.employments(1019)[0]["startdate"],
+        "2020-01-01",
+        "23:00Z is the next day in Oslo"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_employee_missing_required_fields_is_skipped_with_the_reason_while_others_sync() {
+    let h = Harness::new(&sample_snapshot()).await;
+    let report = h.sync().await;
+    match &outcome_of(&report, "1009").outcome {
+        Outcome::Skipped { reason } => assert!(reason.contains("ssn missing"), "{reason}"),
+        other => panic!("1009: {other:?}"),
+    }
+    match &outcome_of(&report, "1010").outcome {
+        Outcome::Skipped { reason } => assert!(reason.contains("lastName missing"), "{reason}"),
+        other => panic!("1010: {other:?}"),
+    }
+    match &outcome_of(&report, "1011").outcome {
+        Outcome::Skipped { reason } => assert!(
+            reason.contains("not a valid Norwegian national id"),
+            "{reason}"
+        ),
+        other => panic!("1011: {other:?}"),
+    }
+    assert_eq!(outcome_of(&report, "1001").outcome, Outcome::Created);
+    assert!(!h.emulator.employees().contains_key(&1009));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dry_run_sends_no_write_and_shows_masked_before_and_after() {
+    let h = Harness::new(&sample_snapshot()).await;
+    h.sync().await;
+    assert!(h.emulator.edit_employee(1001, "city", "Drammen"));
+    assert!(h.emulator.edit_employee(1001, "account", "12345678903"));
+    let writes = h.emulator.write_requests().len();
+    let report = h
+        .try_sync(SyncOptions {
+            dry_run: true,
+            ..SyncOptions::default()
+        })
+        .await
+        .expect("dry run");
+    assert_eq!(
+        h.emulator.write_requests().len(),
+        writes,
+        "a dry run sends no write"
+    );
+    assert_eq!(report.writes_sent, 0);
+    let kari = outcome_of(&report, "1001");
+    assert_eq!(kari.outcome, Outcome::Planned { writes: 1 });
+    let city = kari
+        .changes
+        .iter()
+        .find(|c| c.field == "city")
+        .expect("city change shown");
+    assert_eq!(
+        (city.before.as_str(), city.after.as_str()),
+        ("Drammen", "Oslo")
+    );
+    let account = kari
+        .changes
+        .iter()
+        .find(|c| c.field == "account")
+        .expect("account change shown");
+    assert!(
+        account.before.starts_with("••••") && account.after.starts_with("••••"),
+        "{account:?}"
+    );
+    assert_eq!(
+        h.emulator.employees()[&1001]["city"],
+        "Drammen",
+        "target untouched"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_field_changed_in_the_target_is_overwritten_and_reported_alone() {
+    let h = Harness::new(&sample_snapshot()).await;
+    h.sync().await;
+    h.emulator.edit_employee(1020, "lastname", "Changed");
+    let report = h.sync().await;
+    assert_eq!(
+        outcome_of(&report, "1020").outcome,
+        Outcome::Updated {
+            fields: vec!["lastname".into()]
+        }
+    );
+    assert_eq!(report.count("updated"), 1);
+    assert_eq!(h.emulator.employees()[&1020]["lastname"], "Andersen");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_500_followed_by_success_is_retried() {
+    let h = Harness::new(&sample_snapshot()).await;
+    h.emulator
+        .push_fault(Fault::status("POST", "/employee/v2", 500, 1));
+    h.emulator
+        .push_fault(Fault::status("GET", "/employee/v2", 503, 1));
+    let report = h.sync().await;
+    assert_eq!(report.status, "succeeded", "{}", report.summary());
+    assert_eq!(outcome_of(&report, "1001").outcome, Outcome::Created);
+    let failed_then_ok = h
+        .emulator
+        .requests()
+        .iter()
+        .filter(|r| r.status >= 500)
+        .count();
+    assert_eq!(failed_then_ok, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_with_retry_after_is_honoured() {
+    let h = Harness::new(&sample_snapshot()).await;
+    h.emulator
+        .push_fault(Fault::status("GET", "/employee/v2", 429, 1).with_retry_after(1));
+    let started = std::time::Instant::now();
+    let report = h.sync().await;
+    assert_eq!(report.status, "succeeded");
+    assert!(
+        started.elapsed() >= std::time::Duration::from_secs(1),
+        "waited for Retry-After"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_500_that_persists_fails_that_employee_and_the_others_carry_on() {
+    let h = Harness::new(&sample_snapshot()).await;
+    h.emulator
+        .push_fault(Fault::status("POST", "/employment/v2/1001", 500, 10));
+    let report = h.sync().await;
+    assert_eq!(report.status, "partial");
+    match &outcome_of(&report, "1001").outcome {
+        Outcome::Failed { reason } => assert!(reason.contains("answered 500"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(outcome_of(&report, "1002").outcome, Outcome::Created);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_409_on_create_leads_to_matching_not_a_duplicate() {
+    let h = Harness::new(&sample_snapshot()).await;
+    // The first create is stored but its answer is lost (500); the retry then
+    // meets 409 because the employee exists.
+    let mut lost = Fault::status("POST", "/employee/v2", 500, 1);
+    lost.after_processing = true;
+    h.emulator.push_fault(lost);
+    let report = h.sync().await;
+    let first = &report
+        .employees
+        .iter()
+        .find(|e| e.outcome.name() != "skipped")
+        .expect("someone synced");
+    assert!(
+        matches!(
+            first.outcome,
+            Outcome::Updated { .. } | Outcome::Created | Outcome::Unchanged
+        ),
+        "{:?}",
+        first.outcome
+    );
+    assert!(
+        h.emulator.requests().iter().any(|r| r.status == 409),
+        "the target answered 409"
+    );
+    assert_eq!(report.status, "succeeded", "{}", report.summary());
+    let creates_of_first = h
+        .emulator
+        .write_requests()
+        .iter()
+        .filter(|r| r.path == "/employee/v2" && r.body.contains("\"empId\":\"1001\""))
+        .count();
+    assert_eq!(
+        creates_of_first, 2,
+        "one lost create and one 409, no third attempt"
+    );
+    assert_eq!(h.emulator.employees().len(), report.count("created") + 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_after_a_journalled_send_resumes_without_a_duplicate_create() {
+    let h = Harness::new(&sample_snapshot()).await;
+    let halted = h
+        .try_sync(SyncOptions {
+            halt_after_writes: Some(1),
+            ..SyncOptions::default()
+        })
+        .await;
+    assert!(matches!(halted, Err(SyncError::Halted(1))), "{halted:?}");
+    assert_eq!(
+        h.emulator.employees().len(),
+        1,
+        "the first create reached the target"
+    );
+
+    let report = h.sync().await;
+    assert_eq!(report.recovered_writes, 1);
+    assert_eq!(report.status, "succeeded", "{}", report.summary());
+    let creates = h
+        .emulator
+        .write_requests()
+        .iter()
+        .filter(|r| r.path == "/employee/v2")
+        .count();
+    assert_eq!(
+        creates,
+        h.emulator.employees().len(),
+        "exactly one create per employee"
+    );
+    let runs = h.app.store.runs(10).expect("runs");
+    assert!(runs.iter().any(|r| r.status == "interrupted"));
+    let journal = h
+        .app
+        .store
+        .journal_for_run(runs.last().expect("first run").id)
+        .expect("journal");
+    assert_eq!(journal[0].state, "unknown");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_session_token_is_renewed() {
+    let h = Harness::new(&sample_snapshot()).await;
+    h.sync().await;
+    let issued = h.emulator.tokens_issued();
+    h.emulator.expire_sessions();
+    let report = h.sync().await;
+    assert_eq!(report.status, "succeeded");
+    assert!(h.emulator.tokens_issued() > issued);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_access_token_fails_the_run_with_a_clear_error_and_writes_nothing() {
+    let mut h = Harness::new(&sample_snapshot()).await;
+    h.token = "wrong".into();
+    let report = h.sync().await;
+    assert_eq!(report.status, "failed");
+    let error = report.error.unwrap_or_default();
+    assert!(
+        error.contains("token exchange") && error.contains("401"),
+        "{error}"
+    );
+    assert!(h.emulator.write_requests().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_test_scope_syncs_only_the_named_employees() {
+    let mut h = Harness::new(&sample_snapshot()).await;
+    h.integration_mut().scope.test_employees = vec!["1001".into(), "1002".into()];
+    let report = h.sync().await;
+    assert_eq!(report.employees.len(), 2);
+    assert_eq!(h.emulator.employees().len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_secret_or_national_id_reaches_logs_or_the_journal_display() {
+    use std::io::Write;
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Clone, Default)]
+    struct Buffer(Arc<Mutex<Vec<u8>>>);
+    impl Write for Buffer {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0
+                .lock()
+                .map_err(|_| std::io::Error::other("poisoned"))?
+                .extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let buffer = Buffer::default();
+    let writer = buffer.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let snapshot = sample_snapshot();
+    let h = Harness::new(&snapshot).await;
+    h.emulator
+        .push_fault(Fault::status("POST", "/employee/v2", 500, 1));
+    let first = h.sync().await;
+    h.emulator.edit_employee(1001, "personnr", "01010112345");
+    let dry = h
+        .try_sync(SyncOptions {
+            dry_run: true,
+            ..SyncOptions::default()
+        })
+        .await
+        .expect("dry run");
+
+    let logs = String::from_utf8(buffer.0.lock().expect("logs").clone()).expect("utf8");
+    let mut journal = String::new();
+    for run in h.app.store.runs(10).expect("runs") {
+        for entry in h.app.store.journal_for_run(run.id).expect("journal") {
+            journal.push_str(&serde_json::to_string(&entry).expect("json"));
+        }
+    }
+    assert!(
+        journal.contains("/employee/v2"),
+        "journal recorded the writes"
+    );
+    let shown = serde_json::to_string(&(&first, &dry)).expect("report json");
+    let mut secrets: Vec<String> = vec![h.token.clone()];
+    for e in &snapshot.employees {
+        secrets.extend(e.ssn.clone().filter(|s| s.len() > 5));
+        if let Some(b) = &e.bank_account {
+            secrets.extend(b.number.clone().filter(|s| s.len() > 5));
+        }
+    }
+    secrets.push("01010112345".into());
+    secrets.push("58250.50".into());
+    for secret in &secrets {
+        assert!(
+            !logs.contains(secret.as_str()),
+            "a secret or national id reached the logs"
+        );
+        assert!(
+            !journal.contains(secret.as_str()),
+            "a secret or national id reached the journal"
+        );
+        assert!(
+            !shown.contains(secret.as_str()),
+            "a secret or national id reached the report"
+        );
+    }
+}
