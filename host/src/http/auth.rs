@@ -99,10 +99,10 @@ impl Authenticator {
         base_url: &str,
     ) -> anyhow::Result<String> {
         let mut cached = self.cached.lock().await;
-        if let Some(c) = cached.as_ref() {
-            if Instant::now() + RENEW_BEFORE < c.valid_until {
-                return Ok(c.token.clone());
-            }
+        if let Some(c) = cached.as_ref()
+            && Instant::now() + RENEW_BEFORE < c.valid_until
+        {
+            return Ok(c.token.clone());
         }
         let fresh = match &self.scheme {
             AuthScheme::TokenExchange(t) => {

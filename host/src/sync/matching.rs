@@ -39,10 +39,10 @@ pub fn find<'a>(
     targets: &'a [TargetEmployee],
     taken: &dyn Fn(&str) -> bool,
 ) -> Option<(&'a TargetEmployee, MatchedBy)> {
-    if let Some(link) = link.filter(|l| l.state == LinkState::Connected) {
-        if let Some(t) = targets.iter().find(|t| t.target_id == link.target_id) {
-            return Some((t, MatchedBy::Link));
-        }
+    if let Some(link) = link.filter(|l| l.state == LinkState::Connected)
+        && let Some(t) = targets.iter().find(|t| t.target_id == link.target_id)
+    {
+        return Some((t, MatchedBy::Link));
     }
     let free = |t: &&TargetEmployee| !taken(&t.target_id);
     if let Some(t) = targets.iter().filter(free).find(|t| {

@@ -383,15 +383,15 @@ impl SyncJob<'_> {
                     },
                     _ => Outcome::Unchanged,
                 };
-                if let (false, Some(target), Some(by)) = (options.dry_run, &current, w.matched_by) {
-                    if by != MatchedBy::Link {
-                        self.store.connect(
-                            &self.integration.name,
-                            &w.employee.id,
-                            &target.target_id,
-                            by.as_str(),
-                        )?;
-                    }
+                if let (false, Some(target), Some(by)) = (options.dry_run, &current, w.matched_by)
+                    && by != MatchedBy::Link
+                {
+                    self.store.connect(
+                        &self.integration.name,
+                        &w.employee.id,
+                        &target.target_id,
+                        by.as_str(),
+                    )?;
                 }
                 return Ok(());
             }

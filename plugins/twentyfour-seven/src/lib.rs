@@ -6,16 +6,22 @@
 //! and [`plan`] turns field changes into the vendor's write requests. This
 //! file only wires those to the WIT exports.
 
-wit_bindgen::generate!({
-    path: "../../wit",
-    world: "connector",
-});
+/// Guest bindings of `wit/connector.wit`.
+#[allow(clippy::too_many_arguments)] // generated canonical-ABI glue
+mod bindings {
+    wit_bindgen::generate!({
+        path: "../../wit",
+        world: "connector",
+        pub_export_macro: true,
+    });
+}
 
 pub mod mapping;
 pub mod plan;
 pub mod read;
 
-pub use paybridge::connector::types;
+use bindings::Guest;
+pub use bindings::paybridge::connector::types;
 use types::*;
 
 /// Connector name as registered with the host.
@@ -89,7 +95,7 @@ impl Guest for Connector {
     }
 }
 
-export!(Connector);
+bindings::export!(Connector with_types_in bindings);
 
 /// Convert a WIT record to the kit's record.
 pub(crate) fn to_kit(record: &TargetRecord) -> connector_kit::fields::Record {

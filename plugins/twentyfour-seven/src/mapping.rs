@@ -142,14 +142,15 @@ pub fn map_employee(ctx: &Context, e: &Employee) -> Result<MappedEmployee, Vec<V
     }
     let ssn = text(&e.ssn);
     let ssn_country = text(&e.ssn_country);
-    if !ssn.is_empty() && (ssn_country.is_empty() || ssn_country.eq_ignore_ascii_case("NO")) {
-        if let Err(why) = validate_norwegian(ssn) {
-            issues.push(
-                "ssn",
-                "invalid",
-                format!("ssn is not a valid Norwegian national id: {why}"),
-            );
-        }
+    if !ssn.is_empty()
+        && (ssn_country.is_empty() || ssn_country.eq_ignore_ascii_case("NO"))
+        && let Err(why) = validate_norwegian(ssn)
+    {
+        issues.push(
+            "ssn",
+            "invalid",
+            format!("ssn is not a valid Norwegian national id: {why}"),
+        );
     }
 
     let mut employee = Record::new("employee", None);
@@ -292,9 +293,8 @@ fn map_employment(
     }
     let end = text(&employment.end_date);
     let (profession, reason_number) = split_note(text(&employment.note));
-    if !profession.is_empty()
-        && !(profession.len() == 7 && profession.chars().all(|c| c.is_ascii_digit()))
-    {
+    let is_yrkeskode = profession.len() == 7 && profession.chars().all(|c| c.is_ascii_digit());
+    if !profession.is_empty() && !is_yrkeskode {
         issues.push("employment.note", "invalid", format!("the profession code before the colon in the employment note must be 7 digits (yrkeskode), found \"{profession}\""));
     }
     let reason = reason_number.and_then(end_reason);

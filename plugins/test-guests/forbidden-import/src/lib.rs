@@ -2,6 +2,9 @@
 //! outside the paybridge world. The host must refuse to load it and name
 //! the import.
 
+// The generated canonical-ABI glue takes many arguments.
+#![allow(clippy::too_many_arguments)]
+
 wit_bindgen::generate!({
     path: ["../../../wit", "wit"],
     world: "test:forbidden/forbidden",

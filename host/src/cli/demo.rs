@@ -1,0 +1,143 @@
+//! `paybridge demo`: the main job on embedded defaults. Starts the
+//! 24SevenOffice emulator on loopback, stores the sample HR data in a fresh
+//! SQLite file, syncs (one line per employee), syncs again (all unchanged,
+//! no write), then shows a dry run after an edit made in the target.
+
+use crate::app::App;
+use crate::config::{Config, IntegrationConfig};
+use crate::http::Secrets;
+use crate::runtime::Limits;
+use crate::source::parse_snapshot;
+use crate::sync::SyncOptions;
+use anyhow::{Context as _, bail};
+use clap::Args;
+use paybridge_emulators::twentyfour_seven::{Emulator, Settings};
+use std::path::PathBuf;
+
+/// The sample HR snapshot, built in so the demo needs no files but the
+/// connectors.
+const SAMPLE: &str = include_str!("../../../examples/hr-snapshot.json");
+
+/// Arguments of `demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Folder with the connector components (`make plugins` fills it).
+    #[arg(long, default_value = "connectors")]
+    pub connectors: PathBuf,
+    /// SQLite file to create afresh.
+    #[arg(long, default_value = "paybridge-demo.db")]
+    pub database: PathBuf,
+}
+
+fn remove_database(path: &std::path::Path) -> anyhow::Result<()> {
+    for suffix in ["", "-wal", "-shm"] {
+        let file = PathBuf::from(format!("{}{suffix}", path.display()));
+        match std::fs::remove_file(&file) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(e)
+                    .with_context(|| format!("removing the old demo database {}", file.display()));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Run the demo.
+pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
+    if !args.connectors.is_dir() {
+        bail!(
+            "no connectors folder at {}: run `make demo` (it builds the connectors) or `make plugins` first",
+            args.connectors.display()
+        );
+    }
+    remove_database(&args.database)?;
+    let emulator = Emulator::start(Settings::default())
+        .await
+        .context("starting the 24SevenOffice emulator")?;
+    println!(
+        "24SevenOffice emulator listening on {}",
+        emulator.base_url()
+    );
+    let mut integration =
+        IntegrationConfig::new("24so-demo", "twentyfour-seven", &emulator.base_url());
+    integration
+        .secrets
+        .insert("token".into(), "(given directly by the demo)".into());
+    integration.retry_backoff_ms = 100;
+    let config = Config {
+        database: args.database.clone(),
+        connectors_dir: args.connectors.clone(),
+        hr_snapshot: PathBuf::from("examples/hr-snapshot.json"),
+        timezone: "Europe/Oslo".into(),
+        integrations: vec![integration],
+    };
+    let tz = config.time_zone()?;
+    let mut app = App::open(config, Limits::default())?;
+    let snapshot = parse_snapshot(SAMPLE, &tz).context("the built-in sample data")?;
+    let imported = app.import(&snapshot)?;
+    let connector = app.connector_for(&app.config.integrations[0])?;
+    println!(
+        "{imported} sample employees stored in {}; connector {} (sha256 {})",
+        args.database.display(),
+        connector.label(),
+        &connector.sha256[..16]
+    );
+    let secrets = Secrets::from_pairs(&[("token", &emulator.access_token())]);
+    let progress = |line: &str| eprintln!("  … {line}");
+
+    println!("\n1) first sync: create every in-scope employee");
+    let first = app
+        .sync(
+            "24so-demo",
+            &SyncOptions::default(),
+            Some(secrets.clone()),
+            Some(&progress),
+        )
+        .await?;
+    super::print::report(&first, false);
+
+    println!("\n2) second sync: nothing changed, so nothing is written");
+    let before = emulator.write_requests().len();
+    let second = app
+        .sync(
+            "24so-demo",
+            &SyncOptions::default(),
+            Some(secrets.clone()),
+            Some(&progress),
+        )
+        .await?;
+    super::print::report(&second, false);
+    let writes = emulator.write_requests().len() - before;
+    println!("  the emulator saw {writes} write request(s) during the second sync");
+    let changed = second.count("created") + second.count("updated") + second.count("failed");
+    if writes != 0 || changed != 0 || first.status == "failed" {
+        bail!(
+            "demo self-check failed: the second sync should write nothing (writes {writes}, changed or failed {changed})"
+        );
+    }
+
+    println!(
+        "\n3) someone edits employee 1001 in 24SevenOffice; a dry run shows what the next sync would write"
+    );
+    emulator.edit_employee(1001, "city", "Drammen");
+    emulator.edit_employee(1001, "account", "12345678903");
+    let dry = app
+        .sync(
+            "24so-demo",
+            &SyncOptions {
+                dry_run: true,
+                ..SyncOptions::default()
+            },
+            Some(secrets),
+            Some(&progress),
+        )
+        .await?;
+    super::print::report(&dry, true);
+    println!(
+        "\nDone. The database {} keeps the runs, links and journal.",
+        args.database.display()
+    );
+    Ok(())
+}

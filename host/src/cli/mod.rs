@@ -1,0 +1,72 @@
+//! The command line: one file per subcommand; `main.rs` only parses and
+//! dispatches.
+
+pub mod connectors;
+pub mod demo;
+pub mod links;
+pub mod print;
+pub mod runs;
+pub mod sync;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+/// paybridge keeps payroll systems in step with an HR system.
+#[derive(Debug, Parser)]
+#[command(name = "paybridge", version, about)]
+pub struct Cli {
+    /// Configuration file.
+    #[arg(
+        long,
+        short,
+        global = true,
+        default_value = "paybridge.toml",
+        env = "PAYBRIDGE_CONFIG"
+    )]
+    pub config: PathBuf,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the main job on embedded defaults: sample HR data, a fresh
+    /// SQLite file, the built-in 24SevenOffice emulator; sync twice.
+    Demo(demo::DemoArgs),
+    /// Sync one integration now.
+    Sync(sync::SyncArgs),
+    /// Loaded connectors.
+    #[command(subcommand)]
+    Connectors(connectors::ConnectorsCommand),
+    /// Past runs and their outcomes.
+    #[command(subcommand)]
+    Runs(runs::RunsCommand),
+    /// Links between HR and target employees.
+    #[command(subcommand)]
+    Links(links::LinksCommand),
+}
+
+/// Run the parsed command.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Demo(args) => demo::run(args).await,
+        Command::Sync(args) => sync::run(&cli.config, args).await,
+        Command::Connectors(cmd) => connectors::run(&cli.config, cmd),
+        Command::Runs(cmd) => runs::run(&cli.config, cmd),
+        Command::Links(cmd) => links::run(&cli.config, cmd),
+    }
+}
+
+/// Load the configuration and open the app.
+pub fn open(config: &std::path::Path) -> anyhow::Result<crate::app::App> {
+    let config = crate::config::Config::load(config)?;
+    crate::app::App::open(config, crate::runtime::Limits::default())
+}
+
+/// Print `value` as pretty JSON.
+pub fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}

@@ -1,0 +1,57 @@
+//! `paybridge sync --integration NAME [--dry-run] [--json]`.
+
+use crate::sync::SyncOptions;
+use anyhow::bail;
+use clap::Args;
+use std::path::Path;
+
+/// Arguments of `sync`.
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// Integration to sync (from paybridge.toml).
+    #[arg(long, short)]
+    pub integration: String,
+    /// Show the plan with before → after per field; send no write.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Machine-readable output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Import the HR snapshot, then sync.
+pub async fn run(config: &Path, args: SyncArgs) -> anyhow::Result<()> {
+    let mut app = super::open(config)?;
+    let imported = app.import_hr()?;
+    let json = args.json;
+    let progress = |line: &str| {
+        if !json {
+            eprintln!("{line}");
+        }
+    };
+    if !json {
+        eprintln!(
+            "imported {imported} employee(s) from {}",
+            app.config.hr_snapshot.display()
+        );
+    }
+    let options = SyncOptions {
+        dry_run: args.dry_run,
+        ..SyncOptions::default()
+    };
+    let report = app
+        .sync(&args.integration, &options, None, Some(&progress))
+        .await?;
+    if json {
+        super::print_json(&report)?;
+    } else {
+        super::print::report(&report, args.dry_run);
+    }
+    if report.status == "failed" {
+        bail!(
+            "the run failed: {}",
+            report.error.as_deref().unwrap_or("see the outcomes above")
+        );
+    }
+    Ok(())
+}
