@@ -112,7 +112,8 @@ impl Authenticator {
                     .query(&[(t.query_param.as_str(), self.secrets.get(&t.secret)?)])
                     .send()
                     .await
-                    .with_context(|| format!("token exchange at {url} failed to connect"))?;
+                    // The URL carries the secret in its query: never show it.
+                    .map_err(|e| anyhow!("token exchange at {url} failed: {}", e.without_url()))?;
                 let status = response.status();
                 if !status.is_success() {
                     bail!(
@@ -203,5 +204,48 @@ impl Authenticator {
         let token = fresh.token.clone();
         *cached = Some(fresh);
         Ok(token)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::types::TokenExchange;
+
+    #[tokio::test]
+    async fn a_failed_token_exchange_never_shows_the_token() {
+        let scheme = AuthScheme::TokenExchange(TokenExchange {
+            path: "/auth".into(),
+            query_param: "token".into(),
+            secret: "token".into(),
+            token_field: "accessToken".into(),
+            expiry_field: "expiresOn".into(),
+        });
+        let auth = Authenticator::new(scheme, Secrets::from_pairs(&[("token", "s3cr3t-t0ken")]))
+            .expect("auth");
+        let client = reqwest::Client::new();
+        // Nothing listens on port 9 of loopback: the connection is refused.
+        let err = auth
+            .apply(
+                client.get("http://127.0.0.1:9/x"),
+                &client,
+                "http://127.0.0.1:9",
+            )
+            .await
+            .expect_err("fails");
+        let shown = format!("{err:#} {err:?}");
+        assert!(shown.contains("token exchange"), "{shown}");
+        assert!(!shown.contains("s3cr3t-t0ken"), "{shown}");
+    }
+
+    #[test]
+    fn a_missing_secret_is_named_with_how_to_provide_it() {
+        let err = Authenticator::new(AuthScheme::Bearer("api_key".into()), Secrets::default())
+            .err()
+            .expect("refused");
+        assert!(
+            err.to_string().contains("api_key")
+                && err.to_string().contains("[integration.secrets]")
+        );
     }
 }

@@ -130,6 +130,17 @@ impl LoadedConnector {
         })
     }
 
+    /// Run `f` against a fresh instance on this thread, synchronously.
+    /// Everything the pipeline does goes through the async methods below;
+    /// this is for benchmarks and embedders without a runtime.
+    pub fn call_sync<R>(
+        &self,
+        function: &'static str,
+        f: impl FnOnce(&super::bindings::Connector, &mut Store<HostState>) -> wasmtime::Result<R>,
+    ) -> Result<R, CallError> {
+        Self::call_blocking(&self.pre, &self.engine, &self.label(), function, f)
+    }
+
     /// Run `f` against a fresh instance on a blocking thread.
     async fn call<R: Send + 'static>(
         self: &Arc<Self>,

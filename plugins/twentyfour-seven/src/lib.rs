@@ -13,6 +13,8 @@ mod bindings {
         path: "../../wit",
         world: "connector",
         pub_export_macro: true,
+        // Lets native callers (the benchmark's baseline) build inputs from JSON.
+        additional_derives: [serde::Deserialize],
     });
 }
 

@@ -1,0 +1,131 @@
+//! Cost of map + diff per employee through the 24SevenOffice component,
+//! against the same mapping compiled natively, measured in one run; and the
+//! cost of instantiating the component. Figures are ratios to the native
+//! baseline of the same run (machines here are noisy), plus absolute
+//! medians for orientation. Results: docs/performance.md.
+//!
+//! Run: `make bench` (builds the connector first), or
+//! `cargo bench -p paybridge --bench map_diff` after `make plugins`.
+
+use paybridge::runtime::types::{Context, Employee};
+use paybridge::runtime::{ConnectorEngine, Limits, Registry};
+use std::hint::black_box;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+const ROUNDS: usize = 15;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Median time of one pass of `f`, over `ROUNDS` passes.
+fn median(mut f: impl FnMut()) -> Duration {
+    f(); // warm up
+    let mut times: Vec<Duration> = (0..ROUNDS)
+        .map(|_| {
+            let start = Instant::now();
+            f();
+            start.elapsed()
+        })
+        .collect();
+    times.sort();
+    times[ROUNDS / 2]
+}
+
+fn main() -> anyhow::Result<()> {
+    let tz = jiff::tz::TimeZone::get("Europe/Oslo")?;
+    let text = std::fs::read_to_string(root().join("examples/hr-snapshot.json"))?;
+    let snapshot = paybridge::source::parse_snapshot(&text, &tz)?;
+    let ctx = Context {
+        integration: "bench".into(),
+        today: "2026-11-22".into(),
+        settings: vec![],
+    };
+
+    let registry = Registry::new(ConnectorEngine::new(Limits::default())?);
+    let compile_start = Instant::now();
+    let connector = registry.load_file(&root().join("connectors/twentyfour-seven.wasm"))?;
+    let compile = compile_start.elapsed();
+
+    // Employees the connector maps, and their desired records (as "current").
+    let mut employees: Vec<Employee> = Vec::new();
+    let mut currents = Vec::new();
+    for e in &snapshot.employees {
+        let mapped = connector.call_sync("map-employee", |c, s| c.call_map_employee(s, &ctx, e))?;
+        if let Ok(m) = mapped {
+            currents.push(paybridge::runtime::types::TargetEmployee {
+                target_id: m.employee_number.clone().unwrap_or_default(),
+                employee_number: m.employee_number.clone(),
+                national_id: m.national_id.clone(),
+                first_name: None,
+                last_name: None,
+                birth_date: None,
+                records: m.records.clone(),
+            });
+            employees.push(e.clone());
+        }
+    }
+    let n = employees.len() as u32;
+
+    // The same inputs as the guest crate's own types, for the native run.
+    let native_ctx: twentyfour_seven::types::Context =
+        serde_json::from_value(serde_json::to_value(&ctx)?)?;
+    let native_employees: Vec<twentyfour_seven::types::Employee> =
+        serde_json::from_value(serde_json::to_value(&employees)?)?;
+    let native_currents: Vec<twentyfour_seven::types::TargetEmployee> =
+        serde_json::from_value(serde_json::to_value(&currents)?)?;
+
+    let native = median(|| {
+        for (e, cur) in native_employees.iter().zip(&native_currents) {
+            if let Ok(m) = twentyfour_seven::mapping::map_employee(&native_ctx, e) {
+                black_box(twentyfour_seven::plan::diff(&m.records, Some(cur)));
+            }
+        }
+    }) / n;
+
+    // Component: one instance per call, as the pipeline does it.
+    let component = median(|| {
+        for (e, cur) in employees.iter().zip(&currents) {
+            let mapped =
+                connector.call_sync("map-employee", |c, s| c.call_map_employee(s, &ctx, e));
+            if let Ok(Ok(m)) = mapped {
+                let changes =
+                    connector.call_sync("diff", |c, s| c.call_diff(s, &ctx, &m.records, Some(cur)));
+                let _ = black_box(changes);
+            }
+        }
+    }) / n;
+
+    // Instantiation alone: a fresh store + instance and the smallest call.
+    let instantiate = median(|| {
+        for _ in 0..n {
+            let _ = black_box(connector.call_sync("describe", |c, s| c.call_describe(s)));
+        }
+    }) / n;
+
+    let ratio = component.as_secs_f64() / native.as_secs_f64();
+    let inst_share = 2.0 * instantiate.as_secs_f64() / component.as_secs_f64();
+    println!(
+        "paybridge bench: map + diff per employee, {n} sample employees, median of {ROUNDS} passes"
+    );
+    println!(
+        "  native baseline (same mapping, same run)    {:>10.2?}  = 1.0",
+        native
+    );
+    println!("  component, fresh instance per call          {:>10.2?}  = {ratio:.1} × native");
+    println!(
+        "  instantiate + describe (per call)           {:>10.2?}  = {:.1} × native map+diff",
+        instantiate,
+        instantiate.as_secs_f64() / native.as_secs_f64()
+    );
+    println!(
+        "  share of component time spent instantiating {:>9.0}%",
+        inst_share * 100.0
+    );
+    println!(
+        "  compiling the component at load             {:>10.2?}",
+        compile
+    );
+    Ok(())
+}
