@@ -113,7 +113,9 @@ fn main() -> anyhow::Result<()> {
         "  native baseline (same mapping, same run)    {:>10.2?}  = 1.0",
         native
     );
-    println!("  component, fresh instance per call          {:>10.2?}  = {ratio:.1} × native");
+    println!(
+        "  component, fresh instance per call          {component:>10.2?}  = {ratio:.1} × native"
+    );
     println!(
         "  instantiate + describe (per call)           {:>10.2?}  = {:.1} × native map+diff",
         instantiate,
