@@ -4,7 +4,7 @@
 CARGO ?= cargo
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 WASM_OUT := $(TARGET_DIR)/wasm32-wasip2/release
-GUESTS := -p twentyfour-seven -p test-guest-hostile -p test-guest-forbidden-import
+GUESTS := -p twentyfour-seven -p nmbrs -p test-guest-hostile -p test-guest-forbidden-import
 
 .PHONY: demo test plugins setup lint fmt bench
 
@@ -24,6 +24,7 @@ plugins: setup
 	$(CARGO) build --release --target wasm32-wasip2 $(GUESTS)
 	mkdir -p connectors tests/guests
 	cp $(WASM_OUT)/twentyfour_seven.wasm connectors/twentyfour-seven.wasm
+	cp $(WASM_OUT)/nmbrs.wasm connectors/nmbrs.wasm
 	cp $(WASM_OUT)/test_guest_hostile.wasm tests/guests/hostile.wasm
 	cp $(WASM_OUT)/test_guest_forbidden_import.wasm tests/guests/forbidden-import.wasm
 

@@ -86,3 +86,57 @@ impl Script {
         Some(fired)
     }
 }
+
+/// A script shared between an emulator's handlers and its owner.
+pub type SharedScript = std::sync::Arc<std::sync::Mutex<Script>>;
+
+/// Lock a shared script; a panic elsewhere must not wedge the emulator.
+pub fn lock(script: &SharedScript) -> std::sync::MutexGuard<'_, Script> {
+    script
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Middleware: log every request with the status it was finally answered.
+/// `prefix` is the API root stripped from logged paths.
+pub async fn record(
+    axum::extract::State((script, prefix)): axum::extract::State<(SharedScript, &'static str)>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 16 << 20).await else {
+        return (axum::http::StatusCode::PAYLOAD_TOO_LARGE, "body too large").into_response();
+    };
+    let method = parts.method.to_string();
+    let path = parts.uri.path().trim_start_matches(prefix).to_owned();
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let response = next
+        .run(axum::extract::Request::from_parts(
+            parts,
+            axum::body::Body::from(bytes),
+        ))
+        .await;
+    let status = response.status().as_u16();
+    lock(&script).log.push(LoggedRequest {
+        method,
+        path,
+        status,
+        body: text,
+    });
+    response
+}
+
+/// Before a handler: wait out the latency and take the fault that fires
+/// for this request, if any.
+pub async fn before(script: &SharedScript, method: &str, path: &str) -> Option<Fault> {
+    let (latency, fault) = {
+        let mut s = lock(script);
+        (s.latency, s.take(method, path))
+    };
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    fault
+}

@@ -19,10 +19,7 @@
 //! as a lenient server would; error bodies are `{"message": ...}`; a new
 //! employee gets the spec example's defaults for keys it did not send.
 
-// Handlers answer errors as ready responses; boxing them would only add noise.
-#![allow(clippy::result_large_err)]
-
-use crate::faults::{Fault, LoggedRequest, Script};
+use crate::faults::{Fault, LoggedRequest, SharedScript, before, lock, record};
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
@@ -59,12 +56,12 @@ struct Data {
     sessions: HashMap<String, Instant>,
     issued: u64,
     next_employment: u64,
-    script: Script,
 }
 
 struct Shared {
     settings: Settings,
     data: Mutex<Data>,
+    script: SharedScript,
 }
 
 impl Shared {
@@ -123,12 +120,14 @@ impl Emulator {
     pub async fn start(settings: Settings) -> std::io::Result<Self> {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
         let addr = listener.local_addr()?;
+        let script = SharedScript::default();
         let shared = Arc::new(Shared {
             settings,
             data: Mutex::new(Data {
                 next_employment: 1,
                 ..Data::default()
             }),
+            script: Arc::clone(&script),
         });
         let app = Router::new()
             .route("/api/auth", get(auth))
@@ -146,7 +145,7 @@ impl Emulator {
             )
             .fallback(not_found)
             .layer(axum::middleware::from_fn_with_state(
-                Arc::clone(&shared),
+                (script, "/api"),
                 record,
             ))
             .with_state(Arc::clone(&shared));
@@ -170,12 +169,12 @@ impl Emulator {
 
     /// Make matching requests fail.
     pub fn push_fault(&self, fault: Fault) {
-        self.shared.lock().script.push(fault);
+        lock(&self.shared.script).push(fault);
     }
 
     /// Delay every answer by `latency`.
     pub fn set_latency(&self, latency: Duration) {
-        self.shared.lock().script.latency = latency;
+        lock(&self.shared.script).latency = latency;
     }
 
     /// Invalidate every session token, as if they expired.
@@ -190,7 +189,7 @@ impl Emulator {
 
     /// Every request so far.
     pub fn requests(&self) -> Vec<LoggedRequest> {
-        self.shared.lock().script.log.clone()
+        lock(&self.shared.script).log.clone()
     }
 
     /// Requests that could change data (not GET), answered or not.
@@ -282,35 +281,6 @@ fn first_non_string(value: &Value, path: &str) -> Option<String> {
     }
 }
 
-/// Log every request with the status it was finally answered.
-async fn record(
-    State(shared): State<Arc<Shared>>,
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Response {
-    let (parts, body) = request.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, 16 << 20).await else {
-        return message(StatusCode::PAYLOAD_TOO_LARGE, "body too large");
-    };
-    let method = parts.method.to_string();
-    let path = parts.uri.path().trim_start_matches("/api").to_owned();
-    let text = String::from_utf8_lossy(&bytes).into_owned();
-    let response = next
-        .run(axum::extract::Request::from_parts(
-            parts,
-            axum::body::Body::from(bytes),
-        ))
-        .await;
-    let status = response.status().as_u16();
-    shared.lock().script.log.push(LoggedRequest {
-        method,
-        path,
-        status,
-        body: text,
-    });
-    response
-}
-
 /// Faults, latency and the bearer check before every handler (`/auth`
 /// skips the bearer check). A fault marked `after_processing` is returned
 /// for the handler to apply after doing the real work.
@@ -321,17 +291,8 @@ async fn gate(
     headers: &HeaderMap,
     needs_bearer: bool,
 ) -> Result<Option<Fault>, Response> {
-    let path = uri.path().trim_start_matches("/api").to_owned();
-    let (latency, fault) = {
-        let mut data = shared.lock();
-        (
-            data.script.latency,
-            data.script.take(method.as_str(), &path),
-        )
-    };
-    if !latency.is_zero() {
-        tokio::time::sleep(latency).await;
-    }
+    let path = uri.path().trim_start_matches("/api");
+    let fault = before(&shared.script, method.as_str(), path).await;
     if let Some(fault) = &fault
         && !fault.after_processing
     {

@@ -104,13 +104,78 @@ impl App {
     }
 }
 
+impl App {
+    /// Read what the target of `name` holds now (no write), for views such
+    /// as `links suggest`.
+    pub async fn read_target(
+        &self,
+        name: &str,
+        secrets: Option<Secrets>,
+    ) -> anyhow::Result<Vec<crate::runtime::types::TargetEmployee>> {
+        let integration = self.config.integration(name)?;
+        let connector = self.connector_for(integration)?;
+        let secrets = match secrets {
+            Some(s) => s,
+            None => Secrets::from_env(&integration.name, &integration.secrets)?,
+        };
+        let executor = executor_for(integration, &connector, secrets)?;
+        let ctx = crate::runtime::types::Context {
+            integration: integration.name.clone(),
+            today: self.today()?,
+            settings: integration
+                .settings
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        };
+        crate::sync::read::read_target(&connector, &executor, &ctx).await
+    }
+
+    /// Proposed links for the not-connected employees of `name`.
+    pub async fn suggest_links(
+        &self,
+        name: &str,
+        secrets: Option<Secrets>,
+    ) -> anyhow::Result<Vec<crate::sync::matching::Suggestion>> {
+        let targets = self.read_target(name, secrets).await?;
+        let links = self.store.links(name)?;
+        let connected = |hr_id: &str| {
+            links
+                .iter()
+                .any(|l| l.hr_id == hr_id && l.state == crate::store::links::LinkState::Connected)
+        };
+        let not_connected: Vec<_> = self
+            .store
+            .current_employees()?
+            .into_iter()
+            .filter(|e| !connected(&e.id))
+            .collect();
+        let taken = |target_id: &str| {
+            links.iter().any(|l| {
+                l.target_id == target_id && l.state == crate::store::links::LinkState::Connected
+            })
+        };
+        Ok(crate::sync::matching::suggest(
+            &not_connected,
+            &targets,
+            &taken,
+        ))
+    }
+}
+
 /// An HTTP executor for `integration` with the auth its connector declares.
 pub fn executor_for(
     integration: &IntegrationConfig,
     connector: &LoadedConnector,
     secrets: Secrets,
 ) -> anyhow::Result<Executor> {
-    let auth = Authenticator::new(connector.manifest.auth.clone(), secrets)
+    let mut scheme = connector.manifest.auth.clone();
+    if let (crate::runtime::types::AuthScheme::Oauth2(o), Some(url)) =
+        (&mut scheme, &integration.token_url)
+    {
+        o.token_url = url.clone();
+    }
+    let auth = Authenticator::new(scheme, secrets)
         .with_context(|| format!("integration {}", integration.name))?;
     let retry = RetryPolicy {
         max_retries: integration.max_retries,

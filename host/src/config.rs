@@ -50,6 +50,9 @@ pub struct IntegrationConfig {
     /// Connector settings (e.g. `enterprise_number`).
     #[serde(default)]
     pub settings: BTreeMap<String, String>,
+    /// OAuth2 token endpoint to use instead of the one the connector
+    /// declares (a sandbox or an emulator).
+    pub token_url: Option<String>,
     /// Stored for the scheduler, e.g. "mon,thu 06:00".
     pub schedule: Option<String>,
     /// Requests in flight at once. Default 4.
@@ -172,6 +175,7 @@ impl IntegrationConfig {
             secrets: BTreeMap::new(),
             scope: Scope::default(),
             settings: BTreeMap::new(),
+            token_url: None,
             schedule: None,
             concurrency: default_concurrency(),
             max_retries: default_retries(),

@@ -34,6 +34,15 @@ pub enum LinksCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Propose links for not-connected employees (reads the target).
+    Suggest {
+        /// Integration (from paybridge.toml).
+        #[arg(long, short)]
+        integration: String,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
     /// Link an HR employee (id or employee number) to a target employee id.
     Connect {
         /// Integration (from paybridge.toml).
@@ -87,10 +96,30 @@ fn resolve_hr_id(store: &Store, hr: &str) -> anyhow::Result<String> {
 }
 
 /// Run a `links` subcommand.
-pub fn run(config: &Path, cmd: LinksCommand) -> anyhow::Result<()> {
-    let config = crate::config::Config::load(config)?;
+pub async fn run(config_path: &Path, cmd: LinksCommand) -> anyhow::Result<()> {
+    if let LinksCommand::Suggest { integration, json } = &cmd {
+        let mut app = super::open(config_path)?;
+        app.import_hr()?;
+        let suggestions = app.suggest_links(integration, None).await?;
+        if *json {
+            return super::print_json(&suggestions);
+        }
+        if suggestions.is_empty() {
+            println!("no likely matches for the not-connected employees");
+        }
+        for s in suggestions {
+            let number = s.employee_number.as_deref().unwrap_or(&s.hr_id);
+            println!(
+                "{number:>6}  {:<24} → target {:<38} {}   paybridge links connect --integration {integration} {number} {}",
+                s.name, s.target_id, s.reason, s.target_id
+            );
+        }
+        return Ok(());
+    }
+    let config = crate::config::Config::load(config_path)?;
     let store = Store::open(&config.database)?;
     match cmd {
+        LinksCommand::Suggest { .. } => Ok(()),
         LinksCommand::List {
             integration,
             state,

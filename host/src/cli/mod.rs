@@ -55,7 +55,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Sync(args) => sync::run(&cli.config, args).await,
         Command::Connectors(cmd) => connectors::run(&cli.config, cmd),
         Command::Runs(cmd) => runs::run(&cli.config, cmd),
-        Command::Links(cmd) => links::run(&cli.config, cmd),
+        Command::Links(cmd) => links::run(&cli.config, cmd).await,
     }
 }
 

@@ -8,4 +8,4 @@ wasmtime::component::bindgen!({
     additional_derives: [serde::Serialize, serde::Deserialize],
 });
 
-pub use paybridge::connector::types;
+pub use self::paybridge::connector::types;

@@ -59,3 +59,73 @@ pub fn find<'a>(
         .find(|t| same(t.national_id.as_deref(), mapped.national_id.as_deref()))
         .map(|t| (t, MatchedBy::NationalId))
 }
+
+fn same_text(a: Option<&str>, b: Option<&str>) -> bool {
+    matches!((a.map(str::trim), b.map(str::trim)), (Some(x), Some(y)) if !x.is_empty() && x.to_lowercase() == y.to_lowercase())
+}
+
+/// A target employee that is probably the same person as `e` although
+/// neither number nor national id matched: same first and last name and
+/// same birth date (all three present on both sides).
+pub fn likely<'a>(
+    e: &crate::runtime::types::Employee,
+    targets: &'a [TargetEmployee],
+    taken: &dyn Fn(&str) -> bool,
+) -> Option<&'a TargetEmployee> {
+    targets.iter().filter(|t| !taken(&t.target_id)).find(|t| {
+        same_text(t.first_name.as_deref(), e.first_name.as_deref())
+            && same_text(t.last_name.as_deref(), e.last_name.as_deref())
+            && same(t.birth_date.as_deref(), e.birth_date.as_deref())
+    })
+}
+
+/// A proposed link for a not-connected employee.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Suggestion {
+    /// HR employee id.
+    pub hr_id: String,
+    /// HR employee number.
+    pub employee_number: Option<String>,
+    /// HR name.
+    pub name: String,
+    /// Proposed target employee.
+    pub target_id: String,
+    /// Why: "same employee number", "same national id", "same name and birth date".
+    pub reason: &'static str,
+}
+
+/// Proposals for every employee in `employees` (the not-connected ones),
+/// strongest reason first; targets already linked are never proposed.
+pub fn suggest(
+    employees: &[crate::runtime::types::Employee],
+    targets: &[TargetEmployee],
+    taken: &dyn Fn(&str) -> bool,
+) -> Vec<Suggestion> {
+    let mut out = Vec::new();
+    for e in employees {
+        let free = || targets.iter().filter(|t| !taken(&t.target_id));
+        let found = free()
+            .find(|t| same(t.employee_number.as_deref(), e.employee_number.as_deref()))
+            .map(|t| (t, "same employee number"))
+            .or_else(|| {
+                free()
+                    .find(|t| same(t.national_id.as_deref(), e.ssn.as_deref()))
+                    .map(|t| (t, "same national id"))
+            })
+            .or_else(|| likely(e, targets, taken).map(|t| (t, "same name and birth date")));
+        if let Some((t, reason)) = found {
+            out.push(Suggestion {
+                hr_id: e.id.clone(),
+                employee_number: e.employee_number.clone(),
+                name: [e.first_name.as_deref(), e.last_name.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                target_id: t.target_id.clone(),
+                reason,
+            });
+        }
+    }
+    out
+}

@@ -258,7 +258,8 @@ impl SyncJob<'_> {
                 .await?;
         }
         if work.iter().any(|w| w.wrote) {
-            self.verify(&ctx, &mut work).await?;
+            self.verify(&ctx, &mut work, options, run_id, writes_before)
+                .await?;
         }
         report.requests_sent = self.executor.counters.requests.load(Ordering::Relaxed);
         report.writes_sent = self.executor.counters.writes.load(Ordering::Relaxed) - writes_before;
@@ -393,6 +394,26 @@ impl SyncJob<'_> {
                         by.as_str(),
                     )?;
                 }
+                return Ok(());
+            }
+            if current.is_none()
+                && let Some(likely) = matching::likely(&w.employee, targets, &taken)
+            {
+                w.report.outcome = Outcome::Skipped {
+                    reason: format!(
+                        "not created: target employee {} ({} {}, born {}) looks like the same person; connect them with `paybridge links connect --integration {} {} {}` or correct the data",
+                        likely.target_id,
+                        likely.first_name.as_deref().unwrap_or(""),
+                        likely.last_name.as_deref().unwrap_or(""),
+                        likely.birth_date.as_deref().unwrap_or(""),
+                        self.integration.name,
+                        w.employee
+                            .employee_number
+                            .as_deref()
+                            .unwrap_or(&w.employee.id),
+                        likely.target_id
+                    ),
+                };
                 return Ok(());
             }
             first_changes.get_or_insert_with(|| changes.clone());
@@ -558,74 +579,157 @@ impl SyncJob<'_> {
     }
 
     /// Read the target again; every employee written must now diff empty.
-    async fn verify(&self, ctx: &Context, work: &mut [Work]) -> Result<(), SyncError> {
-        self.say("verifying: reading the target again");
-        let fresh = match read_target(&self.connector, self.executor, ctx).await {
-            Ok(t) => t,
-            Err(e) => {
-                for w in work.iter_mut().filter(|w| w.wrote) {
-                    w.report.outcome = Outcome::Failed {
-                        reason: format!("written, but the verifying read failed: {e:#}"),
-                    };
-                }
-                return Ok(());
+    /// Where it does not and passes remain, plan again against what the
+    /// target now holds and apply: a target that makes its own ids (the
+    /// create returns one) gets its sub-resources in the second pass.
+    async fn verify(
+        &self,
+        ctx: &Context,
+        work: &mut [Work],
+        options: &SyncOptions,
+        run_id: i64,
+        writes_before: u64,
+    ) -> Result<(), SyncError> {
+        let mut pending: Vec<usize> = (0..work.len()).filter(|&i| work[i].wrote).collect();
+        for pass in 1..=MAX_PASSES {
+            if pending.is_empty() {
+                break;
             }
-        };
-        for w in work.iter_mut().filter(|w| w.wrote) {
-            let Some(mapped) = w.mapped.clone() else {
-                continue;
-            };
-            let taken = self.taken_by_other(&w.employee.id);
-            let Some((target, by)) = matching::find(&mapped, w.link.as_ref(), &fresh, &taken)
-            else {
-                w.report.outcome = Outcome::Failed {
-                    reason: "written, but the target does not show the employee afterwards".into(),
-                };
-                continue;
-            };
-            let remaining = match self
-                .connector
-                .diff(ctx.clone(), mapped.records.clone(), Some(target.clone()))
-                .await
-            {
-                Ok(c) => c,
+            self.say(&format!(
+                "verifying {} written employee(s): reading the target again",
+                pending.len()
+            ));
+            let fresh = match read_target(&self.connector, self.executor, ctx).await {
+                Ok(t) => t,
                 Err(e) => {
+                    for &i in &pending {
+                        work[i].report.outcome = Outcome::Failed {
+                            reason: format!("written, but the verifying read failed: {e:#}"),
+                        };
+                    }
+                    return Ok(());
+                }
+            };
+            let mut again = Vec::new();
+            for i in pending {
+                let w = &mut work[i];
+                let Some(mapped) = w.mapped.clone() else {
+                    continue;
+                };
+                let taken = self.taken_by_other(&w.employee.id);
+                let Some((target, by)) = matching::find(&mapped, w.link.as_ref(), &fresh, &taken)
+                else {
                     w.report.outcome = Outcome::Failed {
-                        reason: format!("written, but verifying failed: {e}"),
+                        reason: "written, but the target does not show the employee afterwards"
+                            .into(),
+                    };
+                    continue;
+                };
+                let target = target.clone();
+                let remaining = match self
+                    .connector
+                    .diff(ctx.clone(), mapped.records.clone(), Some(target.clone()))
+                    .await
+                {
+                    Ok(c) => c,
+                    Err(e) => {
+                        w.report.outcome = Outcome::Failed {
+                            reason: format!("written, but verifying failed: {e}"),
+                        };
+                        continue;
+                    }
+                };
+                if remaining.is_empty() {
+                    self.settle_link(w, &target, by, &mapped)?;
+                    continue;
+                }
+                if pass == MAX_PASSES {
+                    w.report.outcome = Outcome::Failed {
+                        reason: format!(
+                            "written, but after {MAX_PASSES} passes the target still differs in: {}",
+                            changed_fields(&remaining).join(", ")
+                        ),
                     };
                     continue;
                 }
-            };
-            if !remaining.is_empty() {
-                w.report.outcome = Outcome::Failed {
-                    reason: format!(
-                        "written, but afterwards the target still differs in: {}",
-                        changed_fields(&remaining).join(", ")
-                    ),
+                let ops = match self
+                    .connector
+                    .plan(
+                        ctx.clone(),
+                        mapped.clone(),
+                        Some(target.clone()),
+                        remaining.clone(),
+                    )
+                    .await
+                {
+                    Ok(Ok(ops)) if !ops.is_empty() => ops,
+                    Ok(Ok(_)) => {
+                        w.report.outcome = Outcome::Failed {
+                            reason: format!(
+                                "written, but {} field(s) still differ and the connector planned nothing more",
+                                remaining.len()
+                            ),
+                        };
+                        continue;
+                    }
+                    Ok(Err(e)) => {
+                        w.report.outcome = Outcome::Failed {
+                            reason: format!("connector could not plan ({}): {}", e.code, e.message),
+                        };
+                        continue;
+                    }
+                    Err(e) => {
+                        w.report.outcome = Outcome::Failed {
+                            reason: e.to_string(),
+                        };
+                        continue;
+                    }
                 };
-                continue;
+                w.report.writes.extend(show_writes(&ops));
+                match self.apply(w, &ops, options, run_id, writes_before).await? {
+                    Applied::Done => again.push(i),
+                    Applied::Failed(reason) | Applied::Conflict(reason) => {
+                        w.report.outcome = Outcome::Failed { reason };
+                    }
+                }
             }
-            let how = match (&w.report.outcome, w.matched_by) {
-                (Outcome::Created, _) => "created",
-                (_, Some(by)) => by.as_str(),
-                _ => "link",
-            };
-            w.report.target_id = Some(target.target_id.clone());
-            if by != MatchedBy::Link || w.link.is_none() {
-                self.store.connect(
-                    &self.integration.name,
-                    &w.employee.id,
-                    &target.target_id,
-                    how,
-                )?;
-            }
-            let snapshot = serde_json::to_string(&mapped.records).map_err(anyhow::Error::from)?;
-            self.store
-                .save_snapshot(&self.integration.name, &w.employee.id, &snapshot)?;
+            pending = again;
         }
         Ok(())
     }
+
+    /// A written employee verified: store its link and last-synced records.
+    fn settle_link(
+        &self,
+        w: &mut Work,
+        target: &TargetEmployee,
+        by: MatchedBy,
+        mapped: &MappedEmployee,
+    ) -> Result<(), SyncError> {
+        let how = match (&w.report.outcome, w.matched_by) {
+            (Outcome::Created, _) => "created",
+            (_, Some(by)) => by.as_str(),
+            _ => "link",
+        };
+        w.report.target_id = Some(target.target_id.clone());
+        if by != MatchedBy::Link || w.link.is_none() {
+            self.store.connect(
+                &self.integration.name,
+                &w.employee.id,
+                &target.target_id,
+                how,
+            )?;
+        }
+        let snapshot = serde_json::to_string(&mapped.records).map_err(anyhow::Error::from)?;
+        self.store
+            .save_snapshot(&self.integration.name, &w.employee.id, &snapshot)?;
+        Ok(())
+    }
 }
+
+/// Apply-and-verify passes per run: one is enough when the client chooses
+/// ids; a target that makes its own ids needs a second for sub-resources.
+const MAX_PASSES: usize = 3;
 
 enum Applied {
     Done,

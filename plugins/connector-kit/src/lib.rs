@@ -10,3 +10,45 @@ pub mod bank;
 pub mod compare;
 pub mod fields;
 pub mod national_id;
+
+/// Defines `to_kit` and `from_kit` in the calling connector: conversions
+/// between its WIT `target-record` / `field` types (named by the two
+/// identifiers, in scope at the call site) and [`fields::Record`].
+#[macro_export]
+macro_rules! record_conversions {
+    ($record:ident, $field:ident) => {
+        /// Convert a WIT record to the kit's record.
+        pub(crate) fn to_kit(record: &$record) -> $crate::fields::Record {
+            $crate::fields::Record {
+                kind: record.kind.clone(),
+                key: record.key.clone(),
+                fields: record
+                    .fields
+                    .iter()
+                    .map(|f| $crate::fields::Field {
+                        name: f.name.clone(),
+                        value: f.value.clone(),
+                        sensitive: f.sensitive,
+                    })
+                    .collect(),
+            }
+        }
+
+        /// Convert the kit's record to a WIT record.
+        pub(crate) fn from_kit(record: $crate::fields::Record) -> $record {
+            $record {
+                kind: record.kind,
+                key: record.key,
+                fields: record
+                    .fields
+                    .into_iter()
+                    .map(|f| $field {
+                        name: f.name,
+                        value: f.value,
+                        sensitive: f.sensitive,
+                    })
+                    .collect(),
+            }
+        }
+    };
+}

@@ -99,36 +99,4 @@ impl Guest for Connector {
 
 bindings::export!(Connector with_types_in bindings);
 
-/// Convert a WIT record to the kit's record.
-pub(crate) fn to_kit(record: &TargetRecord) -> connector_kit::fields::Record {
-    connector_kit::fields::Record {
-        kind: record.kind.clone(),
-        key: record.key.clone(),
-        fields: record
-            .fields
-            .iter()
-            .map(|f| connector_kit::fields::Field {
-                name: f.name.clone(),
-                value: f.value.clone(),
-                sensitive: f.sensitive,
-            })
-            .collect(),
-    }
-}
-
-/// Convert the kit's record to a WIT record.
-pub(crate) fn from_kit(record: connector_kit::fields::Record) -> TargetRecord {
-    TargetRecord {
-        kind: record.kind,
-        key: record.key,
-        fields: record
-            .fields
-            .into_iter()
-            .map(|f| Field {
-                name: f.name,
-                value: f.value,
-                sensitive: f.sensitive,
-            })
-            .collect(),
-    }
-}
+connector_kit::record_conversions!(TargetRecord, Field);

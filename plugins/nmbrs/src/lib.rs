@@ -1,0 +1,115 @@
+//! paybridge connector for Visma Nmbrs on the REST API
+//! (`https://api.nmbrsapp.com/api`; the SOAP API retires 2027-03-01).
+//!
+//! [`mapping`] turns an HR employee into Nmbrs records (personal info,
+//! hire date, home address, standard bank account, salary); [`read`]
+//! pages through the company's employees and the bulk sub-resource lists;
+//! [`plan`] creates an employee (Nmbrs answers its id) and, once the host
+//! has re-read and matched it, writes only the sub-resources that differ.
+
+/// Guest bindings of `wit/connector.wit`.
+#[allow(clippy::too_many_arguments)] // generated canonical-ABI glue
+mod bindings {
+    wit_bindgen::generate!({
+        path: "../../wit",
+        world: "connector",
+        pub_export_macro: true,
+    });
+}
+
+pub mod mapping;
+pub mod plan;
+pub mod read;
+
+use bindings::Guest;
+pub use bindings::paybridge::connector::types;
+use types::*;
+
+/// Connector name as registered with the host.
+pub const NAME: &str = "nmbrs";
+
+/// Default OAuth2 token endpoint of Nmbrs' identity service.
+pub const TOKEN_URL: &str = "https://identityservice.nmbrs.com/connect/token";
+
+/// The component's exports.
+pub struct Connector;
+
+impl Guest for Connector {
+    fn describe() -> Manifest {
+        Manifest {
+            name: NAME.into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            target_system: "Visma Nmbrs".into(),
+            auth: AuthScheme::Oauth2(Oauth2 {
+                token_url: TOKEN_URL.into(),
+                client_id_secret: "client_id".into(),
+                client_secret_secret: "client_secret".into(),
+                refresh_token_secret: None,
+                scope: Some(
+                    "employee.info employee.payment employee.employment offline_access".into(),
+                ),
+                secret_headers: vec![("X-Subscription-Key".into(), "subscription_key".into())],
+            }),
+            required_fields: mapping::REQUIRED_FIELDS
+                .iter()
+                .map(|f| f.to_string())
+                .collect(),
+            capabilities: vec![
+                "employees".into(),
+                "server-assigned-ids".into(),
+                "paginated-reads".into(),
+            ],
+        }
+    }
+
+    fn validate(ctx: Context, employee: Employee) -> Vec<ValidationIssue> {
+        mapping::map_employee(&ctx, &employee)
+            .err()
+            .unwrap_or_default()
+    }
+
+    fn map_employee(
+        ctx: Context,
+        employee: Employee,
+    ) -> Result<MappedEmployee, Vec<ValidationIssue>> {
+        mapping::map_employee(&ctx, &employee)
+    }
+
+    fn read_requests(ctx: Context) -> Vec<HttpRequest> {
+        read::first_requests(&ctx)
+    }
+
+    fn parse_read(ctx: Context, exchanges: Vec<Exchange>) -> Result<ReadOutcome, ConnectorError> {
+        read::parse(&ctx, &exchanges)
+    }
+
+    fn diff(
+        _ctx: Context,
+        desired: Vec<TargetRecord>,
+        current: Option<TargetEmployee>,
+    ) -> Vec<FieldChange> {
+        plan::diff(&desired, current.as_ref())
+    }
+
+    fn plan(
+        ctx: Context,
+        desired: MappedEmployee,
+        current: Option<TargetEmployee>,
+        changes: Vec<FieldChange>,
+    ) -> Result<Vec<PlannedOperation>, ConnectorError> {
+        plan::plan(&ctx, &desired, current.as_ref(), &changes)
+    }
+}
+
+bindings::export!(Connector with_types_in bindings);
+
+/// A setting from the context.
+pub(crate) fn setting<'a>(ctx: &'a Context, name: &str) -> Option<&'a str> {
+    ctx.settings
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .filter(|v| !v.is_empty())
+}
+
+connector_kit::record_conversions!(TargetRecord, Field);
