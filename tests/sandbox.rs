@@ -10,18 +10,11 @@ use paybridge::runtime::{CallError, ConnectorEngine, Limits, Registry};
 use std::path::Path;
 
 fn limits() -> Limits {
-    Limits {
-        fuel: 200_000_000,
-        memory_bytes: 32 << 20,
-    }
+    Limits { fuel: 200_000_000, memory_bytes: 32 << 20 }
 }
 
 fn ctx() -> Context {
-    Context {
-        integration: "sandbox".into(),
-        today: "2026-11-22".into(),
-        settings: vec![],
-    }
+    Context { integration: "sandbox".into(), today: "2026-11-22".into(), settings: vec![] }
 }
 
 fn employee(first_name: &str) -> Employee {
@@ -56,45 +49,24 @@ fn registry() -> Registry {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_runaway_loop_a_memory_bomb_a_panic_and_a_trap_each_fail_alone_and_the_host_goes_on() {
     let registry = registry();
-    let hostile = registry
-        .load_file(&component("tests/guests/hostile.wasm"))
-        .expect("hostile loads");
+    let hostile = registry.load_file(&component("tests/guests/hostile.wasm")).expect("hostile loads");
 
     let looped = hostile.map_employee(ctx(), employee("loop")).await;
-    assert!(
-        matches!(looped, Err(CallError::OutOfFuel { .. })),
-        "{looped:?}"
-    );
+    assert!(matches!(looped, Err(CallError::OutOfFuel { .. })), "{looped:?}");
     let message = looped.err().map(|e| e.to_string()).unwrap_or_default();
-    assert!(
-        message.contains("CPU budget") && message.contains("map-employee"),
-        "{message}"
-    );
+    assert!(message.contains("CPU budget") && message.contains("map-employee"), "{message}");
 
     let bomb = hostile.map_employee(ctx(), employee("bomb")).await;
-    assert!(
-        matches!(bomb, Err(CallError::MemoryCap { cap_mib: 32, .. })),
-        "{bomb:?}"
-    );
+    assert!(matches!(bomb, Err(CallError::MemoryCap { cap_mib: 32, .. })), "{bomb:?}");
 
     let panicked = hostile.map_employee(ctx(), employee("panic")).await;
-    assert!(
-        matches!(panicked, Err(CallError::Trap { .. })),
-        "{panicked:?}"
-    );
+    assert!(matches!(panicked, Err(CallError::Trap { .. })), "{panicked:?}");
 
     let trapped = hostile.map_employee(ctx(), employee("trap")).await;
-    assert!(
-        matches!(trapped, Err(CallError::Trap { .. })),
-        "{trapped:?}"
-    );
+    assert!(matches!(trapped, Err(CallError::Trap { .. })), "{trapped:?}");
 
     // Each call had a fresh store: the same instance-pre still works.
-    let fine = hostile
-        .map_employee(ctx(), employee("Kari"))
-        .await
-        .expect("call runs")
-        .expect("maps");
+    let fine = hostile.map_employee(ctx(), employee("Kari")).await.expect("call runs").expect("maps");
     assert_eq!(fine.hr_id, "hr-Kari");
 }
 
@@ -109,21 +81,13 @@ async fn a_sync_with_a_hostile_connector_fails_the_hostile_employees_and_finishe
     let dir = tempfile::tempdir().expect("temp");
     let connectors = dir.path().join("connectors");
     std::fs::create_dir(&connectors).expect("dir");
-    std::fs::copy(
-        component("tests/guests/hostile.wasm"),
-        connectors.join("hostile.wasm"),
-    )
-    .expect("copy");
+    std::fs::copy(component("tests/guests/hostile.wasm"), connectors.join("hostile.wasm")).expect("copy");
     let mut config = Config {
         database: dir.path().join("db.sqlite"),
         connectors_dir: connectors,
         hr_snapshot: dir.path().join("none.json"),
         timezone: "Europe/Oslo".into(),
-        integrations: vec![IntegrationConfig::new(
-            "hostile",
-            "hostile",
-            "http://127.0.0.1:9",
-        )],
+        integrations: vec![IntegrationConfig::new("hostile", "hostile", "http://127.0.0.1:9")],
     };
     config.integrations[0].scope.active = paybridge::sync::scope::ActiveFilter::All;
     let mut app = App::open(config, limits()).expect("app");
@@ -131,68 +95,33 @@ async fn a_sync_with_a_hostile_connector_fails_the_hostile_employees_and_finishe
     for (i, p) in people.iter_mut().enumerate() {
         p.employee_number = Some(format!("{}", i + 1));
     }
-    app.import(&HrSnapshot {
-        employees: people,
-        ..HrSnapshot::default()
-    })
-    .expect("import");
-    let report = app
-        .sync(
-            "hostile",
-            &SyncOptions::default(),
-            Some(Secrets::default()),
-            None,
-        )
-        .await
-        .expect("run completes");
-    let by_name = |n: &str| {
-        report
-            .employees
-            .iter()
-            .find(|e| e.name == n)
-            .map(|e| e.outcome.clone())
-    };
-    assert!(
-        matches!(by_name("loop"), Some(Outcome::Failed { reason }) if reason.contains("CPU budget"))
-    );
-    assert!(
-        matches!(by_name("bomb"), Some(Outcome::Failed { reason }) if reason.contains("memory cap"))
-    );
-    assert_eq!(
-        by_name("Kari"),
-        Some(Outcome::Unchanged),
-        "the well-behaved employee is unaffected"
-    );
+    app.import(&HrSnapshot { employees: people, ..HrSnapshot::default() }).expect("import");
+    let report =
+        app.sync("hostile", &SyncOptions::default(), Some(Secrets::default()), None).await.expect("run completes");
+    let by_name = |n: &str| report.employees.iter().find(|e| e.name == n).map(|e| e.outcome.clone());
+    assert!(matches!(by_name("loop"), Some(Outcome::Failed { reason }) if reason.contains("CPU budget")));
+    assert!(matches!(by_name("bomb"), Some(Outcome::Failed { reason }) if reason.contains("memory cap")));
+    assert_eq!(by_name("Kari"), Some(Outcome::Unchanged), "the well-behaved employee is unaffected");
     assert_eq!(report.status, "partial");
 }
 
 #[test]
 fn a_component_importing_outside_the_world_is_refused_naming_the_import() {
-    let err = registry()
-        .load_file(&component("tests/guests/forbidden-import.wasm"))
-        .expect_err("refused");
+    let err = registry().load_file(&component("tests/guests/forbidden-import.wasm")).expect_err("refused");
     let message = format!("{err:#}");
     assert!(message.contains("test:forbidden/exfiltrate"), "{message}");
-    assert!(
-        message.contains("outside the paybridge:connector world"),
-        "{message}"
-    );
+    assert!(message.contains("outside the paybridge:connector world"), "{message}");
 }
 
 #[test]
 fn a_file_that_is_not_a_component_is_refused_clearly() {
-    let err = registry()
-        .load_bytes(b"\0asm not really", Path::new("junk.wasm"))
-        .expect_err("refused");
+    let err = registry().load_bytes(b"\0asm not really", Path::new("junk.wasm")).expect_err("refused");
     assert!(format!("{err:#}").contains("junk.wasm is not a valid WebAssembly component"));
 }
 
 fn patched(from: &[u8], to: &[u8]) -> Vec<u8> {
     let bytes = std::fs::read(component("connectors/twentyfour-seven.wasm")).expect("connector");
-    let at = bytes
-        .windows(from.len())
-        .position(|w| w == from)
-        .expect("marker in data segment");
+    let at = bytes.windows(from.len()).position(|w| w == from).expect("marker in data segment");
     let mut out = bytes.clone();
     out[at..at + to.len()].copy_from_slice(to);
     out
@@ -201,78 +130,33 @@ fn patched(from: &[u8], to: &[u8]) -> Vec<u8> {
 #[test]
 fn several_versions_load_side_by_side_and_the_active_one_swaps_without_touching_holders() {
     let registry = registry();
-    let v100 = registry
-        .load_file(&component("connectors/twentyfour-seven.wasm"))
-        .expect("1.0.0");
+    let v100 = registry.load_file(&component("connectors/twentyfour-seven.wasm")).expect("1.0.0");
     // A second version: the same component with its manifest version patched.
     let v101 = registry
-        .load_bytes(
-            &patched(b"twentyfour-seven1.0.0", b"twentyfour-seven1.0.1"),
-            Path::new("v101.wasm"),
-        )
+        .load_bytes(&patched(b"twentyfour-seven1.0.0", b"twentyfour-seven1.0.1"), Path::new("v101.wasm"))
         .expect("1.0.1");
     assert_ne!(v100.sha256, v101.sha256, "content-addressed");
     assert_eq!(
-        registry
-            .resolve("twentyfour-seven", None)
-            .expect("active")
-            .manifest
-            .version,
+        registry.resolve("twentyfour-seven", None).expect("active").manifest.version,
         "1.0.1",
         "newest is active"
     );
-    assert_eq!(
-        registry
-            .resolve("twentyfour-seven", Some("1.0.0"))
-            .expect("pinned")
-            .manifest
-            .version,
-        "1.0.0"
-    );
+    assert_eq!(registry.resolve("twentyfour-seven", Some("1.0.0")).expect("pinned").manifest.version, "1.0.0");
 
-    let held = registry
-        .resolve("twentyfour-seven", None)
-        .expect("held by a run");
-    registry
-        .activate("twentyfour-seven", "1.0.0")
-        .expect("swap");
-    assert_eq!(
-        registry
-            .resolve("twentyfour-seven", None)
-            .expect("active")
-            .manifest
-            .version,
-        "1.0.0"
-    );
-    assert_eq!(
-        held.manifest.version, "1.0.1",
-        "a run in flight keeps its version"
-    );
+    let held = registry.resolve("twentyfour-seven", None).expect("held by a run");
+    registry.activate("twentyfour-seven", "1.0.0").expect("swap");
+    assert_eq!(registry.resolve("twentyfour-seven", None).expect("active").manifest.version, "1.0.0");
+    assert_eq!(held.manifest.version, "1.0.1", "a run in flight keeps its version");
 
-    let missing = registry
-        .resolve("twentyfour-seven", Some("2.0.0"))
-        .expect_err("not loaded");
-    assert!(
-        missing
-            .to_string()
-            .contains("loaded versions: 1.0.0, 1.0.1"),
-        "{missing}"
-    );
+    let missing = registry.resolve("twentyfour-seven", Some("2.0.0")).expect_err("not loaded");
+    assert!(missing.to_string().contains("loaded versions: 1.0.0, 1.0.1"), "{missing}");
 }
 
 #[test]
 fn two_different_components_claiming_the_same_version_are_refused() {
     let registry = registry();
-    registry
-        .load_file(&component("connectors/twentyfour-seven.wasm"))
-        .expect("original");
+    registry.load_file(&component("connectors/twentyfour-seven.wasm")).expect("original");
     let impostor = patched(b"24SevenOffice", b"25SevenOffice");
-    let err = registry
-        .load_bytes(&impostor, Path::new("impostor.wasm"))
-        .expect_err("refused");
-    assert!(
-        err.to_string()
-            .contains("two different components claim twentyfour-seven@1.0.0"),
-        "{err}"
-    );
+    let err = registry.load_bytes(&impostor, Path::new("impostor.wasm")).expect_err("refused");
+    assert!(err.to_string().contains("two different components claim twentyfour-seven@1.0.0"), "{err}");
 }

@@ -15,40 +15,22 @@ async fn first_sync_creates_every_valid_employee_and_the_second_writes_nothing()
         first.status,
         "succeeded",
         "{:#?}",
-        first
-            .employees
-            .iter()
-            .filter(|e| e.outcome.name() == "failed")
-            .collect::<Vec<_>>()
+        first.employees.iter().filter(|e| e.outcome.name() == "failed").collect::<Vec<_>>()
     );
-    assert_eq!(
-        first.out_of_scope, 1,
-        "the inactive employee is out of scope"
-    );
+    assert_eq!(first.out_of_scope, 1, "the inactive employee is out of scope");
     let created = first.count("created");
     assert!(created >= 20, "created {created}: {}", first.summary());
     assert_eq!(h.emulator.employees().len(), created);
     for skipped in ["1009", "1010", "1011", "1014", "1015"] {
-        assert_eq!(
-            outcome_of(&first, skipped).outcome.name(),
-            "skipped",
-            "{skipped}"
-        );
+        assert_eq!(outcome_of(&first, skipped).outcome.name(), "skipped", "{skipped}");
     }
     let writes_after_first = h.emulator.write_requests().len();
 
     let second = h.sync().await;
     assert_eq!(second.count("unchanged"), created, "{}", second.summary());
-    assert_eq!(
-        second.count("created") + second.count("updated") + second.count("failed"),
-        0
-    );
+    assert_eq!(second.count("created") + second.count("updated") + second.count("failed"), 0);
     assert_eq!(second.writes_sent, 0);
-    assert_eq!(
-        h.emulator.write_requests().len(),
-        writes_after_first,
-        "no write request on the second run"
-    );
+    assert_eq!(h.emulator.write_requests().len(), writes_after_first, "no write request on the second run");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -61,15 +43,9 @@ async fn created_employees_hold_the_mapped_values_as_strings() {
     assert_eq!(kari["vacation_days"], "25");
     assert_eq!(kari["internationalID"]["type"], "socialSecurityNumber");
     let ola = &employees[&1002];
-    assert_eq!(
-        ola["email"], "1002@privat.example.no",
-        "empty work email falls back to the private one"
-    );
+    assert_eq!(ola["email"], "1002@privat.example.no", "empty work email falls back to the private one");
     let lena = &employees[&1003];
-    assert_eq!(
-        lena["account"], "DE89370400440532013000",
-        "foreign account comes from the IBAN"
-    );
+    assert_eq!(lena["account"], "DE89370400440532013000", "foreign account comes from the IBAN");
     let temp = h.emulator.employments(1004);
     assert_eq!(temp[0]["employment_form"], "midlertidig");
     let ended = h.emulator.employments(1007);
@@ -78,16 +54,8 @@ async fn created_employees_hold_the_mapped_values_as_strings() {
     let several = &employees[&1006];
     assert_eq!(several["salary"], "58250.50");
     assert_eq!(several["salary_valid_from"], "2026-01-01");
-    assert_eq!(
-        h.emulator.employments(1018).len(),
-        2,
-        "both employments of 1018"
-    );
-    assert_eq!(
-        h.emulator.employments(1019)[0]["startdate"],
-        "2020-01-01",
-        "23:00Z is the next day in Oslo"
-    );
+    assert_eq!(h.emulator.employments(1018).len(), 2, "both employments of 1018");
+    assert_eq!(h.emulator.employments(1019)[0]["startdate"], "2020-01-01", "23:00Z is the next day in Oslo");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -103,10 +71,7 @@ async fn an_employee_missing_required_fields_is_skipped_with_the_reason_while_ot
         other => panic!("1010: {other:?}"),
     }
     match &outcome_of(&report, "1011").outcome {
-        Outcome::Skipped { reason } => assert!(
-            reason.contains("not a valid Norwegian national id"),
-            "{reason}"
-        ),
+        Outcome::Skipped { reason } => assert!(reason.contains("not a valid Norwegian national id"), "{reason}"),
         other => panic!("1011: {other:?}"),
     }
     assert_eq!(outcome_of(&report, "1001").outcome, Outcome::Created);
@@ -120,44 +85,16 @@ async fn a_dry_run_sends_no_write_and_shows_masked_before_and_after() {
     assert!(h.emulator.edit_employee(1001, "city", "Drammen"));
     assert!(h.emulator.edit_employee(1001, "account", "12345678903"));
     let writes = h.emulator.write_requests().len();
-    let report = h
-        .try_sync(SyncOptions {
-            dry_run: true,
-            ..SyncOptions::default()
-        })
-        .await
-        .expect("dry run");
-    assert_eq!(
-        h.emulator.write_requests().len(),
-        writes,
-        "a dry run sends no write"
-    );
+    let report = h.try_sync(SyncOptions { dry_run: true, ..SyncOptions::default() }).await.expect("dry run");
+    assert_eq!(h.emulator.write_requests().len(), writes, "a dry run sends no write");
     assert_eq!(report.writes_sent, 0);
     let kari = outcome_of(&report, "1001");
     assert_eq!(kari.outcome, Outcome::Planned { writes: 1 });
-    let city = kari
-        .changes
-        .iter()
-        .find(|c| c.field == "city")
-        .expect("city change shown");
-    assert_eq!(
-        (city.before.as_str(), city.after.as_str()),
-        ("Drammen", "Oslo")
-    );
-    let account = kari
-        .changes
-        .iter()
-        .find(|c| c.field == "account")
-        .expect("account change shown");
-    assert!(
-        account.before.starts_with("••••") && account.after.starts_with("••••"),
-        "{account:?}"
-    );
-    assert_eq!(
-        h.emulator.employees()[&1001]["city"],
-        "Drammen",
-        "target untouched"
-    );
+    let city = kari.changes.iter().find(|c| c.field == "city").expect("city change shown");
+    assert_eq!((city.before.as_str(), city.after.as_str()), ("Drammen", "Oslo"));
+    let account = kari.changes.iter().find(|c| c.field == "account").expect("account change shown");
+    assert!(account.before.starts_with("••••") && account.after.starts_with("••••"), "{account:?}");
+    assert_eq!(h.emulator.employees()[&1001]["city"], "Drammen", "target untouched");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -166,12 +103,7 @@ async fn a_field_changed_in_the_target_is_overwritten_and_reported_alone() {
     h.sync().await;
     h.emulator.edit_employee(1020, "lastname", "Changed");
     let report = h.sync().await;
-    assert_eq!(
-        outcome_of(&report, "1020").outcome,
-        Outcome::Updated {
-            fields: vec!["lastname".into()]
-        }
-    );
+    assert_eq!(outcome_of(&report, "1020").outcome, Outcome::Updated { fields: vec!["lastname".into()] });
     assert_eq!(report.count("updated"), 1);
     assert_eq!(h.emulator.employees()[&1020]["lastname"], "Andersen");
 }
@@ -179,41 +111,29 @@ async fn a_field_changed_in_the_target_is_overwritten_and_reported_alone() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_500_followed_by_success_is_retried() {
     let h = Harness::new(&sample_snapshot()).await;
-    h.emulator
-        .push_fault(Fault::status("POST", "/employee/v2", 500, 1));
-    h.emulator
-        .push_fault(Fault::status("GET", "/employee/v2", 503, 1));
+    h.emulator.push_fault(Fault::status("POST", "/employee/v2", 500, 1));
+    h.emulator.push_fault(Fault::status("GET", "/employee/v2", 503, 1));
     let report = h.sync().await;
     assert_eq!(report.status, "succeeded", "{}", report.summary());
     assert_eq!(outcome_of(&report, "1001").outcome, Outcome::Created);
-    let failed_then_ok = h
-        .emulator
-        .requests()
-        .iter()
-        .filter(|r| r.status >= 500)
-        .count();
+    let failed_then_ok = h.emulator.requests().iter().filter(|r| r.status >= 500).count();
     assert_eq!(failed_then_ok, 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_429_with_retry_after_is_honoured() {
     let h = Harness::new(&sample_snapshot()).await;
-    h.emulator
-        .push_fault(Fault::status("GET", "/employee/v2", 429, 1).with_retry_after(1));
+    h.emulator.push_fault(Fault::status("GET", "/employee/v2", 429, 1).with_retry_after(1));
     let started = std::time::Instant::now();
     let report = h.sync().await;
     assert_eq!(report.status, "succeeded");
-    assert!(
-        started.elapsed() >= std::time::Duration::from_secs(1),
-        "waited for Retry-After"
-    );
+    assert!(started.elapsed() >= std::time::Duration::from_secs(1), "waited for Retry-After");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_500_that_persists_fails_that_employee_and_the_others_carry_on() {
     let h = Harness::new(&sample_snapshot()).await;
-    h.emulator
-        .push_fault(Fault::status("POST", "/employment/v2/1001", 500, 10));
+    h.emulator.push_fault(Fault::status("POST", "/employment/v2/1001", 500, 10));
     let report = h.sync().await;
     assert_eq!(report.status, "partial");
     match &outcome_of(&report, "1001").outcome {
@@ -232,23 +152,13 @@ async fn a_409_on_create_leads_to_matching_not_a_duplicate() {
     lost.after_processing = true;
     h.emulator.push_fault(lost);
     let report = h.sync().await;
-    let first = &report
-        .employees
-        .iter()
-        .find(|e| e.outcome.name() != "skipped")
-        .expect("someone synced");
+    let first = &report.employees.iter().find(|e| e.outcome.name() != "skipped").expect("someone synced");
     assert!(
-        matches!(
-            first.outcome,
-            Outcome::Updated { .. } | Outcome::Created | Outcome::Unchanged
-        ),
+        matches!(first.outcome, Outcome::Updated { .. } | Outcome::Created | Outcome::Unchanged),
         "{:?}",
         first.outcome
     );
-    assert!(
-        h.emulator.requests().iter().any(|r| r.status == 409),
-        "the target answered 409"
-    );
+    assert!(h.emulator.requests().iter().any(|r| r.status == 409), "the target answered 409");
     assert_eq!(report.status, "succeeded", "{}", report.summary());
     let creates_of_first = h
         .emulator
@@ -256,50 +166,25 @@ async fn a_409_on_create_leads_to_matching_not_a_duplicate() {
         .iter()
         .filter(|r| r.path == "/employee/v2" && r.body.contains("\"empId\":\"1001\""))
         .count();
-    assert_eq!(
-        creates_of_first, 2,
-        "one lost create and one 409, no third attempt"
-    );
+    assert_eq!(creates_of_first, 2, "one lost create and one 409, no third attempt");
     assert_eq!(h.emulator.employees().len(), report.count("created") + 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crash_after_a_journalled_send_resumes_without_a_duplicate_create() {
     let h = Harness::new(&sample_snapshot()).await;
-    let halted = h
-        .try_sync(SyncOptions {
-            halt_after_writes: Some(1),
-            ..SyncOptions::default()
-        })
-        .await;
+    let halted = h.try_sync(SyncOptions { halt_after_writes: Some(1), ..SyncOptions::default() }).await;
     assert!(matches!(halted, Err(SyncError::Halted(1))), "{halted:?}");
-    assert_eq!(
-        h.emulator.employees().len(),
-        1,
-        "the first create reached the target"
-    );
+    assert_eq!(h.emulator.employees().len(), 1, "the first create reached the target");
 
     let report = h.sync().await;
     assert_eq!(report.recovered_writes, 1);
     assert_eq!(report.status, "succeeded", "{}", report.summary());
-    let creates = h
-        .emulator
-        .write_requests()
-        .iter()
-        .filter(|r| r.path == "/employee/v2")
-        .count();
-    assert_eq!(
-        creates,
-        h.emulator.employees().len(),
-        "exactly one create per employee"
-    );
+    let creates = h.emulator.write_requests().iter().filter(|r| r.path == "/employee/v2").count();
+    assert_eq!(creates, h.emulator.employees().len(), "exactly one create per employee");
     let runs = h.app.store.runs(10).expect("runs");
     assert!(runs.iter().any(|r| r.status == "interrupted"));
-    let journal = h
-        .app
-        .store
-        .journal_for_run(runs.last().expect("first run").id)
-        .expect("journal");
+    let journal = h.app.store.journal_for_run(runs.last().expect("first run").id).expect("journal");
     assert_eq!(journal[0].state, "unknown");
 }
 
@@ -321,10 +206,7 @@ async fn a_wrong_access_token_fails_the_run_with_a_clear_error_and_writes_nothin
     let report = h.sync().await;
     assert_eq!(report.status, "failed");
     let error = report.error.unwrap_or_default();
-    assert!(
-        error.contains("token exchange") && error.contains("401"),
-        "{error}"
-    );
+    assert!(error.contains("token exchange") && error.contains("401"), "{error}");
     assert!(h.emulator.write_requests().is_empty());
 }
 
@@ -346,10 +228,7 @@ async fn no_secret_or_national_id_reaches_logs_or_the_journal_display() {
     struct Buffer(Arc<Mutex<Vec<u8>>>);
     impl Write for Buffer {
         fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0
-                .lock()
-                .map_err(|_| std::io::Error::other("poisoned"))?
-                .extend_from_slice(buf);
+            self.0.lock().map_err(|_| std::io::Error::other("poisoned"))?.extend_from_slice(buf);
             Ok(buf.len())
         }
         fn flush(&mut self) -> std::io::Result<()> {
@@ -358,25 +237,16 @@ async fn no_secret_or_national_id_reaches_logs_or_the_journal_display() {
     }
     let buffer = Buffer::default();
     let writer = buffer.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .finish();
+    let subscriber =
+        tracing_subscriber::fmt().with_max_level(tracing::Level::TRACE).with_writer(move || writer.clone()).finish();
     let _guard = tracing::subscriber::set_default(subscriber);
 
     let snapshot = sample_snapshot();
     let h = Harness::new(&snapshot).await;
-    h.emulator
-        .push_fault(Fault::status("POST", "/employee/v2", 500, 1));
+    h.emulator.push_fault(Fault::status("POST", "/employee/v2", 500, 1));
     let first = h.sync().await;
     h.emulator.edit_employee(1001, "personnr", "01010112345");
-    let dry = h
-        .try_sync(SyncOptions {
-            dry_run: true,
-            ..SyncOptions::default()
-        })
-        .await
-        .expect("dry run");
+    let dry = h.try_sync(SyncOptions { dry_run: true, ..SyncOptions::default() }).await.expect("dry run");
 
     let logs = String::from_utf8(buffer.0.lock().expect("logs").clone()).expect("utf8");
     let mut journal = String::new();
@@ -385,10 +255,7 @@ async fn no_secret_or_national_id_reaches_logs_or_the_journal_display() {
             journal.push_str(&serde_json::to_string(&entry).expect("json"));
         }
     }
-    assert!(
-        journal.contains("/employee/v2"),
-        "journal recorded the writes"
-    );
+    assert!(journal.contains("/employee/v2"), "journal recorded the writes");
     let shown = serde_json::to_string(&(&first, &dry)).expect("report json");
     let mut secrets: Vec<String> = vec![h.token.clone()];
     for e in &snapshot.employees {
@@ -400,17 +267,8 @@ async fn no_secret_or_national_id_reaches_logs_or_the_journal_display() {
     secrets.push("01010112345".into());
     secrets.push("58250.50".into());
     for secret in &secrets {
-        assert!(
-            !logs.contains(secret.as_str()),
-            "a secret or national id reached the logs"
-        );
-        assert!(
-            !journal.contains(secret.as_str()),
-            "a secret or national id reached the journal"
-        );
-        assert!(
-            !shown.contains(secret.as_str()),
-            "a secret or national id reached the report"
-        );
+        assert!(!logs.contains(secret.as_str()), "a secret or national id reached the logs");
+        assert!(!journal.contains(secret.as_str()), "a secret or national id reached the journal");
+        assert!(!shown.contains(secret.as_str()), "a secret or national id reached the report");
     }
 }

@@ -73,9 +73,7 @@ impl Script {
     /// The fault that fires for this request, if any (consumes one use).
     pub fn take(&mut self, method: &str, path: &str) -> Option<Fault> {
         let at = self.faults.iter().position(|f| {
-            f.times > 0
-                && f.method.as_deref().is_none_or(|m| m == method)
-                && path.starts_with(&f.path_prefix)
+            f.times > 0 && f.method.as_deref().is_none_or(|m| m == method) && path.starts_with(&f.path_prefix)
         })?;
         let fault = &mut self.faults[at];
         fault.times -= 1;
@@ -92,9 +90,7 @@ pub type SharedScript = std::sync::Arc<std::sync::Mutex<Script>>;
 
 /// Lock a shared script; a panic elsewhere must not wedge the emulator.
 pub fn lock(script: &SharedScript) -> std::sync::MutexGuard<'_, Script> {
-    script
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    script.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Middleware: log every request with the status it was finally answered.
@@ -112,19 +108,9 @@ pub async fn record(
     let method = parts.method.to_string();
     let path = parts.uri.path().trim_start_matches(prefix).to_owned();
     let text = String::from_utf8_lossy(&bytes).into_owned();
-    let response = next
-        .run(axum::extract::Request::from_parts(
-            parts,
-            axum::body::Body::from(bytes),
-        ))
-        .await;
+    let response = next.run(axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes))).await;
     let status = response.status().as_u16();
-    lock(&script).log.push(LoggedRequest {
-        method,
-        path,
-        status,
-        body: text,
-    });
+    lock(&script).log.push(LoggedRequest { method, path, status, body: text });
     response
 }
 

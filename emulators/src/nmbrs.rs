@@ -63,10 +63,7 @@ impl Default for Settings {
             client_secret: "emulator-secret".into(),
             subscription_key: "emulator-subscription".into(),
             token_lifetime: Duration::from_secs(3600),
-            companies: vec![(
-                "5f2b1c3e-0000-4000-8000-000000000001".into(),
-                "Demo BV".into(),
-            )],
+            companies: vec![("5f2b1c3e-0000-4000-8000-000000000001".into(), "Demo BV".into())],
         }
     }
 }
@@ -97,9 +94,7 @@ struct Shared {
 
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, Data> {
-        self.data
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.data.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -122,35 +117,18 @@ impl Emulator {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
         let addr = listener.local_addr()?;
         let script = SharedScript::default();
-        let shared = Arc::new(Shared {
-            settings,
-            data: Mutex::new(Data::default()),
-            script: Arc::clone(&script),
-        });
+        let shared = Arc::new(Shared { settings, data: Mutex::new(Data::default()), script: Arc::clone(&script) });
         let app = Router::new()
             .route("/identity/connect/token", post(token))
             .route("/api/companies", get(companies))
-            .route(
-                "/api/companies/{company}/employees",
-                get(list_employees).post(create_employee),
-            )
-            .route(
-                "/api/companies/{company}/employees/{resource}",
-                get(list_resource),
-            )
+            .route("/api/companies/{company}/employees", get(list_employees).post(create_employee))
+            .route("/api/companies/{company}/employees/{resource}", get(list_resource))
             .route("/api/employees/{id}/personalInfo", put(put_personal_info))
             .route("/api/employees/{id}/address", post(post_address))
-            .route(
-                "/api/employees/{id}/bankaccount",
-                post(post_bank_account).put(put_bank_account),
-            )
+            .route("/api/employees/{id}/bankaccount", post(post_bank_account).put(put_bank_account))
             .route("/api/employees/{id}/salary", post(post_salary))
             .fallback(|uri: Uri| async move {
-                problem(
-                    StatusCode::NOT_FOUND,
-                    "NotFound",
-                    format!("no such endpoint {}", uri.path()),
-                )
+                problem(StatusCode::NOT_FOUND, "NotFound", format!("no such endpoint {}", uri.path()))
             })
             .layer(axum::middleware::from_fn_with_state((script, ""), record))
             .with_state(Arc::clone(&shared));
@@ -189,10 +167,7 @@ impl Emulator {
 
     /// Requests that could change data (not GET), token requests excluded.
     pub fn write_requests(&self) -> Vec<LoggedRequest> {
-        self.requests()
-            .into_iter()
-            .filter(|r| r.method != "GET" && r.path.starts_with("/api/"))
-            .collect()
+        self.requests().into_iter().filter(|r| r.method != "GET" && r.path.starts_with("/api/")).collect()
     }
 
     /// Invalidate every access token, as if they expired.
@@ -214,37 +189,22 @@ impl Emulator {
     /// `address`, `bankAccounts`, `salaries`), by employee number.
     pub fn employee_by_number(&self, number: i64) -> Option<Value> {
         let data = self.shared.lock();
-        data.employees
-            .iter()
-            .find(|(_, e)| employee_number(&e.personal_info) == Some(number))
-            .map(|(id, e)| {
-                json!({
-                    "employeeId": id,
-                    "personalInfo": e.personal_info,
-                    "inServiceDate": e.in_service_date,
-                    "address": e.address,
-                    "bankAccounts": e.bank_accounts,
-                    "salaries": e.salaries,
-                })
+        data.employees.iter().find(|(_, e)| employee_number(&e.personal_info) == Some(number)).map(|(id, e)| {
+            json!({
+                "employeeId": id,
+                "personalInfo": e.personal_info,
+                "inServiceDate": e.in_service_date,
+                "address": e.address,
+                "bankAccounts": e.bank_accounts,
+                "salaries": e.salaries,
             })
+        })
     }
 
     /// Put an employee in place directly (created in Nmbrs by hand);
     /// returns its id.
-    pub fn insert_employee(
-        &self,
-        number: i64,
-        first_name: &str,
-        last_name: &str,
-        birth_date: &str,
-    ) -> String {
-        let company = self
-            .shared
-            .settings
-            .companies
-            .first()
-            .map(|c| c.0.clone())
-            .unwrap_or_default();
+    pub fn insert_employee(&self, number: i64, first_name: &str, last_name: &str, birth_date: &str) -> String {
+        let company = self.shared.settings.companies.first().map(|c| c.0.clone()).unwrap_or_default();
         let mut data = self.shared.lock();
         let id = new_id(&mut data);
         let personal_info = json!({
@@ -268,11 +228,7 @@ impl Emulator {
     /// Change the IBAN of an employee's first bank account directly.
     pub fn edit_iban(&self, number: i64, iban: &str) -> bool {
         let mut data = self.shared.lock();
-        let Some(e) = data
-            .employees
-            .values_mut()
-            .find(|e| employee_number(&e.personal_info) == Some(number))
-        else {
+        let Some(e) = data.employees.values_mut().find(|e| employee_number(&e.personal_info) == Some(number)) else {
             return false;
         };
         match e.bank_accounts.first_mut() {
@@ -291,10 +247,7 @@ fn new_id(data: &mut Data) -> String {
 }
 
 fn employee_number(personal_info: &Map<String, Value>) -> Option<i64> {
-    personal_info
-        .get("basicInfo")?
-        .get("employeeNumber")?
-        .as_i64()
+    personal_info.get("basicInfo")?.get("employeeNumber")?.as_i64()
 }
 
 /// A problem-details error response.
@@ -325,18 +278,11 @@ fn fault_response(fault: &Fault) -> Response {
 }
 
 /// Faults, latency, bearer and subscription-key checks before a handler.
-async fn gate(
-    shared: &Shared,
-    method: &Method,
-    uri: &Uri,
-    headers: &HeaderMap,
-) -> Result<(), Response> {
+async fn gate(shared: &Shared, method: &Method, uri: &Uri, headers: &HeaderMap) -> Result<(), Response> {
     if let Some(fault) = before(&shared.script, method.as_str(), uri.path()).await {
         return Err(fault_response(&fault));
     }
-    let key = headers
-        .get("x-subscription-key")
-        .and_then(|v| v.to_str().ok());
+    let key = headers.get("x-subscription-key").and_then(|v| v.to_str().ok());
     if key != Some(shared.settings.subscription_key.as_str()) {
         return Err(problem(
             StatusCode::UNAUTHORIZED,
@@ -344,23 +290,10 @@ async fn gate(
             "missing or invalid X-Subscription-Key",
         ));
     }
-    let token = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
-    let valid = token.is_some_and(|t| {
-        shared
-            .lock()
-            .tokens
-            .get(t)
-            .is_some_and(|until| Instant::now() < *until)
-    });
+    let token = headers.get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+    let valid = token.is_some_and(|t| shared.lock().tokens.get(t).is_some_and(|until| Instant::now() < *until));
     if !valid {
-        return Err(problem(
-            StatusCode::UNAUTHORIZED,
-            "TokenInvalid",
-            "missing, invalid or expired access token",
-        ));
+        return Err(problem(StatusCode::UNAUTHORIZED, "TokenInvalid", "missing, invalid or expired access token"));
     }
     Ok(())
 }
@@ -375,48 +308,30 @@ async fn token(
         return fault_response(&fault);
     }
     let s = &shared.settings;
-    let client_ok = form.get("client_id") == Some(&s.client_id)
-        && form.get("client_secret") == Some(&s.client_secret);
+    let client_ok = form.get("client_id") == Some(&s.client_id) && form.get("client_secret") == Some(&s.client_secret);
     let grant_ok = match form.get("grant_type").map(String::as_str) {
         Some("client_credentials") => true,
         Some("refresh_token") => form.get("refresh_token").is_some_and(|t| !t.is_empty()),
         _ => false,
     };
     if !client_ok || !grant_ok {
-        return (
-            StatusCode::BAD_REQUEST,
-            axum::Json(json!({"error": "invalid_client"})),
-        )
-            .into_response();
+        return (StatusCode::BAD_REQUEST, axum::Json(json!({"error": "invalid_client"}))).into_response();
     }
     let mut data = shared.lock();
     data.issued += 1;
     let token = format!("nmbrs-access-{}", data.issued);
-    data.tokens
-        .insert(token.clone(), Instant::now() + s.token_lifetime);
-    axum::Json(json!({"access_token": token, "token_type": "Bearer", "expires_in": s.token_lifetime.as_secs()})).into_response()
+    data.tokens.insert(token.clone(), Instant::now() + s.token_lifetime);
+    axum::Json(json!({"access_token": token, "token_type": "Bearer", "expires_in": s.token_lifetime.as_secs()}))
+        .into_response()
 }
 
 /// The paginated envelope around `items`.
 fn page(items: Vec<Value>, query: &HashMap<String, String>) -> Response {
-    let size: usize = query
-        .get("pageSize")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(20)
-        .clamp(1, 100);
-    let number: usize = query
-        .get("pageNumber")
-        .or(query.get("page"))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1)
-        .max(1);
+    let size: usize = query.get("pageSize").and_then(|v| v.parse().ok()).unwrap_or(20).clamp(1, 100);
+    let number: usize = query.get("pageNumber").or(query.get("page")).and_then(|v| v.parse().ok()).unwrap_or(1).max(1);
     let total = items.len();
     let pages = total.div_ceil(size).max(1);
-    let data: Vec<Value> = items
-        .into_iter()
-        .skip((number - 1) * size)
-        .take(size)
-        .collect();
+    let data: Vec<Value> = items.into_iter().skip((number - 1) * size).take(size).collect();
     axum::Json(json!({
         "pagination": {
             "pageNumber": number,
@@ -454,19 +369,10 @@ async fn companies(
 }
 
 fn known_company(shared: &Shared, company: &str) -> Result<(), Response> {
-    if shared
-        .settings
-        .companies
-        .iter()
-        .any(|(id, _)| id == company)
-    {
+    if shared.settings.companies.iter().any(|(id, _)| id == company) {
         Ok(())
     } else {
-        Err(problem(
-            StatusCode::NOT_FOUND,
-            "CompanyNotFound",
-            format!("no company {company}"),
-        ))
+        Err(problem(StatusCode::NOT_FOUND, "CompanyNotFound", format!("no company {company}")))
     }
 }
 
@@ -478,10 +384,7 @@ async fn list_employees(
     Path(company): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Err(r) = gate(&shared, &method, &uri, &headers)
-        .await
-        .and_then(|()| known_company(&shared, &company))
-    {
+    if let Err(r) = gate(&shared, &method, &uri, &headers).await.and_then(|()| known_company(&shared, &company)) {
         return r;
     }
     let items = shared
@@ -502,19 +405,15 @@ async fn list_resource(
     Path((company, resource)): Path<(String, String)>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Err(r) = gate(&shared, &method, &uri, &headers)
-        .await
-        .and_then(|()| known_company(&shared, &company))
-    {
+    if let Err(r) = gate(&shared, &method, &uri, &headers).await.and_then(|()| known_company(&shared, &company)) {
         return r;
     }
     let data = shared.lock();
-    let employees = data
-        .employees
-        .iter()
-        .filter(|(_, e)| e.company_id == company);
+    let employees = data.employees.iter().filter(|(_, e)| e.company_id == company);
     let items: Vec<Value> = match resource.as_str() {
-        "addresses" => employees.map(|(id, e)| json!({"employeeId": id, "addresses": e.address.iter().collect::<Vec<_>>()})).collect(),
+        "addresses" => employees
+            .map(|(id, e)| json!({"employeeId": id, "addresses": e.address.iter().collect::<Vec<_>>()}))
+            .collect(),
         "bankaccounts" => employees.map(|(id, e)| json!({"employeeId": id, "bankAccounts": e.bank_accounts})).collect(),
         "salaries" => employees.map(|(id, e)| json!({"employeeId": id, "salaries": e.salaries})).collect(),
         other => return problem(StatusCode::NOT_FOUND, "NotFound", format!("no such resource {other}")),
@@ -527,21 +426,12 @@ fn parse_object(body: &str) -> Result<Map<String, Value>, Response> {
     serde_json::from_str::<Value>(body)
         .ok()
         .and_then(|v| v.as_object().cloned())
-        .ok_or_else(|| {
-            problem(
-                StatusCode::BAD_REQUEST,
-                "InvalidBody",
-                "the body must be a JSON object",
-            )
-        })
+        .ok_or_else(|| problem(StatusCode::BAD_REQUEST, "InvalidBody", "the body must be a JSON object"))
 }
 
 fn check_personal_info(info: &Map<String, Value>) -> Result<(), Response> {
     let basic = info.get("basicInfo").and_then(Value::as_object);
-    let last = basic
-        .and_then(|b| b.get("lastName"))
-        .and_then(Value::as_str)
-        .unwrap_or("");
+    let last = basic.and_then(|b| b.get("lastName")).and_then(Value::as_str).unwrap_or("");
     if last.is_empty() || last.chars().count() > 100 {
         return Err(problem(
             StatusCode::BAD_REQUEST,
@@ -549,10 +439,7 @@ fn check_personal_info(info: &Map<String, Value>) -> Result<(), Response> {
             "basicInfo.lastName is required (at most 100 characters)",
         ));
     }
-    let first = basic
-        .and_then(|b| b.get("firstName"))
-        .and_then(Value::as_str)
-        .unwrap_or("");
+    let first = basic.and_then(|b| b.get("firstName")).and_then(Value::as_str).unwrap_or("");
     if first.chars().count() > 50 {
         return Err(problem(
             StatusCode::BAD_REQUEST,
@@ -578,10 +465,7 @@ async fn create_employee(
     Path(company): Path<String>,
     body: String,
 ) -> Response {
-    if let Err(r) = gate(&shared, &method, &uri, &headers)
-        .await
-        .and_then(|()| known_company(&shared, &company))
-    {
+    if let Err(r) = gate(&shared, &method, &uri, &headers).await.and_then(|()| known_company(&shared, &company)) {
         return r;
     }
     let body = match parse_object(&body) {
@@ -589,11 +473,7 @@ async fn create_employee(
         Err(r) => return r,
     };
     let Some(info) = body.get("personalInfo").and_then(Value::as_object).cloned() else {
-        return problem(
-            StatusCode::BAD_REQUEST,
-            "ValidationError",
-            "personalInfo is required",
-        );
+        return problem(StatusCode::BAD_REQUEST, "ValidationError", "personalInfo is required");
     };
     if let Err(r) = check_personal_info(&info) {
         return r;
@@ -605,19 +485,11 @@ async fn create_employee(
         .unwrap_or("")
         .to_owned();
     if in_service.is_empty() {
-        return problem(
-            StatusCode::BAD_REQUEST,
-            "ValidationError",
-            "additionalEmployeeInfo.inServiceDate is required",
-        );
+        return problem(StatusCode::BAD_REQUEST, "ValidationError", "additionalEmployeeInfo.inServiceDate is required");
     }
     let number = employee_number(&info);
     let mut data = shared.lock();
-    if data
-        .employees
-        .values()
-        .any(|e| e.company_id == company && employee_number(&e.personal_info) == number)
-    {
+    if data.employees.values().any(|e| e.company_id == company && employee_number(&e.personal_info) == number) {
         return problem(
             StatusCode::CONFLICT,
             "EmployeeNumberExists",
@@ -638,20 +510,12 @@ async fn create_employee(
 }
 
 /// Run `f` on a stored employee, or answer 404.
-fn with_employee(
-    shared: &Shared,
-    id: &str,
-    f: impl FnOnce(&mut StoredEmployee, &mut u64) -> Response,
-) -> Response {
+fn with_employee(shared: &Shared, id: &str, f: impl FnOnce(&mut StoredEmployee, &mut u64) -> Response) -> Response {
     let mut data = shared.lock();
     let Data { employees, ids, .. } = &mut *data;
     match employees.get_mut(id) {
         Some(e) => f(e, ids),
-        None => problem(
-            StatusCode::NOT_FOUND,
-            "EmployeeNotFound",
-            format!("no employee {id}"),
-        ),
+        None => problem(StatusCode::NOT_FOUND, "EmployeeNotFound", format!("no employee {id}")),
     }
 }
 
@@ -701,17 +565,8 @@ async fn post_address(
 }
 
 fn check_bank(account: &Map<String, Value>) -> Result<(), Response> {
-    if account
-        .get("IBAN")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .is_empty()
-    {
-        return Err(problem(
-            StatusCode::BAD_REQUEST,
-            "ValidationError",
-            "IBAN is required",
-        ));
+    if account.get("IBAN").and_then(Value::as_str).unwrap_or("").is_empty() {
+        return Err(problem(StatusCode::BAD_REQUEST, "ValidationError", "IBAN is required"));
     }
     Ok(())
 }
@@ -755,11 +610,7 @@ async fn put_bank_account(
         Ok(a) => a,
         Err(r) => return r,
     };
-    let Some(bank_id) = account
-        .get("bankAccountId")
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-    else {
+    let Some(bank_id) = account.get("bankAccountId").and_then(Value::as_str).map(str::to_owned) else {
         return problem(
             StatusCode::BAD_REQUEST,
             "ValidationError",
@@ -767,20 +618,12 @@ async fn put_bank_account(
         );
     };
     with_employee(&shared, &id, |e, _| {
-        match e
-            .bank_accounts
-            .iter_mut()
-            .find(|b| b.get("bankAccountId").and_then(Value::as_str) == Some(&bank_id))
-        {
+        match e.bank_accounts.iter_mut().find(|b| b.get("bankAccountId").and_then(Value::as_str) == Some(&bank_id)) {
             Some(existing) => {
                 *existing = account;
                 axum::Json(json!({"bankAccountId": bank_id})).into_response()
             }
-            None => problem(
-                StatusCode::NOT_FOUND,
-                "BankAccountNotFound",
-                format!("no bank account {bank_id}"),
-            ),
+            None => problem(StatusCode::NOT_FOUND, "BankAccountNotFound", format!("no bank account {bank_id}")),
         }
     })
 }
@@ -800,14 +643,8 @@ async fn post_salary(
         Ok(b) => b,
         Err(r) => return r,
     };
-    if !salary.get("value").is_some_and(Value::is_number)
-        || salary.get("startDate").and_then(Value::as_str).is_none()
-    {
-        return problem(
-            StatusCode::BAD_REQUEST,
-            "ValidationError",
-            "salary needs a numeric value and a startDate",
-        );
+    if !salary.get("value").is_some_and(Value::is_number) || salary.get("startDate").and_then(Value::as_str).is_none() {
+        return problem(StatusCode::BAD_REQUEST, "ValidationError", "salary needs a numeric value and a startDate");
     }
     with_employee(&shared, &id, |e, ids| {
         *ids += 1;

@@ -42,10 +42,7 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Self {
-            access_token: "emulator-token".into(),
-            session_lifetime: Duration::from_secs(3600),
-        }
+        Self { access_token: "emulator-token".into(), session_lifetime: Duration::from_secs(3600) }
     }
 }
 
@@ -67,9 +64,7 @@ struct Shared {
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, Data> {
         // A panic while holding the lock must not wedge the emulator.
-        self.data
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.data.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -123,31 +118,16 @@ impl Emulator {
         let script = SharedScript::default();
         let shared = Arc::new(Shared {
             settings,
-            data: Mutex::new(Data {
-                next_employment: 1,
-                ..Data::default()
-            }),
+            data: Mutex::new(Data { next_employment: 1, ..Data::default() }),
             script: Arc::clone(&script),
         });
         let app = Router::new()
             .route("/api/auth", get(auth))
-            .route(
-                "/api/employee/v2",
-                get(list_employees).post(create_employee),
-            )
-            .route(
-                "/api/employee/v2/{emp_id}",
-                get(get_employee).post(update_employee),
-            )
-            .route(
-                "/api/employment/v2/{emp_id}",
-                get(get_employments).post(upsert_employments),
-            )
+            .route("/api/employee/v2", get(list_employees).post(create_employee))
+            .route("/api/employee/v2/{emp_id}", get(get_employee).post(update_employee))
+            .route("/api/employment/v2/{emp_id}", get(get_employments).post(upsert_employments))
             .fallback(not_found)
-            .layer(axum::middleware::from_fn_with_state(
-                (script, "/api"),
-                record,
-            ))
+            .layer(axum::middleware::from_fn_with_state((script, "/api"), record))
             .with_state(Arc::clone(&shared));
         let task = tokio::spawn(async move {
             if let Err(e) = axum::serve(listener, app).await {
@@ -194,10 +174,7 @@ impl Emulator {
 
     /// Requests that could change data (not GET), answered or not.
     pub fn write_requests(&self) -> Vec<LoggedRequest> {
-        self.requests()
-            .into_iter()
-            .filter(|r| r.method != "GET")
-            .collect()
+        self.requests().into_iter().filter(|r| r.method != "GET").collect()
     }
 
     /// Stored employees, by `empId`.
@@ -207,20 +184,12 @@ impl Emulator {
 
     /// Stored employments of `emp_id`.
     pub fn employments(&self, emp_id: u64) -> Vec<Map<String, Value>> {
-        self.shared
-            .lock()
-            .employments
-            .get(&emp_id)
-            .cloned()
-            .unwrap_or_default()
+        self.shared.lock().employments.get(&emp_id).cloned().unwrap_or_default()
     }
 
     /// Put an employee in place directly, as if created in the UI.
     pub fn insert_employee(&self, employee: Value) -> Result<u64, String> {
-        let map = employee
-            .as_object()
-            .cloned()
-            .ok_or("employee must be an object")?;
+        let map = employee.as_object().cloned().ok_or("employee must be an object")?;
         let id = emp_id_of(&map).ok_or("employee needs a numeric empId string")?;
         let mut data = self.shared.lock();
         data.employees.insert(id, with_defaults(map));
@@ -243,11 +212,9 @@ impl Emulator {
 
 fn with_defaults(mut map: Map<String, Value>) -> Map<String, Value> {
     for (k, v) in EMPLOYEE_DEFAULTS {
-        map.entry(k.to_string())
-            .or_insert_with(|| Value::String((*v).to_owned()));
+        map.entry(k.to_string()).or_insert_with(|| Value::String((*v).to_owned()));
     }
-    map.entry("internationalID")
-        .or_insert_with(|| json!({"countryCode": "", "ID": "", "type": "passnummer"}));
+    map.entry("internationalID").or_insert_with(|| json!({"countryCode": "", "ID": "", "type": "passnummer"}));
     map
 }
 
@@ -263,20 +230,10 @@ fn message(status: StatusCode, text: impl Into<String>) -> Response {
 fn first_non_string(value: &Value, path: &str) -> Option<String> {
     match value {
         Value::String(_) => None,
-        Value::Object(map) => map.iter().find_map(|(k, v)| {
-            first_non_string(
-                v,
-                &if path.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{path}.{k}")
-                },
-            )
-        }),
-        Value::Array(items) => items
+        Value::Object(map) => map
             .iter()
-            .enumerate()
-            .find_map(|(i, v)| first_non_string(v, &format!("{path}[{i}]"))),
+            .find_map(|(k, v)| first_non_string(v, &if path.is_empty() { k.clone() } else { format!("{path}.{k}") })),
+        Value::Array(items) => items.iter().enumerate().find_map(|(i, v)| first_non_string(v, &format!("{path}[{i}]"))),
         _ => Some(path.to_owned()),
     }
 }
@@ -316,18 +273,12 @@ fn fault_response(fault: &Fault) -> Response {
 }
 
 fn bearer_ok(shared: &Shared, headers: &HeaderMap) -> bool {
-    let Some(token) = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
+    let Some(token) =
+        headers.get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "))
     else {
         return false;
     };
-    shared
-        .lock()
-        .sessions
-        .get(token)
-        .is_some_and(|until| Instant::now() < *until)
+    shared.lock().sessions.get(token).is_some_and(|until| Instant::now() < *until)
 }
 
 /// Answer the real response, unless a fault fires after processing.
@@ -356,49 +307,28 @@ async fn auth(
     data.issued += 1;
     let token = format!("session-{}-{}", data.issued, data.sessions.len());
     let lifetime = shared.settings.session_lifetime;
-    data.sessions
-        .insert(token.clone(), Instant::now() + lifetime);
-    finish(
-        fault,
-        axum::Json(json!({ "accessToken": token, "expiresOn": expires_on(lifetime) }))
-            .into_response(),
-    )
+    data.sessions.insert(token.clone(), Instant::now() + lifetime);
+    finish(fault, axum::Json(json!({ "accessToken": token, "expiresOn": expires_on(lifetime) })).into_response())
 }
 
 /// `expiresOn` as 24SevenOffice writes it: `YYYY-MM-DDThh:mm:ss+hh:mm`.
 fn expires_on(lifetime: Duration) -> String {
     let lifetime = jiff::SignedDuration::try_from(lifetime).unwrap_or(jiff::SignedDuration::ZERO);
-    let at = jiff::Timestamp::now()
-        .checked_add(lifetime)
-        .unwrap_or_else(|_| jiff::Timestamp::now());
-    at.to_zoned(jiff::tz::TimeZone::UTC)
-        .strftime("%Y-%m-%dT%H:%M:%S%:z")
-        .to_string()
+    let at = jiff::Timestamp::now().checked_add(lifetime).unwrap_or_else(|_| jiff::Timestamp::now());
+    at.to_zoned(jiff::tz::TimeZone::UTC).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string()
 }
 
-async fn list_employees(
-    State(shared): State<Arc<Shared>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Response {
+async fn list_employees(State(shared): State<Arc<Shared>>, method: Method, uri: Uri, headers: HeaderMap) -> Response {
     let fault = match gate(&shared, &method, &uri, &headers, true).await {
         Ok(f) => f,
         Err(r) => return r,
     };
-    let list: Vec<Value> = shared
-        .lock()
-        .employees
-        .values()
-        .cloned()
-        .map(Value::Object)
-        .collect();
+    let list: Vec<Value> = shared.lock().employees.values().cloned().map(Value::Object).collect();
     finish(fault, axum::Json(list).into_response())
 }
 
 fn parse_emp_id(raw: &str) -> Result<u64, Response> {
-    raw.parse()
-        .map_err(|_| message(StatusCode::BAD_REQUEST, "empId must be an integer"))
+    raw.parse().map_err(|_| message(StatusCode::BAD_REQUEST, "empId must be an integer"))
 }
 
 async fn get_employee(
@@ -424,18 +354,12 @@ async fn get_employee(
 }
 
 fn parse_object(body: &str) -> Result<Map<String, Value>, Response> {
-    let value: Value = serde_json::from_str(body)
-        .map_err(|e| message(StatusCode::BAD_REQUEST, format!("body is not JSON: {e}")))?;
+    let value: Value =
+        serde_json::from_str(body).map_err(|e| message(StatusCode::BAD_REQUEST, format!("body is not JSON: {e}")))?;
     if let Some(path) = first_non_string(&value, "") {
-        return Err(message(
-            StatusCode::BAD_REQUEST,
-            format!("{path} must be a string"),
-        ));
+        return Err(message(StatusCode::BAD_REQUEST, format!("{path} must be a string")));
     }
-    value
-        .as_object()
-        .cloned()
-        .ok_or_else(|| message(StatusCode::BAD_REQUEST, "body must be an object"))
+    value.as_object().cloned().ok_or_else(|| message(StatusCode::BAD_REQUEST, "body must be an object"))
 }
 
 async fn create_employee(
@@ -454,10 +378,7 @@ async fn create_employee(
         Err(r) => return r,
     };
     let Some(id) = emp_id_of(&map) else {
-        return message(
-            StatusCode::BAD_REQUEST,
-            "empId is required and must be an integer in a string",
-        );
+        return message(StatusCode::BAD_REQUEST, "empId is required and must be an integer in a string");
     };
     let mut data = shared.lock();
     if data.employees.contains_key(&id) {
@@ -468,10 +389,7 @@ async fn create_employee(
     }
     data.employees.insert(id, with_defaults(map));
     drop(data);
-    finish(
-        fault,
-        axum::Json(json!("Item created returned")).into_response(),
-    )
+    finish(fault, axum::Json(json!("Item created returned")).into_response())
 }
 
 fn merge(into: &mut Map<String, Value>, from: Map<String, Value>) {
@@ -506,10 +424,7 @@ async fn update_employee(
         Err(r) => return r,
     };
     if emp_id_of(&map).is_some_and(|body_id| body_id != id) {
-        return message(
-            StatusCode::BAD_REQUEST,
-            "empId in the body differs from the path",
-        );
+        return message(StatusCode::BAD_REQUEST, "empId in the body differs from the path");
     }
     let mut data = shared.lock();
     let Some(existing) = data.employees.get_mut(&id) else {
@@ -539,14 +454,8 @@ async fn get_employments(
     if !data.employees.contains_key(&id) {
         return message(StatusCode::NOT_FOUND, format!("no employee {id}"));
     }
-    let list: Vec<Value> = data
-        .employments
-        .get(&id)
-        .cloned()
-        .unwrap_or_default()
-        .into_iter()
-        .map(Value::Object)
-        .collect();
+    let list: Vec<Value> =
+        data.employments.get(&id).cloned().unwrap_or_default().into_iter().map(Value::Object).collect();
     drop(data);
     finish(fault, axum::Json(list).into_response())
 }
@@ -575,10 +484,7 @@ async fn upsert_employments(
         return message(StatusCode::BAD_REQUEST, format!("{path} must be a string"));
     }
     let Some(items) = value.as_array() else {
-        return message(
-            StatusCode::BAD_REQUEST,
-            "body must be an array of employments",
-        );
+        return message(StatusCode::BAD_REQUEST, "body must be an array of employments");
     };
     let mut data = shared.lock();
     if !data.employees.contains_key(&id) {
@@ -593,23 +499,13 @@ async fn upsert_employments(
         let known = map
             .get("employment_id")
             .and_then(Value::as_str)
-            .is_some_and(|eid| {
-                existing
-                    .iter()
-                    .any(|e| e.get("employment_id").and_then(Value::as_str) == Some(eid))
-            });
+            .is_some_and(|eid| existing.iter().any(|e| e.get("employment_id").and_then(Value::as_str) == Some(eid)));
         let start = map.get("startdate").and_then(Value::as_str).unwrap_or("");
         if !known && start.is_empty() {
-            return message(
-                StatusCode::BAD_REQUEST,
-                "startdate is required for a new employment",
-            );
+            return message(StatusCode::BAD_REQUEST, "startdate is required for a new employment");
         }
         let end = map.get("enddate").and_then(Value::as_str).unwrap_or("");
-        let reason = map
-            .get("enddate_reason")
-            .and_then(Value::as_str)
-            .unwrap_or("");
+        let reason = map.get("enddate_reason").and_then(Value::as_str).unwrap_or("");
         if !end.is_empty() && reason.is_empty() {
             return message(StatusCode::BAD_REQUEST, "enddate requires enddate_reason");
         }
@@ -618,27 +514,21 @@ async fn upsert_employments(
         let Some(map) = item.as_object().cloned() else {
             continue;
         };
-        let eid = map
-            .get("employment_id")
-            .and_then(Value::as_str)
-            .map(str::to_owned);
+        let eid = map.get("employment_id").and_then(Value::as_str).map(str::to_owned);
         let next = data.next_employment;
         let list = data.employments.entry(id).or_default();
-        match eid.as_deref().and_then(|eid| {
-            list.iter_mut()
-                .find(|e| e.get("employment_id").and_then(Value::as_str) == Some(eid))
-        }) {
+        match eid
+            .as_deref()
+            .and_then(|eid| list.iter_mut().find(|e| e.get("employment_id").and_then(Value::as_str) == Some(eid)))
+        {
             Some(found) => merge(found, map),
             None => {
                 let mut map = map;
                 let new_id = eid.unwrap_or_else(|| format!("{id}-{next}"));
                 map.insert("employment_id".into(), Value::String(new_id));
-                for (k, v) in [
-                    ("primary_employment", "1"),
-                    ("enddate", ""),
-                    ("enddate_reason", ""),
-                    ("enterprise_number", ""),
-                ] {
+                for (k, v) in
+                    [("primary_employment", "1"), ("enddate", ""), ("enddate_reason", ""), ("enterprise_number", "")]
+                {
                     map.entry(k).or_insert_with(|| Value::String(v.into()));
                 }
                 list.push(map);
@@ -647,17 +537,11 @@ async fn upsert_employments(
         }
     }
     drop(data);
-    finish(
-        fault,
-        axum::Json(json!("Item created returned")).into_response(),
-    )
+    finish(fault, axum::Json(json!("Item created returned")).into_response())
 }
 
 async fn not_found(uri: Uri) -> Response {
-    message(
-        StatusCode::NOT_FOUND,
-        format!("no such endpoint {}", uri.path()),
-    )
+    message(StatusCode::NOT_FOUND, format!("no such endpoint {}", uri.path()))
 }
 
 #[cfg(test)]

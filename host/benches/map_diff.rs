@@ -37,11 +37,7 @@ fn main() -> anyhow::Result<()> {
     let tz = jiff::tz::TimeZone::get("Europe/Oslo")?;
     let text = std::fs::read_to_string(root().join("examples/hr-snapshot.json"))?;
     let snapshot = paybridge::source::parse_snapshot(&text, &tz)?;
-    let ctx = Context {
-        integration: "bench".into(),
-        today: "2026-11-22".into(),
-        settings: vec![],
-    };
+    let ctx = Context { integration: "bench".into(), today: "2026-11-22".into(), settings: vec![] };
 
     let registry = Registry::new(ConnectorEngine::new(Limits::default())?);
     let compile_start = Instant::now();
@@ -69,8 +65,7 @@ fn main() -> anyhow::Result<()> {
     let n = employees.len() as u32;
 
     // The same inputs as the guest crate's own types, for the native run.
-    let native_ctx: twentyfour_seven::types::Context =
-        serde_json::from_value(serde_json::to_value(&ctx)?)?;
+    let native_ctx: twentyfour_seven::types::Context = serde_json::from_value(serde_json::to_value(&ctx)?)?;
     let native_employees: Vec<twentyfour_seven::types::Employee> =
         serde_json::from_value(serde_json::to_value(&employees)?)?;
     let native_currents: Vec<twentyfour_seven::types::TargetEmployee> =
@@ -87,11 +82,9 @@ fn main() -> anyhow::Result<()> {
     // Component: one instance per call, as the pipeline does it.
     let component = median(|| {
         for (e, cur) in employees.iter().zip(&currents) {
-            let mapped =
-                connector.call_sync("map-employee", |c, s| c.call_map_employee(s, &ctx, e));
+            let mapped = connector.call_sync("map-employee", |c, s| c.call_map_employee(s, &ctx, e));
             if let Ok(Ok(m)) = mapped {
-                let changes =
-                    connector.call_sync("diff", |c, s| c.call_diff(s, &ctx, &m.records, Some(cur)));
+                let changes = connector.call_sync("diff", |c, s| c.call_diff(s, &ctx, &m.records, Some(cur)));
                 let _ = black_box(changes);
             }
         }
@@ -106,28 +99,15 @@ fn main() -> anyhow::Result<()> {
 
     let ratio = component.as_secs_f64() / native.as_secs_f64();
     let inst_share = 2.0 * instantiate.as_secs_f64() / component.as_secs_f64();
-    println!(
-        "paybridge bench: map + diff per employee, {n} sample employees, median of {ROUNDS} passes"
-    );
-    println!(
-        "  native baseline (same mapping, same run)    {:>10.2?}  = 1.0",
-        native
-    );
-    println!(
-        "  component, fresh instance per call          {component:>10.2?}  = {ratio:.1} × native"
-    );
+    println!("paybridge bench: map + diff per employee, {n} sample employees, median of {ROUNDS} passes");
+    println!("  native baseline (same mapping, same run)    {:>10.2?}  = 1.0", native);
+    println!("  component, fresh instance per call          {component:>10.2?}  = {ratio:.1} × native");
     println!(
         "  instantiate + describe (per call)           {:>10.2?}  = {:.1} × native map+diff",
         instantiate,
         instantiate.as_secs_f64() / native.as_secs_f64()
     );
-    println!(
-        "  share of component time spent instantiating {:>9.0}%",
-        inst_share * 100.0
-    );
-    println!(
-        "  compiling the component at load             {:>10.2?}",
-        compile
-    );
+    println!("  share of component time spent instantiating {:>9.0}%", inst_share * 100.0);
+    println!("  compiling the component at load             {:>10.2?}", compile);
     Ok(())
 }

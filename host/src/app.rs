@@ -30,17 +30,12 @@ impl App {
         let store = Store::open(&config.database)?;
         let registry = Registry::new(ConnectorEngine::new(limits)?);
         registry.load_dir(&config.connectors_dir)?;
-        Ok(Self {
-            config,
-            store,
-            registry,
-        })
+        Ok(Self { config, store, registry })
     }
 
     /// Read the configured HR snapshot and store it.
     pub fn import_hr(&mut self) -> anyhow::Result<usize> {
-        let snapshot =
-            crate::source::load_snapshot(&self.config.hr_snapshot, &self.config.time_zone()?)?;
+        let snapshot = crate::source::load_snapshot(&self.config.hr_snapshot, &self.config.time_zone()?)?;
         self.import(&snapshot)
     }
 
@@ -51,20 +46,13 @@ impl App {
     }
 
     /// The connector version `integration` uses.
-    pub fn connector_for(
-        &self,
-        integration: &IntegrationConfig,
-    ) -> anyhow::Result<Arc<LoadedConnector>> {
-        self.registry
-            .resolve(&integration.connector, integration.version.as_deref())
+    pub fn connector_for(&self, integration: &IntegrationConfig) -> anyhow::Result<Arc<LoadedConnector>> {
+        self.registry.resolve(&integration.connector, integration.version.as_deref())
     }
 
     /// Today's date in the configured time zone.
     pub fn today(&self) -> anyhow::Result<String> {
-        Ok(jiff::Timestamp::now()
-            .to_zoned(self.config.time_zone()?)
-            .date()
-            .to_string())
+        Ok(jiff::Timestamp::now().to_zoned(self.config.time_zone()?).date().to_string())
     }
 
     /// Sync `name` once with `secrets` (resolved from the environment when
@@ -92,14 +80,8 @@ impl App {
             &scope,
             integration.schedule.as_deref(),
         )?;
-        let job = SyncJob {
-            store: &self.store,
-            connector,
-            executor: &executor,
-            integration,
-            today: self.today()?,
-            progress,
-        };
+        let job =
+            SyncJob { store: &self.store, connector, executor: &executor, integration, today: self.today()?, progress };
         job.run(options).await
     }
 }
@@ -122,11 +104,7 @@ impl App {
         let ctx = crate::runtime::types::Context {
             integration: integration.name.clone(),
             today: self.today()?,
-            settings: integration
-                .settings
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
+            settings: integration.settings.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
         };
         crate::sync::read::read_target(&connector, &executor, &ctx).await
     }
@@ -140,26 +118,13 @@ impl App {
         let targets = self.read_target(name, secrets).await?;
         let links = self.store.links(name)?;
         let connected = |hr_id: &str| {
-            links
-                .iter()
-                .any(|l| l.hr_id == hr_id && l.state == crate::store::links::LinkState::Connected)
+            links.iter().any(|l| l.hr_id == hr_id && l.state == crate::store::links::LinkState::Connected)
         };
-        let not_connected: Vec<_> = self
-            .store
-            .current_employees()?
-            .into_iter()
-            .filter(|e| !connected(&e.id))
-            .collect();
+        let not_connected: Vec<_> = self.store.current_employees()?.into_iter().filter(|e| !connected(&e.id)).collect();
         let taken = |target_id: &str| {
-            links.iter().any(|l| {
-                l.target_id == target_id && l.state == crate::store::links::LinkState::Connected
-            })
+            links.iter().any(|l| l.target_id == target_id && l.state == crate::store::links::LinkState::Connected)
         };
-        Ok(crate::sync::matching::suggest(
-            &not_connected,
-            &targets,
-            &taken,
-        ))
+        Ok(crate::sync::matching::suggest(&not_connected, &targets, &taken))
     }
 }
 
@@ -170,13 +135,10 @@ pub fn executor_for(
     secrets: Secrets,
 ) -> anyhow::Result<Executor> {
     let mut scheme = connector.manifest.auth.clone();
-    if let (crate::runtime::types::AuthScheme::Oauth2(o), Some(url)) =
-        (&mut scheme, &integration.token_url)
-    {
+    if let (crate::runtime::types::AuthScheme::Oauth2(o), Some(url)) = (&mut scheme, &integration.token_url) {
         o.token_url = url.clone();
     }
-    let auth = Authenticator::new(scheme, secrets)
-        .with_context(|| format!("integration {}", integration.name))?;
+    let auth = Authenticator::new(scheme, secrets).with_context(|| format!("integration {}", integration.name))?;
     let retry = RetryPolicy {
         max_retries: integration.max_retries,
         base: Duration::from_millis(integration.retry_backoff_ms),

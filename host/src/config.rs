@@ -95,20 +95,11 @@ impl Config {
     /// Read and check `path`. Relative paths inside are taken relative to
     /// the file's folder.
     pub fn load(path: &Path) -> anyhow::Result<Self> {
-        let text = std::fs::read_to_string(path).with_context(|| {
-            format!(
-                "reading {}; copy examples/paybridge.toml to start",
-                path.display()
-            )
-        })?;
-        let mut config: Config =
-            toml::from_str(&text).with_context(|| format!("in {}", path.display()))?;
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading {}; copy examples/paybridge.toml to start", path.display()))?;
+        let mut config: Config = toml::from_str(&text).with_context(|| format!("in {}", path.display()))?;
         let base = path.parent().unwrap_or(Path::new("."));
-        for p in [
-            &mut config.database,
-            &mut config.connectors_dir,
-            &mut config.hr_snapshot,
-        ] {
+        for p in [&mut config.database, &mut config.connectors_dir, &mut config.hr_snapshot] {
             if p.is_relative() {
                 *p = base.join(&*p);
             }
@@ -141,26 +132,16 @@ impl Config {
 
     /// The configured time zone.
     pub fn time_zone(&self) -> anyhow::Result<jiff::tz::TimeZone> {
-        jiff::tz::TimeZone::get(&self.timezone).with_context(|| {
-            format!(
-                "unknown time zone {:?}; use an IANA name such as Europe/Oslo",
-                self.timezone
-            )
-        })
+        jiff::tz::TimeZone::get(&self.timezone)
+            .with_context(|| format!("unknown time zone {:?}; use an IANA name such as Europe/Oslo", self.timezone))
     }
 
     /// The integration called `name`.
     pub fn integration(&self, name: &str) -> anyhow::Result<&IntegrationConfig> {
-        self.integrations
-            .iter()
-            .find(|i| i.name == name)
-            .with_context(|| {
-                let names: Vec<&str> = self.integrations.iter().map(|i| i.name.as_str()).collect();
-                format!(
-                    "no integration named {name:?}; configured: {}",
-                    names.join(", ")
-                )
-            })
+        self.integrations.iter().find(|i| i.name == name).with_context(|| {
+            let names: Vec<&str> = self.integrations.iter().map(|i| i.name.as_str()).collect();
+            format!("no integration named {name:?}; configured: {}", names.join(", "))
+        })
     }
 }
 
@@ -199,8 +180,7 @@ mod tests {
 
     #[test]
     fn an_unknown_key_is_refused_with_its_name() {
-        let err = toml::from_str::<Config>("hr_snapshot = \"x\"\ndatabse = \"y\"\n")
-            .expect_err("refused");
+        let err = toml::from_str::<Config>("hr_snapshot = \"x\"\ndatabse = \"y\"\n").expect_err("refused");
         assert!(err.to_string().contains("databse"));
     }
 }

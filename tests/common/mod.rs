@@ -21,18 +21,13 @@ pub fn root() -> PathBuf {
 /// A built component, or a panic that says how to build it.
 pub fn component(relative: &str) -> PathBuf {
     let path = root().join(relative);
-    assert!(
-        path.exists(),
-        "{} is missing: run `make plugins` (make test does it)",
-        path.display()
-    );
+    assert!(path.exists(), "{} is missing: run `make plugins` (make test does it)", path.display());
     path
 }
 
 /// The sample HR snapshot of `examples/`.
 pub fn sample_snapshot() -> HrSnapshot {
-    let text = std::fs::read_to_string(root().join("examples/hr-snapshot.json"))
-        .expect("examples/hr-snapshot.json");
+    let text = std::fs::read_to_string(root().join("examples/hr-snapshot.json")).expect("examples/hr-snapshot.json");
     parse_snapshot(&text, &oslo()).expect("sample snapshot parses")
 }
 
@@ -57,15 +52,10 @@ impl Harness {
     }
 
     pub async fn with_limits(snapshot: &HrSnapshot, limits: Limits) -> Self {
-        let emulator = Emulator::start(Settings::default())
-            .await
-            .expect("emulator starts");
+        let emulator = Emulator::start(Settings::default()).await.expect("emulator starts");
         let dir = tempfile::tempdir().expect("temp dir");
-        let mut integration =
-            IntegrationConfig::new(INTEGRATION, "twentyfour-seven", &emulator.base_url());
-        integration
-            .secrets
-            .insert("token".into(), "UNUSED_IN_TESTS".into());
+        let mut integration = IntegrationConfig::new(INTEGRATION, "twentyfour-seven", &emulator.base_url());
+        integration.secrets.insert("token".into(), "UNUSED_IN_TESTS".into());
         integration.retry_backoff_ms = 10;
         let config = Config {
             database: dir.path().join("paybridge.db"),
@@ -77,12 +67,7 @@ impl Harness {
         let mut app = App::open(config, limits).expect("app opens");
         app.import(snapshot).expect("import");
         let token = emulator.access_token();
-        Self {
-            app,
-            emulator,
-            token,
-            _dir: dir,
-        }
+        Self { app, emulator, token, _dir: dir }
     }
 
     pub fn secrets(&self) -> Secrets {
@@ -90,19 +75,72 @@ impl Harness {
     }
 
     pub async fn try_sync(&self, options: SyncOptions) -> Result<RunReport, SyncError> {
-        self.app
-            .sync(INTEGRATION, &options, Some(self.secrets()), None)
-            .await
+        self.app.sync(INTEGRATION, &options, Some(self.secrets()), None).await
     }
 
     pub async fn sync(&self) -> RunReport {
-        self.try_sync(SyncOptions::default())
-            .await
-            .expect("sync runs")
+        self.try_sync(SyncOptions::default()).await.expect("sync runs")
     }
 
     pub fn integration_mut(&mut self) -> &mut IntegrationConfig {
         &mut self.app.config.integrations[0]
+    }
+}
+
+/// An app on a fresh SQLite file in a temporary folder, with the built
+/// connectors and `snapshot` imported.
+pub fn open_app(mut integration: IntegrationConfig, snapshot: &HrSnapshot, limits: Limits) -> (App, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    integration.retry_backoff_ms = 10;
+    let config = Config {
+        database: dir.path().join("paybridge.db"),
+        connectors_dir: component("connectors"),
+        hr_snapshot: dir.path().join("unused.json"),
+        timezone: "Europe/Oslo".into(),
+        integrations: vec![integration],
+    };
+    let mut app = App::open(config, limits).expect("app opens");
+    app.import(snapshot).expect("import");
+    (app, dir)
+}
+
+/// Host + Nmbrs emulator + store for one test.
+pub struct NmbrsHarness {
+    pub app: App,
+    pub emulator: paybridge_emulators::nmbrs::Emulator,
+    _dir: tempfile::TempDir,
+}
+
+pub const NMBRS: &str = "nmbrs";
+
+impl NmbrsHarness {
+    /// A harness with `page_size` items per page.
+    pub async fn new(snapshot: &HrSnapshot, page_size: usize) -> Self {
+        let emulator = paybridge_emulators::nmbrs::Emulator::start(Default::default()).await.expect("emulator starts");
+        let mut integration = IntegrationConfig::new(NMBRS, "nmbrs", &emulator.base_url());
+        integration.token_url = Some(emulator.token_url());
+        let company = emulator.settings().companies[0].0.clone();
+        integration.settings.insert("company_id".into(), company);
+        integration.settings.insert("page_size".into(), page_size.to_string());
+        let (app, dir) = open_app(integration, snapshot, Limits::default());
+        Self { app, emulator, _dir: dir }
+    }
+
+    pub fn secrets(&self) -> Secrets {
+        let s = self.emulator.settings();
+        Secrets::from_pairs(&[
+            ("client_id", &s.client_id),
+            ("client_secret", &s.client_secret),
+            ("subscription_key", &s.subscription_key),
+        ])
+    }
+
+    pub async fn try_sync(&self, options: SyncOptions) -> Result<RunReport, SyncError> {
+        self.app.sync(NMBRS, &options, Some(self.secrets()), None).await
+    }
+
+    pub async fn sync(&self) -> RunReport {
+        self.try_sync(SyncOptions::default()).await.expect("sync runs")
     }
 }
 

@@ -1,7 +1,8 @@
 //! `paybridge demo`: the main job on embedded defaults. Starts the
 //! 24SevenOffice emulator on loopback, stores the sample HR data in a fresh
 //! SQLite file, syncs (one line per employee), syncs again (all unchanged,
-//! no write), then shows a dry run after an edit made in the target.
+//! no write), shows a dry run after an edit made in the target, then syncs
+//! the same employees to the Visma Nmbrs emulator.
 
 use crate::app::App;
 use crate::config::{Config, IntegrationConfig};
@@ -11,6 +12,7 @@ use crate::source::parse_snapshot;
 use crate::sync::SyncOptions;
 use anyhow::{Context as _, bail};
 use clap::Args;
+use paybridge_emulators::nmbrs;
 use paybridge_emulators::twentyfour_seven::{Emulator, Settings};
 use std::path::PathBuf;
 
@@ -36,8 +38,7 @@ fn remove_database(path: &std::path::Path) -> anyhow::Result<()> {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => {
-                return Err(e)
-                    .with_context(|| format!("removing the old demo database {}", file.display()));
+                return Err(e).with_context(|| format!("removing the old demo database {}", file.display()));
             }
         }
     }
@@ -53,25 +54,22 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         );
     }
     remove_database(&args.database)?;
-    let emulator = Emulator::start(Settings::default())
-        .await
-        .context("starting the 24SevenOffice emulator")?;
-    println!(
-        "24SevenOffice emulator listening on {}",
-        emulator.base_url()
-    );
-    let mut integration =
-        IntegrationConfig::new("24so-demo", "twentyfour-seven", &emulator.base_url());
-    integration
-        .secrets
-        .insert("token".into(), "(given directly by the demo)".into());
+    let emulator = Emulator::start(Settings::default()).await.context("starting the 24SevenOffice emulator")?;
+    println!("24SevenOffice emulator listening on {}", emulator.base_url());
+    let nmbrs = nmbrs::Emulator::start(nmbrs::Settings::default()).await.context("starting the Nmbrs emulator")?;
+    println!("Visma Nmbrs emulator listening on {}", nmbrs.base_url());
+    let mut integration = IntegrationConfig::new("24so-demo", "twentyfour-seven", &emulator.base_url());
     integration.retry_backoff_ms = 100;
+    let mut nmbrs_integration = IntegrationConfig::new("nmbrs-demo", "nmbrs", &nmbrs.base_url());
+    nmbrs_integration.token_url = Some(nmbrs.token_url());
+    nmbrs_integration.settings.insert("company_id".into(), nmbrs.settings().companies[0].0.clone());
+    nmbrs_integration.retry_backoff_ms = 100;
     let config = Config {
         database: args.database.clone(),
         connectors_dir: args.connectors.clone(),
         hr_snapshot: PathBuf::from("examples/hr-snapshot.json"),
         timezone: "Europe/Oslo".into(),
-        integrations: vec![integration],
+        integrations: vec![integration, nmbrs_integration],
     };
     let tz = config.time_zone()?;
     let mut app = App::open(config, Limits::default())?;
@@ -88,26 +86,12 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let progress = |line: &str| eprintln!("  … {line}");
 
     println!("\n1) first sync: create every in-scope employee");
-    let first = app
-        .sync(
-            "24so-demo",
-            &SyncOptions::default(),
-            Some(secrets.clone()),
-            Some(&progress),
-        )
-        .await?;
+    let first = app.sync("24so-demo", &SyncOptions::default(), Some(secrets.clone()), Some(&progress)).await?;
     super::print::report(&first, false);
 
     println!("\n2) second sync: nothing changed, so nothing is written");
     let before = emulator.write_requests().len();
-    let second = app
-        .sync(
-            "24so-demo",
-            &SyncOptions::default(),
-            Some(secrets.clone()),
-            Some(&progress),
-        )
-        .await?;
+    let second = app.sync("24so-demo", &SyncOptions::default(), Some(secrets.clone()), Some(&progress)).await?;
     super::print::report(&second, false);
     let writes = emulator.write_requests().len() - before;
     println!("  the emulator saw {writes} write request(s) during the second sync");
@@ -118,26 +102,31 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         );
     }
 
-    println!(
-        "\n3) someone edits employee 1001 in 24SevenOffice; a dry run shows what the next sync would write"
-    );
+    println!("\n3) someone edits employee 1001 in 24SevenOffice; a dry run shows what the next sync would write");
     emulator.edit_employee(1001, "city", "Drammen");
     emulator.edit_employee(1001, "account", "12345678903");
     let dry = app
-        .sync(
-            "24so-demo",
-            &SyncOptions {
-                dry_run: true,
-                ..SyncOptions::default()
-            },
-            Some(secrets),
-            Some(&progress),
-        )
+        .sync("24so-demo", &SyncOptions { dry_run: true, ..SyncOptions::default() }, Some(secrets), Some(&progress))
         .await?;
     super::print::report(&dry, true);
+
     println!(
-        "\nDone. The database {} keeps the runs, links and journal.",
-        args.database.display()
+        "\n4) the same employees to Visma Nmbrs: create, then address, bank account and salary under the id Nmbrs gave"
     );
+    let s = nmbrs.settings();
+    let nmbrs_secrets = Secrets::from_pairs(&[
+        ("client_id", &s.client_id),
+        ("client_secret", &s.client_secret),
+        ("subscription_key", &s.subscription_key),
+    ]);
+    let to_nmbrs =
+        app.sync("nmbrs-demo", &SyncOptions::default(), Some(nmbrs_secrets.clone()), Some(&progress)).await?;
+    super::print::report(&to_nmbrs, false);
+    let again = app.sync("nmbrs-demo", &SyncOptions::default(), Some(nmbrs_secrets), Some(&progress)).await?;
+    println!("  second Nmbrs sync: {}", again.summary());
+    if again.writes_sent != 0 {
+        bail!("demo self-check failed: the second Nmbrs sync wrote {} time(s)", again.writes_sent);
+    }
+    println!("\nDone. The database {} keeps the runs, links and journal.", args.database.display());
     Ok(())
 }

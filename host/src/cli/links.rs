@@ -2,22 +2,10 @@
 //! connected / all views, and manual linking.
 
 use crate::store::Store;
-use crate::store::links::LinkState;
+use crate::sync::views::{View, link_rows};
 use anyhow::{Context as _, bail};
-use clap::{Subcommand, ValueEnum};
-use serde::Serialize;
+use clap::Subcommand;
 use std::path::Path;
-
-/// Which employees `links list` shows.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum StateFilter {
-    /// Linked and synced.
-    Connected,
-    /// Never linked, or disconnected.
-    NotConnected,
-    /// Everyone.
-    All,
-}
 
 /// `links` subcommands.
 #[derive(Debug, Subcommand)]
@@ -29,7 +17,7 @@ pub enum LinksCommand {
         integration: String,
         /// Which tab.
         #[arg(long, value_enum, default_value = "all")]
-        state: StateFilter,
+        state: View,
         /// Machine-readable output.
         #[arg(long)]
         json: bool,
@@ -63,17 +51,6 @@ pub enum LinksCommand {
     },
 }
 
-#[derive(Serialize)]
-struct Row {
-    hr_id: String,
-    employee_number: Option<String>,
-    name: String,
-    state: &'static str,
-    target_id: Option<String>,
-    how: Option<String>,
-    linked_at: Option<String>,
-}
-
 fn resolve_hr_id(store: &Store, hr: &str) -> anyhow::Result<String> {
     if store.employee(hr)?.is_some() {
         return Ok(hr.to_owned());
@@ -86,9 +63,7 @@ fn resolve_hr_id(store: &Store, hr: &str) -> anyhow::Result<String> {
         .collect();
     match matches.as_slice() {
         [one] => Ok(one.clone()),
-        [] => bail!(
-            "no HR employee with id or employee number {hr:?}; run a sync first so the HR data is imported"
-        ),
+        [] => bail!("no HR employee with id or employee number {hr:?}; run a sync first so the HR data is imported"),
         _ => {
             bail!("employee number {hr:?} belongs to several HR employees; give the HR id instead")
         }
@@ -120,42 +95,9 @@ pub async fn run(config_path: &Path, cmd: LinksCommand) -> anyhow::Result<()> {
     let store = Store::open(&config.database)?;
     match cmd {
         LinksCommand::Suggest { .. } => Ok(()),
-        LinksCommand::List {
-            integration,
-            state,
-            json,
-        } => {
+        LinksCommand::List { integration, state, json } => {
             config.integration(&integration)?;
-            let links = store.links(&integration)?;
-            let mut rows = Vec::new();
-            for e in store.current_employees()? {
-                let link = links.iter().find(|l| l.hr_id == e.id);
-                let shown = match link.map(|l| l.state) {
-                    Some(LinkState::Connected) => "connected",
-                    Some(LinkState::Disconnected) => "disconnected",
-                    None => "not-connected",
-                };
-                let keep = match state {
-                    StateFilter::All => true,
-                    StateFilter::Connected => shown == "connected",
-                    StateFilter::NotConnected => shown != "connected",
-                };
-                if keep {
-                    rows.push(Row {
-                        name: [e.first_name.as_deref(), e.last_name.as_deref()]
-                            .into_iter()
-                            .flatten()
-                            .collect::<Vec<_>>()
-                            .join(" "),
-                        hr_id: e.id,
-                        employee_number: e.employee_number,
-                        state: shown,
-                        target_id: link.map(|l| l.target_id.clone()),
-                        how: link.map(|l| l.how.clone()),
-                        linked_at: link.map(|l| l.linked_at.clone()),
-                    });
-                }
-            }
+            let rows = link_rows(&store, &integration, state)?;
             if json {
                 return super::print_json(&rows);
             }
@@ -171,26 +113,16 @@ pub async fn run(config_path: &Path, cmd: LinksCommand) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        LinksCommand::Connect {
-            integration,
-            hr,
-            target_id,
-        } => {
+        LinksCommand::Connect { integration, hr, target_id } => {
             config.integration(&integration)?;
             let hr_id = resolve_hr_id(&store, &hr)?;
             if let Some(other) = store.linked_hr_id(&integration, &target_id)?
                 && other != hr_id
             {
-                bail!(
-                    "target employee {target_id} is already connected to HR employee {other}; disconnect that first"
-                );
+                bail!("target employee {target_id} is already connected to HR employee {other}; disconnect that first");
             }
-            store
-                .connect(&integration, &hr_id, &target_id, "manual")
-                .context("saving the link")?;
-            println!(
-                "connected HR employee {hr_id} to target employee {target_id}; the next sync updates it"
-            );
+            store.connect(&integration, &hr_id, &target_id, "manual").context("saving the link")?;
+            println!("connected HR employee {hr_id} to target employee {target_id}; the next sync updates it");
             Ok(())
         }
         LinksCommand::Disconnect { integration, hr } => {

@@ -16,13 +16,7 @@ use std::path::PathBuf;
 #[command(name = "paybridge", version, about)]
 pub struct Cli {
     /// Configuration file.
-    #[arg(
-        long,
-        short,
-        global = true,
-        default_value = "paybridge.toml",
-        env = "PAYBRIDGE_CONFIG"
-    )]
+    #[arg(long, short, global = true, default_value = "paybridge.toml", env = "PAYBRIDGE_CONFIG")]
     pub config: PathBuf,
     /// What to do.
     #[command(subcommand)]

@@ -6,37 +6,20 @@ use crate::sync::RunReport;
 
 /// One line per employee, then the summary.
 pub fn report(report: &RunReport, show_changes: bool) {
-    let mode = if report.dry_run {
-        " (dry run: nothing written)"
-    } else {
-        ""
-    };
-    println!(
-        "run {} · {} · {}{mode}",
-        report.run_id, report.integration, report.connector
-    );
+    let mode = if report.dry_run { " (dry run: nothing written)" } else { "" };
+    println!("run {} · {} · {}{mode}", report.run_id, report.integration, report.connector);
     for e in &report.employees {
         let number = e.employee_number.as_deref().unwrap_or("-");
         let detail = e.outcome.detail();
-        let detail = if detail.is_empty() {
-            String::new()
-        } else {
-            format!("  {detail}")
-        };
-        println!(
-            "  {number:>6}  {:<24} {:<9}{detail}",
-            truncate(&e.name, 24),
-            e.outcome.name()
-        );
+        let detail = if detail.is_empty() { String::new() } else { format!("  {detail}") };
+        let line = format!("  {number:>6}  {:<24} {:<9}{detail}", truncate(&e.name, 24), e.outcome.name());
+        println!("{}", line.trim_end());
         if show_changes {
             for w in &e.writes {
                 println!("          → {}  ({})", w.request, w.description);
             }
             for c in &e.changes {
-                println!(
-                    "            {:<20} {:<28} {} → {}",
-                    c.record, c.field, c.before, c.after
-                );
+                println!("            {:<20} {:<28} {} → {}", c.record, c.field, c.before, c.after);
             }
         }
     }
@@ -56,9 +39,5 @@ pub fn report(report: &RunReport, show_changes: bool) {
 }
 
 fn truncate(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_owned()
-    } else {
-        s.chars().take(n - 1).chain(['…']).collect()
-    }
+    if s.chars().count() <= n { s.to_owned() } else { s.chars().take(n - 1).chain(['…']).collect() }
 }

@@ -41,25 +41,14 @@ pub fn run(config: &Path, cmd: RunsCommand) -> anyhow::Result<()> {
         }
         return Ok(());
     };
-    let row = store
-        .run(id)?
-        .with_context(|| format!("no run {id}; `paybridge runs show` lists them"))?;
+    let row = store.run(id)?.with_context(|| format!("no run {id}; `paybridge runs show` lists them"))?;
     let outcomes = store.outcomes(id)?;
     let journal = store.journal_for_run(id)?;
     if json {
-        return super::print_json(
-            &serde_json::json!({ "run": row, "outcomes": outcomes, "journal": journal }),
-        );
+        return super::print_json(&serde_json::json!({ "run": row, "outcomes": outcomes, "journal": journal }));
     }
-    println!(
-        "run {} · {} · {} · {}",
-        row.id, row.integration, row.connector, row.status
-    );
-    println!(
-        "  started {}  finished {}",
-        row.started_at,
-        row.finished_at.as_deref().unwrap_or("-")
-    );
+    println!("run {} · {} · {} · {}", row.id, row.integration, row.connector, row.status);
+    println!("  started {}  finished {}", row.started_at, row.finished_at.as_deref().unwrap_or("-"));
     for o in outcomes {
         println!(
             "  {:>6}  {:<24} {:<9}  {}",
@@ -72,10 +61,7 @@ pub fn run(config: &Path, cmd: RunsCommand) -> anyhow::Result<()> {
     if !journal.is_empty() {
         println!("  journal:");
         for j in journal {
-            let status = j
-                .http_status
-                .map(|s| s.to_string())
-                .unwrap_or_else(|| "-".into());
+            let status = j.http_status.map(|s| s.to_string()).unwrap_or_else(|| "-".into());
             println!(
                 "    #{:<5} {:<8} {:<6} {:<28} {:<8} {}  {}",
                 j.id,

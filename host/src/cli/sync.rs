@@ -30,28 +30,17 @@ pub async fn run(config: &Path, args: SyncArgs) -> anyhow::Result<()> {
         }
     };
     if !json {
-        eprintln!(
-            "imported {imported} employee(s) from {}",
-            app.config.hr_snapshot.display()
-        );
+        eprintln!("imported {imported} employee(s) from {}", app.config.hr_snapshot.display());
     }
-    let options = SyncOptions {
-        dry_run: args.dry_run,
-        ..SyncOptions::default()
-    };
-    let report = app
-        .sync(&args.integration, &options, None, Some(&progress))
-        .await?;
+    let options = SyncOptions { dry_run: args.dry_run, ..SyncOptions::default() };
+    let report = app.sync(&args.integration, &options, None, Some(&progress)).await?;
     if json {
         super::print_json(&report)?;
     } else {
         super::print::report(&report, args.dry_run);
     }
     if report.status == "failed" {
-        bail!(
-            "the run failed: {}",
-            report.error.as_deref().unwrap_or("see the outcomes above")
-        );
+        bail!("the run failed: {}", report.error.as_deref().unwrap_or("see the outcomes above"));
     }
     Ok(())
 }

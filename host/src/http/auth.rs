@@ -45,11 +45,7 @@ impl Authenticator {
         for name in needed {
             secrets.get(name)?;
         }
-        Ok(Self {
-            scheme,
-            secrets,
-            cached: Mutex::new(None),
-        })
+        Ok(Self { scheme, secrets, cached: Mutex::new(None) })
     }
 
     /// Forget the session token (after a 401).
@@ -59,10 +55,7 @@ impl Authenticator {
 
     /// Whether a session token is in use (so a 401 is worth one retry).
     pub fn has_session(&self) -> bool {
-        matches!(
-            self.scheme,
-            AuthScheme::TokenExchange(_) | AuthScheme::Oauth2(_)
-        )
+        matches!(self.scheme, AuthScheme::TokenExchange(_) | AuthScheme::Oauth2(_))
     }
 
     /// Add authentication to `request`, exchanging or renewing tokens as
@@ -76,10 +69,10 @@ impl Authenticator {
         match &self.scheme {
             AuthScheme::None => Ok(request),
             AuthScheme::Bearer(secret) => Ok(request.bearer_auth(self.secrets.get(secret)?)),
-            AuthScheme::Basic(b) => Ok(request.basic_auth(
-                self.secrets.get(&b.username_secret)?,
-                Some(self.secrets.get(&b.password_secret)?),
-            )),
+            AuthScheme::Basic(b) => {
+                Ok(request
+                    .basic_auth(self.secrets.get(&b.username_secret)?, Some(self.secrets.get(&b.password_secret)?)))
+            }
             AuthScheme::TokenExchange(_) | AuthScheme::Oauth2(_) => {
                 let token = self.session_token(client, base_url).await?;
                 let mut request = request.bearer_auth(token);
@@ -93,11 +86,7 @@ impl Authenticator {
         }
     }
 
-    async fn session_token(
-        &self,
-        client: &reqwest::Client,
-        base_url: &str,
-    ) -> anyhow::Result<String> {
+    async fn session_token(&self, client: &reqwest::Client, base_url: &str) -> anyhow::Result<String> {
         let mut cached = self.cached.lock().await;
         if let Some(c) = cached.as_ref()
             && Instant::now() + RENEW_BEFORE < c.valid_until
@@ -116,21 +105,14 @@ impl Authenticator {
                     .map_err(|e| anyhow!("token exchange at {url} failed: {}", e.without_url()))?;
                 let status = response.status();
                 if !status.is_success() {
-                    bail!(
-                        "token exchange at {url} answered {status}: check the access token secret `{}`",
-                        t.secret
-                    );
+                    bail!("token exchange at {url} answered {status}: check the access token secret `{}`", t.secret);
                 }
-                let body: serde_json::Value = response
-                    .json()
-                    .await
-                    .with_context(|| format!("token exchange at {url} did not return JSON"))?;
+                let body: serde_json::Value =
+                    response.json().await.with_context(|| format!("token exchange at {url} did not return JSON"))?;
                 let token = body
                     .get(&t.token_field)
                     .and_then(|v| v.as_str())
-                    .ok_or_else(|| {
-                        anyhow!("token exchange at {url} returned no `{}`", t.token_field)
-                    })?;
+                    .ok_or_else(|| anyhow!("token exchange at {url} returned no `{}`", t.token_field))?;
                 let lifetime = body
                     .get(&t.expiry_field)
                     .and_then(|v| v.as_str())
@@ -140,21 +122,12 @@ impl Authenticator {
                         Duration::from_secs(secs.max(0) as u64)
                     })
                     .unwrap_or(UNKNOWN_EXPIRY);
-                Cached {
-                    token: token.to_owned(),
-                    valid_until: Instant::now() + lifetime,
-                }
+                Cached { token: token.to_owned(), valid_until: Instant::now() + lifetime }
             }
             AuthScheme::Oauth2(o) => {
                 let mut form = vec![
-                    (
-                        "client_id",
-                        self.secrets.get(&o.client_id_secret)?.to_owned(),
-                    ),
-                    (
-                        "client_secret",
-                        self.secrets.get(&o.client_secret_secret)?.to_owned(),
-                    ),
+                    ("client_id", self.secrets.get(&o.client_id_secret)?.to_owned()),
+                    ("client_secret", self.secrets.get(&o.client_secret_secret)?.to_owned()),
                 ];
                 match &o.refresh_token_secret {
                     Some(r) => {
@@ -171,33 +144,20 @@ impl Authenticator {
                     .form(&form)
                     .send()
                     .await
-                    .with_context(|| {
-                        format!("OAuth2 token request to {} failed to connect", o.token_url)
-                    })?;
+                    .with_context(|| format!("OAuth2 token request to {} failed to connect", o.token_url))?;
                 let status = response.status();
                 if !status.is_success() {
-                    bail!(
-                        "OAuth2 token endpoint {} answered {status}: check the client credentials",
-                        o.token_url
-                    );
+                    bail!("OAuth2 token endpoint {} answered {status}: check the client credentials", o.token_url);
                 }
-                let body: serde_json::Value = response
-                    .json()
-                    .await
-                    .context("OAuth2 token endpoint did not return JSON")?;
+                let body: serde_json::Value =
+                    response.json().await.context("OAuth2 token endpoint did not return JSON")?;
                 let token = body
                     .get("access_token")
                     .and_then(|v| v.as_str())
                     .ok_or_else(|| anyhow!("OAuth2 token endpoint returned no access_token"))?;
-                let lifetime = body
-                    .get("expires_in")
-                    .and_then(|v| v.as_u64())
-                    .map(Duration::from_secs)
-                    .unwrap_or(UNKNOWN_EXPIRY);
-                Cached {
-                    token: token.to_owned(),
-                    valid_until: Instant::now() + lifetime,
-                }
+                let lifetime =
+                    body.get("expires_in").and_then(|v| v.as_u64()).map(Duration::from_secs).unwrap_or(UNKNOWN_EXPIRY);
+                Cached { token: token.to_owned(), valid_until: Instant::now() + lifetime }
             }
             _ => bail!("no session token for this auth scheme"),
         };
@@ -221,18 +181,11 @@ mod tests {
             token_field: "accessToken".into(),
             expiry_field: "expiresOn".into(),
         });
-        let auth = Authenticator::new(scheme, Secrets::from_pairs(&[("token", "s3cr3t-t0ken")]))
-            .expect("auth");
+        let auth = Authenticator::new(scheme, Secrets::from_pairs(&[("token", "s3cr3t-t0ken")])).expect("auth");
         let client = reqwest::Client::new();
         // Nothing listens on port 9 of loopback: the connection is refused.
-        let err = auth
-            .apply(
-                client.get("http://127.0.0.1:9/x"),
-                &client,
-                "http://127.0.0.1:9",
-            )
-            .await
-            .expect_err("fails");
+        let err =
+            auth.apply(client.get("http://127.0.0.1:9/x"), &client, "http://127.0.0.1:9").await.expect_err("fails");
         let shown = format!("{err:#} {err:?}");
         assert!(shown.contains("token exchange"), "{shown}");
         assert!(!shown.contains("s3cr3t-t0ken"), "{shown}");
@@ -240,12 +193,7 @@ mod tests {
 
     #[test]
     fn a_missing_secret_is_named_with_how_to_provide_it() {
-        let err = Authenticator::new(AuthScheme::Bearer("api_key".into()), Secrets::default())
-            .err()
-            .expect("refused");
-        assert!(
-            err.to_string().contains("api_key")
-                && err.to_string().contains("[integration.secrets]")
-        );
+        let err = Authenticator::new(AuthScheme::Bearer("api_key".into()), Secrets::default()).err().expect("refused");
+        assert!(err.to_string().contains("api_key") && err.to_string().contains("[integration.secrets]"));
     }
 }

@@ -26,12 +26,7 @@ pub enum HttpError {
     Auth(anyhow::Error),
     /// No answer after every retry.
     #[error("{method} {path} failed after {attempts} attempt(s): {message}")]
-    Transport {
-        method: &'static str,
-        path: String,
-        attempts: u32,
-        message: String,
-    },
+    Transport { method: &'static str, path: String, attempts: u32, message: String },
 }
 
 /// Counts of what was sent, for run summaries and tests.
@@ -71,12 +66,7 @@ const FORBIDDEN_HEADERS: &[&str] = &["authorization", "host", "cookie", "proxy-a
 
 /// Check a connector-given path; the host owns everything before it.
 pub fn check_path(path: &str) -> Result<(), HttpError> {
-    let refuse = |why| {
-        Err(HttpError::PathRefused {
-            path: path.to_owned(),
-            why,
-        })
-    };
+    let refuse = |why| Err(HttpError::PathRefused { path: path.to_owned(), why });
     if !path.starts_with('/') || path.starts_with("//") {
         return refuse("it must start with a single '/' and is joined to the base URL");
     }
@@ -124,16 +114,12 @@ impl Executor {
         let mut renewed = false;
         let mut retry = 0;
         loop {
-            let _permit = self
-                .permits
-                .acquire()
-                .await
-                .map_err(|_| HttpError::Transport {
-                    method,
-                    path: request.path.clone(),
-                    attempts: retry,
-                    message: "executor closed".into(),
-                })?;
+            let _permit = self.permits.acquire().await.map_err(|_| HttpError::Transport {
+                method,
+                path: request.path.clone(),
+                attempts: retry,
+                message: "executor closed".into(),
+            })?;
             self.counters.requests.fetch_add(1, Ordering::Relaxed);
             if request.method != HttpMethod::Get {
                 self.counters.writes.fetch_add(1, Ordering::Relaxed);
@@ -145,14 +131,8 @@ impl Executor {
                     renewed = true;
                     self.auth.invalidate().await;
                 }
-                Ok(response)
-                    if RetryPolicy::retryable_status(response.status)
-                        && retry < self.retry.max_retries =>
-                {
-                    let after = response
-                        .headers
-                        .iter()
-                        .find(|h| h.name.eq_ignore_ascii_case("retry-after"));
+                Ok(response) if RetryPolicy::retryable_status(response.status) && retry < self.retry.max_retries => {
+                    let after = response.headers.iter().find(|h| h.name.eq_ignore_ascii_case("retry-after"));
                     let wait = self.retry.wait(retry, after.map(|h| h.value.as_str()));
                     tracing::warn!(status = response.status, path = %request.path, ?wait, "retrying");
                     self.counters.retries.fetch_add(1, Ordering::Relaxed);
@@ -180,11 +160,7 @@ impl Executor {
         }
     }
 
-    async fn attempt(
-        &self,
-        request: &HttpRequest,
-        url: &str,
-    ) -> Result<HttpResponse, AttemptError> {
+    async fn attempt(&self, request: &HttpRequest, url: &str) -> Result<HttpResponse, AttemptError> {
         let method = reqwest::Method::from_bytes(method_name(request.method).as_bytes())
             .map_err(|e| AttemptError::Transport(e.to_string()))?;
         let mut builder = self.client.request(method, url).query(&request.query);
@@ -197,35 +173,16 @@ impl Executor {
         if let Some(body) = &request.body {
             builder = builder.body(body.clone());
         }
-        let builder = self
-            .auth
-            .apply(builder, &self.client, &self.base_url)
-            .await
-            .map_err(AttemptError::Auth)?;
-        let response = builder
-            .send()
-            .await
-            .map_err(|e| AttemptError::Transport(describe(&e)))?;
+        let builder = self.auth.apply(builder, &self.client, &self.base_url).await.map_err(AttemptError::Auth)?;
+        let response = builder.send().await.map_err(|e| AttemptError::Transport(describe(&e)))?;
         let status = response.status().as_u16();
         let headers = response
             .headers()
             .iter()
-            .filter_map(|(k, v)| {
-                Some(Header {
-                    name: k.as_str().to_owned(),
-                    value: v.to_str().ok()?.to_owned(),
-                })
-            })
+            .filter_map(|(k, v)| Some(Header { name: k.as_str().to_owned(), value: v.to_str().ok()?.to_owned() }))
             .collect();
-        let body = response
-            .text()
-            .await
-            .map_err(|e| AttemptError::Transport(describe(&e)))?;
-        Ok(HttpResponse {
-            status,
-            headers,
-            body,
-        })
+        let body = response.text().await.map_err(|e| AttemptError::Transport(describe(&e)))?;
+        Ok(HttpResponse { status, headers, body })
     }
 }
 
@@ -251,14 +208,7 @@ mod tests {
     #[test]
     fn paths_outside_the_base_url_are_refused() {
         assert!(check_path("/employee/v2").is_ok());
-        for bad in [
-            "employee",
-            "//evil.example/x",
-            "/a/../auth",
-            "/x?token=1",
-            "http://evil/",
-            "/a#b",
-        ] {
+        for bad in ["employee", "//evil.example/x", "/a/../auth", "/x?token=1", "http://evil/", "/a#b"] {
             assert!(check_path(bad).is_err(), "{bad}");
         }
     }

@@ -15,11 +15,7 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        Self {
-            max_retries: 3,
-            base: Duration::from_millis(500),
-            max_wait: Duration::from_secs(60),
-        }
+        Self { max_retries: 3, base: Duration::from_millis(500), max_wait: Duration::from_secs(60) }
     }
 }
 
@@ -33,10 +29,7 @@ impl RetryPolicy {
     /// header value if the target sent one (seconds form).
     pub fn wait(&self, retry: u32, retry_after: Option<&str>) -> Duration {
         let backoff = self.base.saturating_mul(2u32.saturating_pow(retry));
-        let wait = retry_after
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs)
-            .unwrap_or(backoff);
+        let wait = retry_after.and_then(|v| v.trim().parse::<u64>().ok()).map(Duration::from_secs).unwrap_or(backoff);
         wait.min(self.max_wait)
     }
 }
@@ -47,19 +40,12 @@ mod tests {
 
     #[test]
     fn backoff_doubles_and_retry_after_wins_within_the_cap() {
-        let p = RetryPolicy {
-            max_retries: 3,
-            base: Duration::from_millis(100),
-            max_wait: Duration::from_secs(5),
-        };
+        let p = RetryPolicy { max_retries: 3, base: Duration::from_millis(100), max_wait: Duration::from_secs(5) };
         assert_eq!(p.wait(0, None), Duration::from_millis(100));
         assert_eq!(p.wait(2, None), Duration::from_millis(400));
         assert_eq!(p.wait(0, Some("2")), Duration::from_secs(2));
         assert_eq!(p.wait(0, Some("3600")), Duration::from_secs(5));
-        assert_eq!(
-            p.wait(1, Some("Wed, 21 Oct 2015 07:28:00 GMT")),
-            Duration::from_millis(200)
-        );
+        assert_eq!(p.wait(1, Some("Wed, 21 Oct 2015 07:28:00 GMT")), Duration::from_millis(200));
     }
 
     #[test]

@@ -10,9 +10,7 @@ pub struct Secrets(BTreeMap<String, String>);
 
 impl std::fmt::Debug for Secrets {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_list()
-            .entries(self.0.keys().map(|k| format!("{k}=<redacted>")))
-            .finish()
+        f.debug_list().entries(self.0.keys().map(|k| format!("{k}=<redacted>"))).finish()
     }
 }
 
@@ -36,12 +34,7 @@ impl Secrets {
 
     /// Secrets given directly (demo, tests).
     pub fn from_pairs(pairs: &[(&str, &str)]) -> Self {
-        Self(
-            pairs
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect(),
-        )
+        Self(pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect())
     }
 
     /// The value of `name`, or an error saying how to provide it.

@@ -17,34 +17,16 @@ pub enum CallError {
     #[error(
         "connector {connector} used up its CPU budget ({fuel} fuel) in `{function}`; it may loop forever. Fix or replace the connector; the step was abandoned"
     )]
-    OutOfFuel {
-        connector: String,
-        function: &'static str,
-        fuel: u64,
-    },
+    OutOfFuel { connector: String, function: &'static str, fuel: u64 },
     /// Tried to grow memory past the cap.
-    #[error(
-        "connector {connector} exceeded its memory cap of {cap_mib} MiB in `{function}`; the step was abandoned"
-    )]
-    MemoryCap {
-        connector: String,
-        function: &'static str,
-        cap_mib: usize,
-    },
+    #[error("connector {connector} exceeded its memory cap of {cap_mib} MiB in `{function}`; the step was abandoned")]
+    MemoryCap { connector: String, function: &'static str, cap_mib: usize },
     /// Any other trap, panics included.
     #[error("connector {connector} crashed in `{function}`: {message}")]
-    Trap {
-        connector: String,
-        function: &'static str,
-        message: String,
-    },
+    Trap { connector: String, function: &'static str, message: String },
     /// The blocking thread itself failed.
     #[error("connector {connector} call `{function}` could not run: {message}")]
-    Host {
-        connector: String,
-        function: &'static str,
-        message: String,
-    },
+    Host { connector: String, function: &'static str, message: String },
 }
 
 /// A connector version ready to be called.
@@ -61,13 +43,7 @@ pub struct LoadedConnector {
 
 impl std::fmt::Debug for LoadedConnector {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{}@{} ({})",
-            self.manifest.name,
-            self.manifest.version,
-            &self.sha256[..12]
-        )
+        write!(f, "{}@{} ({})", self.manifest.name, self.manifest.version, &self.sha256[..12])
     }
 }
 
@@ -88,15 +64,10 @@ impl LoadedConnector {
         let limits = engine.limits;
         let mut store = Store::new(&engine.engine, HostState::new(limits.memory_bytes));
         store.limiter(|s| &mut s.limiter);
-        let host_err = |e: wasmtime::Error| CallError::Host {
-            connector: label.to_owned(),
-            function,
-            message: e.to_string(),
-        };
+        let host_err =
+            |e: wasmtime::Error| CallError::Host { connector: label.to_owned(), function, message: e.to_string() };
         store.set_fuel(limits.fuel).map_err(host_err)?;
-        let result = pre
-            .instantiate(&mut store)
-            .and_then(|instance| f(&instance, &mut store));
+        let result = pre.instantiate(&mut store).and_then(|instance| f(&instance, &mut store));
         for line in std::mem::take(&mut store.data_mut().logs) {
             let message = crate::sync::redact::mask_digit_runs(&line.message);
             match line.level {
@@ -109,23 +80,11 @@ impl LoadedConnector {
         result.map_err(|e| {
             let connector = label.to_owned();
             if store.data().limiter.exceeded {
-                CallError::MemoryCap {
-                    connector,
-                    function,
-                    cap_mib: limits.memory_bytes >> 20,
-                }
+                CallError::MemoryCap { connector, function, cap_mib: limits.memory_bytes >> 20 }
             } else if matches!(e.downcast_ref::<Trap>(), Some(Trap::OutOfFuel)) {
-                CallError::OutOfFuel {
-                    connector,
-                    function,
-                    fuel: limits.fuel,
-                }
+                CallError::OutOfFuel { connector, function, fuel: limits.fuel }
             } else {
-                CallError::Trap {
-                    connector,
-                    function,
-                    message: format!("{e:#}"),
-                }
+                CallError::Trap { connector, function, message: format!("{e:#}") }
             }
         })
     }
@@ -145,21 +104,13 @@ impl LoadedConnector {
     async fn call<R: Send + 'static>(
         self: &Arc<Self>,
         function: &'static str,
-        f: impl FnOnce(&super::bindings::Connector, &mut Store<HostState>) -> wasmtime::Result<R>
-        + Send
-        + 'static,
+        f: impl FnOnce(&super::bindings::Connector, &mut Store<HostState>) -> wasmtime::Result<R> + Send + 'static,
     ) -> Result<R, CallError> {
         let me = Arc::clone(self);
         let label = self.label();
-        tokio::task::spawn_blocking(move || {
-            Self::call_blocking(&me.pre, &me.engine, &me.label(), function, f)
-        })
-        .await
-        .map_err(|e| CallError::Host {
-            connector: label,
-            function,
-            message: e.to_string(),
-        })?
+        tokio::task::spawn_blocking(move || Self::call_blocking(&me.pre, &me.engine, &me.label(), function, f))
+            .await
+            .map_err(|e| CallError::Host { connector: label, function, message: e.to_string() })?
     }
 
     /// `validate`.
@@ -168,8 +119,7 @@ impl LoadedConnector {
         ctx: Context,
         employee: Employee,
     ) -> Result<Vec<ValidationIssue>, CallError> {
-        self.call("validate", move |c, s| c.call_validate(s, &ctx, &employee))
-            .await
+        self.call("validate", move |c, s| c.call_validate(s, &ctx, &employee)).await
     }
 
     /// `map-employee`.
@@ -178,19 +128,12 @@ impl LoadedConnector {
         ctx: Context,
         employee: Employee,
     ) -> Result<Result<MappedEmployee, Vec<ValidationIssue>>, CallError> {
-        self.call("map-employee", move |c, s| {
-            c.call_map_employee(s, &ctx, &employee)
-        })
-        .await
+        self.call("map-employee", move |c, s| c.call_map_employee(s, &ctx, &employee)).await
     }
 
     /// `read-requests`.
-    pub async fn read_requests(
-        self: &Arc<Self>,
-        ctx: Context,
-    ) -> Result<Vec<HttpRequest>, CallError> {
-        self.call("read-requests", move |c, s| c.call_read_requests(s, &ctx))
-            .await
+    pub async fn read_requests(self: &Arc<Self>, ctx: Context) -> Result<Vec<HttpRequest>, CallError> {
+        self.call("read-requests", move |c, s| c.call_read_requests(s, &ctx)).await
     }
 
     /// `parse-read`.
@@ -199,10 +142,7 @@ impl LoadedConnector {
         ctx: Context,
         exchanges: Arc<Vec<Exchange>>,
     ) -> Result<Result<ReadOutcome, ConnectorError>, CallError> {
-        self.call("parse-read", move |c, s| {
-            c.call_parse_read(s, &ctx, &exchanges)
-        })
-        .await
+        self.call("parse-read", move |c, s| c.call_parse_read(s, &ctx, &exchanges)).await
     }
 
     /// `diff`.
@@ -212,10 +152,7 @@ impl LoadedConnector {
         desired: Vec<TargetRecord>,
         current: Option<TargetEmployee>,
     ) -> Result<Vec<FieldChange>, CallError> {
-        self.call("diff", move |c, s| {
-            c.call_diff(s, &ctx, &desired, current.as_ref())
-        })
-        .await
+        self.call("diff", move |c, s| c.call_diff(s, &ctx, &desired, current.as_ref())).await
     }
 
     /// `plan`.
@@ -226,9 +163,6 @@ impl LoadedConnector {
         current: Option<TargetEmployee>,
         changes: Vec<FieldChange>,
     ) -> Result<Result<Vec<PlannedOperation>, ConnectorError>, CallError> {
-        self.call("plan", move |c, s| {
-            c.call_plan(s, &ctx, &desired, current.as_ref(), &changes)
-        })
-        .await
+        self.call("plan", move |c, s| c.call_plan(s, &ctx, &desired, current.as_ref(), &changes)).await
     }
 }

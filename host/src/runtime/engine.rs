@@ -18,10 +18,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Self {
-            fuel: 2_000_000_000,
-            memory_bytes: 64 << 20,
-        }
+        Self { fuel: 2_000_000_000, memory_bytes: 64 << 20 }
     }
 }
 
@@ -39,26 +36,17 @@ impl ConnectorEngine {
     pub fn new(limits: Limits) -> anyhow::Result<Self> {
         let mut config = Config::new();
         config.consume_fuel(true);
-        let engine = Engine::new(&config)
-            .map_err(anyhow::Error::from)
-            .context("creating the wasm engine")?;
+        let engine = Engine::new(&config).map_err(anyhow::Error::from).context("creating the wasm engine")?;
         let mut linker = Linker::<HostState>::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
             .map_err(anyhow::Error::from)
             .context("linking the deny-all WASI")?;
-        paybridge::connector::host::add_to_linker::<HostState, HasSelf<HostState>>(
-            &mut linker,
-            |s| s,
-        )
-        .map_err(anyhow::Error::from)
-        .context("linking paybridge:connector/host")?;
+        paybridge::connector::host::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)
+            .map_err(anyhow::Error::from)
+            .context("linking paybridge:connector/host")?;
         // Types-only interface: nothing to link, but keep the world honest.
         let _ = Connector::add_to_linker::<HostState, HasSelf<HostState>>;
-        Ok(Self {
-            engine,
-            linker,
-            limits,
-        })
+        Ok(Self { engine, linker, limits })
     }
 
     /// The limits each call runs under.

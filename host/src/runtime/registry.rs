@@ -33,10 +33,7 @@ pub struct Registry {
 impl Registry {
     /// An empty registry on `engine`.
     pub fn new(engine: ConnectorEngine) -> Self {
-        Self {
-            engine,
-            entries: RwLock::new(Entries::default()),
-        }
+        Self { engine, entries: RwLock::new(Entries::default()) }
     }
 
     /// Load every `*.wasm` file of `dir`. A file that fails to load is an
@@ -44,10 +41,7 @@ impl Registry {
     /// clean.
     pub fn load_dir(&self, dir: &Path) -> anyhow::Result<Vec<Arc<LoadedConnector>>> {
         let listing = std::fs::read_dir(dir).with_context(|| {
-            format!(
-                "reading the connectors folder {}; build the connectors with `make plugins`",
-                dir.display()
-            )
+            format!("reading the connectors folder {}; build the connectors with `make plugins`", dir.display())
         })?;
         let mut files: Vec<_> = listing
             .filter_map(Result::ok)
@@ -60,8 +54,7 @@ impl Registry {
 
     /// Load, check and register one component file.
     pub fn load_file(&self, path: &Path) -> anyhow::Result<Arc<LoadedConnector>> {
-        let bytes =
-            std::fs::read(path).with_context(|| format!("reading connector {}", path.display()))?;
+        let bytes = std::fs::read(path).with_context(|| format!("reading connector {}", path.display()))?;
         self.load_bytes(&bytes, path)
     }
 
@@ -84,38 +77,19 @@ impl Registry {
             .engine
             .linker
             .instantiate_pre(&component)
-            .map_err(|e| {
-                anyhow!("refused connector {shown}: its imports do not match the host: {e:#}")
-            })?;
+            .map_err(|e| anyhow!("refused connector {shown}: its imports do not match the host: {e:#}"))?;
         let pre = ConnectorPre::new(instance_pre).map_err(|e| {
-            anyhow!(
-                "refused connector {shown}: it does not export the paybridge:connector world: {e:#}"
-            )
+            anyhow!("refused connector {shown}: it does not export the paybridge:connector world: {e:#}")
         })?;
-        let manifest = LoadedConnector::call_blocking(
-            &pre,
-            &self.engine,
-            &shown.to_string(),
-            "describe",
-            |c, s| c.call_describe(s),
-        )?;
+        let manifest = LoadedConnector::call_blocking(&pre, &self.engine, &shown.to_string(), "describe", |c, s| {
+            c.call_describe(s)
+        })?;
         let version = Version::parse(&manifest.version).with_context(|| {
-            format!(
-                "connector {shown} declares version {:?}, which is not semver",
-                manifest.version
-            )
+            format!("connector {shown} declares version {:?}, which is not semver", manifest.version)
         })?;
-        let loaded = Arc::new(LoadedConnector {
-            manifest,
-            sha256,
-            source: source.to_owned(),
-            pre,
-            engine: self.engine.clone(),
-        });
-        let mut entries = self
-            .entries
-            .write()
-            .map_err(|_| anyhow!("connector registry lock poisoned"))?;
+        let loaded =
+            Arc::new(LoadedConnector { manifest, sha256, source: source.to_owned(), pre, engine: self.engine.clone() });
+        let mut entries = self.entries.write().map_err(|_| anyhow!("connector registry lock poisoned"))?;
         let name = loaded.manifest.name.clone();
         let versions = entries.versions.entry(name.clone()).or_default();
         if let Some(existing) = versions.get(&version) {
@@ -137,43 +111,27 @@ impl Registry {
 
     /// The pinned version, or the active one.
     pub fn resolve(&self, name: &str, pin: Option<&str>) -> anyhow::Result<Arc<LoadedConnector>> {
-        let entries = self
-            .entries
-            .read()
-            .map_err(|_| anyhow!("connector registry lock poisoned"))?;
+        let entries = self.entries.read().map_err(|_| anyhow!("connector registry lock poisoned"))?;
         let versions = entries.versions.get(name).ok_or_else(|| {
             anyhow!("no connector named {name:?} is loaded; check the connectors folder (`paybridge connectors list`)")
         })?;
         let version = match pin {
-            Some(pin) => Version::parse(pin)
-                .with_context(|| format!("version pin {pin:?} for {name} is not semver"))?,
-            None => entries
-                .active
-                .get(name)
-                .cloned()
-                .ok_or_else(|| anyhow!("{name} has no active version"))?,
+            Some(pin) => {
+                Version::parse(pin).with_context(|| format!("version pin {pin:?} for {name} is not semver"))?
+            }
+            None => entries.active.get(name).cloned().ok_or_else(|| anyhow!("{name} has no active version"))?,
         };
         versions.get(&version).cloned().ok_or_else(|| {
             let have: Vec<String> = versions.keys().map(Version::to_string).collect();
-            anyhow!(
-                "{name}@{version} is not loaded; loaded versions: {}",
-                have.join(", ")
-            )
+            anyhow!("{name}@{version} is not loaded; loaded versions: {}", have.join(", "))
         })
     }
 
     /// Make `version` the active version of `name`.
     pub fn activate(&self, name: &str, version: &str) -> anyhow::Result<()> {
-        let version =
-            Version::parse(version).with_context(|| format!("{version:?} is not semver"))?;
-        let mut entries = self
-            .entries
-            .write()
-            .map_err(|_| anyhow!("connector registry lock poisoned"))?;
-        let loaded = entries
-            .versions
-            .get(name)
-            .is_some_and(|v| v.contains_key(&version));
+        let version = Version::parse(version).with_context(|| format!("{version:?} is not semver"))?;
+        let mut entries = self.entries.write().map_err(|_| anyhow!("connector registry lock poisoned"))?;
+        let loaded = entries.versions.get(name).is_some_and(|v| v.contains_key(&version));
         if !loaded {
             bail!("cannot activate {name}@{version}: it is not loaded");
         }
@@ -189,10 +147,7 @@ impl Registry {
         let mut out = Vec::new();
         for (name, versions) in &entries.versions {
             for (version, loaded) in versions {
-                out.push((
-                    Arc::clone(loaded),
-                    entries.active.get(name) == Some(version),
-                ));
+                out.push((Arc::clone(loaded), entries.active.get(name) == Some(version)));
             }
         }
         out

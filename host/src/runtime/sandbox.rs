@@ -4,31 +4,20 @@
 
 use super::bindings::paybridge::connector::{host, types};
 use wasmtime::component::ResourceTable;
-use wasmtime_wasi::{
-    HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView,
-};
+use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 /// WASI interfaces a Rust `wasm32-wasip2` guest imports through its
 /// standard library. They are linked deny-all: no preopened directories,
 /// no environment, no arguments, stdio discarded, clocks frozen at the
 /// epoch, sockets refused.
-const ALLOWED_WASI_PREFIXES: &[&str] = &[
-    "wasi:cli/",
-    "wasi:io/",
-    "wasi:clocks/",
-    "wasi:random/",
-    "wasi:filesystem/",
-];
+const ALLOWED_WASI_PREFIXES: &[&str] = &["wasi:cli/", "wasi:io/", "wasi:clocks/", "wasi:random/", "wasi:filesystem/"];
 
 /// The paybridge interfaces a connector may import.
 const ALLOWED_PAYBRIDGE: &[&str] = &["paybridge:connector/host@", "paybridge:connector/types@"];
 
 /// Whether a component may import the instance named `name`.
 pub fn import_allowed(name: &str) -> bool {
-    ALLOWED_PAYBRIDGE
-        .iter()
-        .chain(ALLOWED_WASI_PREFIXES)
-        .any(|p| name.starts_with(p))
+    ALLOWED_PAYBRIDGE.iter().chain(ALLOWED_WASI_PREFIXES).any(|p| name.starts_with(p))
 }
 
 /// A clock that always reads zero: connectors get "today" as an argument.
@@ -82,10 +71,7 @@ impl HostState {
         Self {
             wasi,
             table: ResourceTable::new(),
-            limiter: MemoryCap {
-                cap: memory_bytes,
-                exceeded: false,
-            },
+            limiter: MemoryCap { cap: memory_bytes, exceeded: false },
             logs: Vec::new(),
         }
     }
@@ -93,10 +79,7 @@ impl HostState {
 
 impl WasiView for HostState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView {
-            ctx: &mut self.wasi,
-            table: &mut self.table,
-        }
+        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
     }
 }
 
@@ -122,12 +105,7 @@ pub struct MemoryCap {
 }
 
 impl wasmtime::ResourceLimiter for MemoryCap {
-    fn memory_growing(
-        &mut self,
-        _current: usize,
-        desired: usize,
-        _maximum: Option<usize>,
-    ) -> wasmtime::Result<bool> {
+    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
         if desired > self.cap {
             self.exceeded = true;
             return Ok(false);
@@ -135,12 +113,7 @@ impl wasmtime::ResourceLimiter for MemoryCap {
         Ok(true)
     }
 
-    fn table_growing(
-        &mut self,
-        _current: usize,
-        desired: usize,
-        _maximum: Option<usize>,
-    ) -> wasmtime::Result<bool> {
+    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
         Ok(desired <= 100_000)
     }
 }

@@ -170,8 +170,7 @@ struct RawLeaveType {
 
 /// Read and parse a snapshot file.
 pub fn load_snapshot(path: &Path, tz: &jiff::tz::TimeZone) -> anyhow::Result<HrSnapshot> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("reading the HR snapshot {}", path.display()))?;
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading the HR snapshot {}", path.display()))?;
     parse_snapshot(&text, tz).with_context(|| format!("in the HR snapshot {}", path.display()))
 }
 
@@ -179,22 +178,15 @@ pub fn load_snapshot(path: &Path, tz: &jiff::tz::TimeZone) -> anyhow::Result<HrS
 pub fn to_date(value: &str, tz: &jiff::tz::TimeZone) -> anyhow::Result<String> {
     let value = value.trim();
     if value.len() == 10 {
-        let date: jiff::civil::Date = value
-            .parse()
-            .with_context(|| format!("{value:?} is not a date (YYYY-MM-DD)"))?;
+        let date: jiff::civil::Date = value.parse().with_context(|| format!("{value:?} is not a date (YYYY-MM-DD)"))?;
         return Ok(date.to_string());
     }
-    let ts: jiff::Timestamp = value
-        .parse()
-        .with_context(|| format!("{value:?} is neither a date nor an RFC 3339 date-time"))?;
+    let ts: jiff::Timestamp =
+        value.parse().with_context(|| format!("{value:?} is neither a date nor an RFC 3339 date-time"))?;
     Ok(ts.to_zoned(tz.clone()).date().to_string())
 }
 
-fn opt_date(
-    value: Option<String>,
-    tz: &jiff::tz::TimeZone,
-    what: &str,
-) -> anyhow::Result<Option<String>> {
+fn opt_date(value: Option<String>, tz: &jiff::tz::TimeZone, what: &str) -> anyhow::Result<Option<String>> {
     match value.as_deref().map(str::trim) {
         None | Some("") => Ok(None),
         Some(v) => to_date(v, tz).map(Some).with_context(|| what.to_owned()),
@@ -218,30 +210,13 @@ pub fn parse_snapshot(text: &str, tz: &jiff::tz::TimeZone) -> anyhow::Result<HrS
         .employment_type
         .into_vec()
         .into_iter()
-        .map(|t| {
-            (
-                t.id.clone(),
-                EmploymentType {
-                    id: t.id,
-                    name: t.name,
-                },
-            )
-        })
+        .map(|t| (t.id.clone(), EmploymentType { id: t.id, name: t.name }))
         .collect();
     let leave_types: HashMap<String, AbsenceType> = file
         .leave_type
         .into_vec()
         .into_iter()
-        .map(|t| {
-            (
-                t.id.clone(),
-                AbsenceType {
-                    id: t.id,
-                    name: t.name,
-                    category: t.kind,
-                },
-            )
-        })
+        .map(|t| (t.id.clone(), AbsenceType { id: t.id, name: t.name, category: t.kind }))
         .collect();
     let mut employees = Vec::new();
     let mut index = HashMap::new();
@@ -254,19 +229,14 @@ pub fn parse_snapshot(text: &str, tz: &jiff::tz::TimeZone) -> anyhow::Result<HrS
         employees.push(Employee {
             birth_date: opt_date(raw.birth_date, tz, &what("birthDate"))?,
             id: raw.id,
-            employee_number: raw
-                .employee_number
-                .map(|s| s.trim().to_owned())
-                .filter(|s| !s.is_empty()),
+            employee_number: raw.employee_number.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()),
             first_name: raw.first_name,
             last_name: raw.last_name,
             work_email: raw.work_email,
             private_email: raw.private_email,
             work_phone: raw.work_phone,
             private_phone: raw.private_phone,
-            ssn: raw
-                .ssn
-                .map(|s| s.chars().filter(|c| !c.is_whitespace()).collect()),
+            ssn: raw.ssn.map(|s| s.chars().filter(|c| !c.is_whitespace()).collect()),
             ssn_country: raw.ssn_country,
             nationality: raw.nationality,
             home_address: raw.home_address.map(|a| Address {
@@ -293,9 +263,10 @@ pub fn parse_snapshot(text: &str, tz: &jiff::tz::TimeZone) -> anyhow::Result<HrS
         });
     }
     let owner = |employee_id: &str, what: &str, id: &str| {
-        index.get(employee_id).copied().with_context(|| {
-            format!("{what} {id} belongs to employee {employee_id}, who is not in the snapshot")
-        })
+        index
+            .get(employee_id)
+            .copied()
+            .with_context(|| format!("{what} {id} belongs to employee {employee_id}, who is not in the snapshot"))
     };
     for raw in file.employment.into_vec() {
         let at = owner(&raw.employee_id, "employment", &raw.id)?;
@@ -328,10 +299,7 @@ pub fn parse_snapshot(text: &str, tz: &jiff::tz::TimeZone) -> anyhow::Result<HrS
         let at = owner(&raw.employee_id, "leave", &raw.id)?;
         let what = format!("leave {}", raw.id);
         employees[at].absences.push(Absence {
-            absence_type: raw
-                .type_id
-                .as_ref()
-                .and_then(|t| leave_types.get(t).cloned()),
+            absence_type: raw.type_id.as_ref().and_then(|t| leave_types.get(t).cloned()),
             start_date: to_date(&raw.start_date, tz).with_context(|| what.clone())?,
             end_date: opt_date(raw.end_date, tz, &what)?,
             percent: None,
@@ -340,20 +308,10 @@ pub fn parse_snapshot(text: &str, tz: &jiff::tz::TimeZone) -> anyhow::Result<HrS
         });
     }
     for e in &mut employees {
-        e.employments
-            .sort_by(|a, b| a.start_date.cmp(&b.start_date));
+        e.employments.sort_by(|a, b| a.start_date.cmp(&b.start_date));
     }
-    let catalogue = |list: List<RawNamed>| {
-        list.into_vec()
-            .into_iter()
-            .map(|n| (n.id, n.name))
-            .collect()
-    };
-    Ok(HrSnapshot {
-        employees,
-        offices: catalogue(file.office),
-        departments: catalogue(file.department),
-    })
+    let catalogue = |list: List<RawNamed>| list.into_vec().into_iter().map(|n| (n.id, n.name)).collect();
+    Ok(HrSnapshot { employees, offices: catalogue(file.office), departments: catalogue(file.department) })
 }
 
 #[cfg(test)]
@@ -366,14 +324,8 @@ mod tests {
 
     #[test]
     fn date_times_become_dates_in_the_configured_zone() {
-        assert_eq!(
-            to_date("2019-12-31T23:00:00.000Z", &oslo()).ok().as_deref(),
-            Some("2020-01-01")
-        );
-        assert_eq!(
-            to_date("2020-03-01", &oslo()).ok().as_deref(),
-            Some("2020-03-01")
-        );
+        assert_eq!(to_date("2019-12-31T23:00:00.000Z", &oslo()).ok().as_deref(), Some("2020-01-01"));
+        assert_eq!(to_date("2020-03-01", &oslo()).ok().as_deref(), Some("2020-03-01"));
         assert!(to_date("01.03.2020", &oslo()).is_err());
     }
 
@@ -387,20 +339,15 @@ mod tests {
         }"#;
         let snap = parse_snapshot(text, &oslo()).expect("parses");
         let e = &snap.employees[0];
-        assert_eq!(
-            e.employments[0]
-                .employment_type
-                .as_ref()
-                .map(|t| t.name.as_str()),
-            Some("Temporary")
-        );
+        assert_eq!(e.employments[0].employment_type.as_ref().map(|t| t.name.as_str()), Some("Temporary"));
         assert_eq!(e.employments[0].rate.as_deref(), Some("100"));
         assert_eq!(e.compensations[0].amount.as_deref(), Some("41000.5"));
     }
 
     #[test]
     fn a_record_of_an_unknown_employee_is_a_clear_error() {
-        let text = r#"{"employee": [], "employment": [{"id": "m1", "employeeId": "ghost", "startDate": "2020-01-01"}]}"#;
+        let text =
+            r#"{"employee": [], "employment": [{"id": "m1", "employeeId": "ghost", "startDate": "2020-01-01"}]}"#;
         let err = parse_snapshot(text, &oslo()).expect_err("refused");
         assert!(format!("{err:#}").contains("employee ghost"), "{err:#}");
     }

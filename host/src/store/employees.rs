@@ -11,9 +11,7 @@ impl Store {
     /// over a non-empty store is refused, since "the source returned
     /// nothing" never means "everyone left".
     pub fn import_employees(&mut self, employees: &[Employee]) -> anyhow::Result<()> {
-        let known: i64 = self
-            .conn
-            .query_row("SELECT COUNT(*) FROM hr_employees", [], |r| r.get(0))?;
+        let known: i64 = self.conn.query_row("SELECT COUNT(*) FROM hr_employees", [], |r| r.get(0))?;
         if employees.is_empty() && known > 0 {
             bail!(
                 "the HR source returned no employees while {known} are known; refusing to treat that as everyone leaving. Check the source"
@@ -56,20 +54,9 @@ impl Store {
     pub fn employee(&self, hr_id: &str) -> anyhow::Result<Option<Employee>> {
         let data: Option<String> = self
             .conn
-            .query_row(
-                "SELECT data FROM hr_employees WHERE id = ?1",
-                [hr_id],
-                |r| r.get(0),
-            )
+            .query_row("SELECT data FROM hr_employees WHERE id = ?1", [hr_id], |r| r.get(0))
             .map(Some)
-            .or_else(|e| {
-                if matches!(e, rusqlite::Error::QueryReturnedNoRows) {
-                    Ok(None)
-                } else {
-                    Err(e)
-                }
-            })?;
-        data.map(|d| serde_json::from_str(&d).context("an HR employee row is unreadable"))
-            .transpose()
+            .or_else(|e| if matches!(e, rusqlite::Error::QueryReturnedNoRows) { Ok(None) } else { Err(e) })?;
+        data.map(|d| serde_json::from_str(&d).context("an HR employee row is unreadable")).transpose()
     }
 }

@@ -63,13 +63,7 @@ impl Store {
     }
 
     /// Settle an entry as `done` or `failed`.
-    pub fn journal_settle(
-        &self,
-        id: i64,
-        ok: bool,
-        status: Option<u16>,
-        detail: &str,
-    ) -> anyhow::Result<()> {
+    pub fn journal_settle(&self, id: i64, ok: bool, status: Option<u16>, detail: &str) -> anyhow::Result<()> {
         self.conn.execute(
             "UPDATE journal SET state = ?2, http_status = ?3, detail = ?4, settled_at = ?5 WHERE id = ?1",
             params![id, if ok { "done" } else { "failed" }, status, detail, super::now()],
@@ -80,8 +74,7 @@ impl Store {
     /// Mark entries of `integration` left pending by an earlier process as
     /// `unknown`; returns them.
     pub fn journal_recover(&self, integration: &str) -> anyhow::Result<Vec<JournalEntry>> {
-        let pending =
-            self.journal_query("WHERE integration = ?1 AND state = 'pending'", integration)?;
+        let pending = self.journal_query("WHERE integration = ?1 AND state = 'pending'", integration)?;
         self.conn.execute(
             "UPDATE journal SET state = 'unknown', settled_at = ?2,
                detail = 'the process stopped after sending and before recording the outcome; the next run re-read the target and matched before writing'
@@ -96,11 +89,7 @@ impl Store {
         self.journal_query("WHERE run_id = ?1", run_id)
     }
 
-    fn journal_query(
-        &self,
-        filter: &str,
-        arg: impl rusqlite::ToSql,
-    ) -> anyhow::Result<Vec<JournalEntry>> {
+    fn journal_query(&self, filter: &str, arg: impl rusqlite::ToSql) -> anyhow::Result<Vec<JournalEntry>> {
         let mut stmt = self.conn.prepare(&format!(
             "SELECT id, run_id, hr_id, operation, method, path, body_redacted, state, http_status, detail FROM journal {filter} ORDER BY id"
         ))?;

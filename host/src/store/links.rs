@@ -44,11 +44,7 @@ fn row_to_link(r: &rusqlite::Row<'_>) -> rusqlite::Result<Link> {
     Ok(Link {
         hr_id: r.get(0)?,
         target_id: r.get(1)?,
-        state: if state == "connected" {
-            LinkState::Connected
-        } else {
-            LinkState::Disconnected
-        },
+        state: if state == "connected" { LinkState::Connected } else { LinkState::Disconnected },
         how: r.get(3)?,
         linked_at: r.get(4)?,
     })
@@ -77,11 +73,7 @@ impl Store {
     }
 
     /// The HR id linked (connected) to `target_id`, if any.
-    pub fn linked_hr_id(
-        &self,
-        integration: &str,
-        target_id: &str,
-    ) -> anyhow::Result<Option<String>> {
+    pub fn linked_hr_id(&self, integration: &str, target_id: &str) -> anyhow::Result<Option<String>> {
         Ok(self
             .conn
             .query_row(
@@ -93,13 +85,7 @@ impl Store {
     }
 
     /// Connect `hr_id` to `target_id` (replacing any earlier link).
-    pub fn connect(
-        &self,
-        integration: &str,
-        hr_id: &str,
-        target_id: &str,
-        how: &str,
-    ) -> anyhow::Result<()> {
+    pub fn connect(&self, integration: &str, hr_id: &str, target_id: &str, how: &str) -> anyhow::Result<()> {
         self.conn.execute(
             "INSERT INTO links (integration, hr_id, target_id, state, how, linked_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
              ON CONFLICT(integration, hr_id) DO UPDATE SET target_id = excluded.target_id, state = excluded.state,
@@ -113,23 +99,13 @@ impl Store {
     pub fn disconnect(&self, integration: &str, hr_id: &str) -> anyhow::Result<bool> {
         let n = self.conn.execute(
             "UPDATE links SET state = ?3, linked_at = ?4 WHERE integration = ?1 AND hr_id = ?2",
-            params![
-                integration,
-                hr_id,
-                LinkState::Disconnected.as_str(),
-                super::now()
-            ],
+            params![integration, hr_id, LinkState::Disconnected.as_str(), super::now()],
         )?;
         Ok(n > 0)
     }
 
     /// Save what was last written for `hr_id` (the mapped records, JSON).
-    pub fn save_snapshot(
-        &self,
-        integration: &str,
-        hr_id: &str,
-        records_json: &str,
-    ) -> anyhow::Result<()> {
+    pub fn save_snapshot(&self, integration: &str, hr_id: &str, records_json: &str) -> anyhow::Result<()> {
         self.conn.execute(
             "INSERT INTO snapshots (integration, hr_id, records, synced_at) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT(integration, hr_id) DO UPDATE SET records = excluded.records, synced_at = excluded.synced_at",

@@ -26,22 +26,17 @@ impl Store {
     pub fn open(path: &Path) -> anyhow::Result<Self> {
         let conn = rusqlite::Connection::open(path)
             .with_context(|| format!("opening the paybridge database {}", path.display()))?;
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .context("enabling WAL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")
-            .context("enabling foreign keys")?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))
-            .context("setting busy timeout")?;
+        conn.pragma_update(None, "journal_mode", "WAL").context("enabling WAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON").context("enabling foreign keys")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5)).context("setting busy timeout")?;
         let mut store = Self { conn };
-        schema::migrate(&mut store.conn)
-            .with_context(|| format!("migrating {}", path.display()))?;
+        schema::migrate(&mut store.conn).with_context(|| format!("migrating {}", path.display()))?;
         Ok(store)
     }
 
     /// An in-memory store, for tests and benchmarks.
     pub fn in_memory() -> anyhow::Result<Self> {
-        let mut conn =
-            rusqlite::Connection::open_in_memory().context("opening in-memory database")?;
+        let mut conn = rusqlite::Connection::open_in_memory().context("opening in-memory database")?;
         schema::migrate(&mut conn)?;
         Ok(Self { conn })
     }

@@ -53,8 +53,7 @@ fn row_to_run(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRow> {
     })
 }
 
-const RUN_COLUMNS: &str =
-    "id, integration, connector, dry_run, started_at, finished_at, status, summary";
+const RUN_COLUMNS: &str = "id, integration, connector, dry_run, started_at, finished_at, status, summary";
 
 impl Store {
     /// Record the integration's configuration as used by a run.
@@ -78,12 +77,7 @@ impl Store {
     }
 
     /// Start a run; returns its number.
-    pub fn start_run(
-        &self,
-        integration: &str,
-        connector: &str,
-        dry_run: bool,
-    ) -> anyhow::Result<i64> {
+    pub fn start_run(&self, integration: &str, connector: &str, dry_run: bool) -> anyhow::Result<i64> {
         self.conn.execute(
             "INSERT INTO runs (integration, connector, dry_run, started_at, status) VALUES (?1, ?2, ?3, ?4, 'running')",
             params![integration, connector, dry_run, super::now()],
@@ -120,9 +114,7 @@ impl Store {
 
     /// The newest runs first.
     pub fn runs(&self, limit: usize) -> anyhow::Result<Vec<RunRow>> {
-        let mut stmt = self.conn.prepare(&format!(
-            "SELECT {RUN_COLUMNS} FROM runs ORDER BY id DESC LIMIT ?1"
-        ))?;
+        let mut stmt = self.conn.prepare(&format!("SELECT {RUN_COLUMNS} FROM runs ORDER BY id DESC LIMIT ?1"))?;
         let rows = stmt.query_map([limit as i64], row_to_run)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -131,11 +123,7 @@ impl Store {
     pub fn run(&self, id: i64) -> anyhow::Result<Option<RunRow>> {
         Ok(self
             .conn
-            .query_row(
-                &format!("SELECT {RUN_COLUMNS} FROM runs WHERE id = ?1"),
-                [id],
-                row_to_run,
-            )
+            .query_row(&format!("SELECT {RUN_COLUMNS} FROM runs WHERE id = ?1"), [id], row_to_run)
             .optional()?)
     }
 

@@ -89,9 +89,8 @@ const MIGRATIONS: &[&str] = &[
 
 /// Bring the database to the newest schema.
 pub fn migrate(conn: &mut rusqlite::Connection) -> anyhow::Result<()> {
-    let current: usize = conn
-        .pragma_query_value(None, "user_version", |r| r.get(0))
-        .context("reading schema version")?;
+    let current: usize =
+        conn.pragma_query_value(None, "user_version", |r| r.get(0)).context("reading schema version")?;
     if current > MIGRATIONS.len() {
         bail!(
             "the database has schema version {current}, newer than this paybridge knows ({}); upgrade paybridge",
@@ -100,11 +99,9 @@ pub fn migrate(conn: &mut rusqlite::Connection) -> anyhow::Result<()> {
     }
     let tx = conn.transaction().context("starting migration")?;
     for (index, sql) in MIGRATIONS.iter().enumerate().skip(current) {
-        tx.execute_batch(sql)
-            .with_context(|| format!("applying migration {}", index + 1))?;
+        tx.execute_batch(sql).with_context(|| format!("applying migration {}", index + 1))?;
     }
-    tx.pragma_update(None, "user_version", MIGRATIONS.len())
-        .context("recording schema version")?;
+    tx.pragma_update(None, "user_version", MIGRATIONS.len()).context("recording schema version")?;
     tx.commit().context("committing migration")?;
     Ok(())
 }

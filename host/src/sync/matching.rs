@@ -45,12 +45,9 @@ pub fn find<'a>(
         return Some((t, MatchedBy::Link));
     }
     let free = |t: &&TargetEmployee| !taken(&t.target_id);
-    if let Some(t) = targets.iter().filter(free).find(|t| {
-        same(
-            t.employee_number.as_deref(),
-            mapped.employee_number.as_deref(),
-        )
-    }) {
+    if let Some(t) =
+        targets.iter().filter(free).find(|t| same(t.employee_number.as_deref(), mapped.employee_number.as_deref()))
+    {
         return Some((t, MatchedBy::EmployeeNumber));
     }
     targets
@@ -108,9 +105,7 @@ pub fn suggest(
             .find(|t| same(t.employee_number.as_deref(), e.employee_number.as_deref()))
             .map(|t| (t, "same employee number"))
             .or_else(|| {
-                free()
-                    .find(|t| same(t.national_id.as_deref(), e.ssn.as_deref()))
-                    .map(|t| (t, "same national id"))
+                free().find(|t| same(t.national_id.as_deref(), e.ssn.as_deref())).map(|t| (t, "same national id"))
             })
             .or_else(|| likely(e, targets, taken).map(|t| (t, "same name and birth date")));
         if let Some((t, reason)) = found {

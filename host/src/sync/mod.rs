@@ -9,6 +9,7 @@ pub mod read;
 pub mod redact;
 pub mod required;
 pub mod scope;
+pub mod views;
 
 pub use outcome::{EmployeeReport, Outcome, RunReport};
 pub use pipeline::{SyncError, SyncJob, SyncOptions};

@@ -119,32 +119,18 @@ pub struct RunReport {
 impl RunReport {
     /// How many employees ended with `outcome` (by name).
     pub fn count(&self, outcome: &str) -> usize {
-        self.employees
-            .iter()
-            .filter(|e| e.outcome.name() == outcome)
-            .count()
+        self.employees.iter().filter(|e| e.outcome.name() == outcome).count()
     }
 
     /// "3 created, 1 updated, 20 unchanged, 2 skipped, 0 failed".
     pub fn summary(&self) -> String {
-        let names = [
-            "created",
-            "updated",
-            "unchanged",
-            "skipped",
-            "failed",
-            "planned",
-        ];
+        let names = ["created", "updated", "unchanged", "skipped", "failed", "planned"];
         let parts: Vec<String> = names
             .iter()
             .map(|n| (n, self.count(n)))
             .filter(|(n, c)| *c > 0 || matches!(**n, "created" | "updated" | "unchanged"))
             .map(|(n, c)| format!("{c} {n}"))
             .collect();
-        format!(
-            "{}; {} write request(s) sent",
-            parts.join(", "),
-            self.writes_sent
-        )
+        format!("{}; {} write request(s) sent", parts.join(", "), self.writes_sent)
     }
 }

@@ -19,8 +19,7 @@ use crate::http::Executor;
 use crate::http::executor::method_name;
 use crate::runtime::LoadedConnector;
 use crate::runtime::types::{
-    Context, Employee, FieldChange, MappedEmployee, OperationKind, PlannedOperation,
-    TargetEmployee, ValidationIssue,
+    Context, Employee, FieldChange, MappedEmployee, OperationKind, PlannedOperation, TargetEmployee, ValidationIssue,
 };
 use crate::store::Store;
 use crate::store::journal::PendingWrite;
@@ -76,11 +75,7 @@ struct Work {
 }
 
 fn full_name(e: &Employee) -> String {
-    [e.first_name.as_deref(), e.last_name.as_deref()]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" ")
+    [e.first_name.as_deref(), e.last_name.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ")
 }
 
 fn show_value(value: Option<&str>, sensitive: bool) -> String {
@@ -138,8 +133,19 @@ fn issues_text(issues: &[ValidationIssue]) -> String {
     seen.join("; ")
 }
 
+/// What a target said in an error body, for a person: RFC 7807 problem
+/// details as "title: detail", a `{message}` body as its message, anything
+/// else as a short excerpt. Long digit runs are masked.
 fn excerpt(body: &str) -> String {
-    let text: String = body.chars().take(200).collect();
+    let text = match serde_json::from_str::<serde_json::Value>(body) {
+        Ok(v) => {
+            let field = |k: &str| v.get(k).and_then(|x| x.as_str()).filter(|x| !x.is_empty());
+            let parts: Vec<&str> = [field("title"), field("detail"), field("message")].into_iter().flatten().collect();
+            if parts.is_empty() { body.to_owned() } else { parts.join(": ") }
+        }
+        Err(_) => body.to_owned(),
+    };
+    let text: String = text.chars().take(200).collect();
     mask_digit_runs(text.trim())
 }
 
@@ -148,12 +154,7 @@ impl SyncJob<'_> {
         Context {
             integration: self.integration.name.clone(),
             today: self.today.clone(),
-            settings: self
-                .integration
-                .settings
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
+            settings: self.integration.settings.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
         }
     }
 
@@ -204,10 +205,7 @@ impl SyncJob<'_> {
                 wrote: false,
             });
         }
-        self.say(&format!(
-            "{} of {total} employees in scope; validating and mapping",
-            work.len()
-        ));
+        self.say(&format!("{} of {total} employees in scope; validating and mapping", work.len()));
         for w in &mut work {
             self.prepare(&ctx, w).await;
         }
@@ -233,9 +231,7 @@ impl SyncJob<'_> {
                 Err(e) => {
                     let reason = format!("could not read the target: {e:#}");
                     for w in work.iter_mut().filter(|w| w.mapped.is_some()) {
-                        w.report.outcome = Outcome::Failed {
-                            reason: reason.clone(),
-                        };
+                        w.report.outcome = Outcome::Failed { reason: reason.clone() };
                         w.mapped = None;
                     }
                     report.error = Some(reason);
@@ -254,12 +250,10 @@ impl SyncJob<'_> {
                 w.report.employee_number.as_deref().unwrap_or("-"),
                 w.report.name
             ));
-            self.sync_one(&ctx, w, &mut targets, options, run_id, writes_before)
-                .await?;
+            self.sync_one(&ctx, w, &mut targets, options, run_id, writes_before).await?;
         }
         if work.iter().any(|w| w.wrote) {
-            self.verify(&ctx, &mut work, options, run_id, writes_before)
-                .await?;
+            self.verify(&ctx, &mut work, options, run_id, writes_before).await?;
         }
         report.requests_sent = self.executor.counters.requests.load(Ordering::Relaxed);
         report.writes_sent = self.executor.counters.writes.load(Ordering::Relaxed) - writes_before;
@@ -287,53 +281,32 @@ impl SyncJob<'_> {
 
     /// Validate and map one employee; on any problem set its outcome.
     async fn prepare(&self, ctx: &Context, w: &mut Work) {
-        if let Some(link) = w
-            .link
-            .as_ref()
-            .filter(|l| l.state == LinkState::Disconnected)
-        {
+        if let Some(link) = w.link.as_ref().filter(|l| l.state == LinkState::Disconnected) {
             w.report.outcome = Outcome::Skipped {
-                reason: format!(
-                    "disconnected from target employee {}; connect it again to sync",
-                    link.target_id
-                ),
+                reason: format!("disconnected from target employee {}; connect it again to sync", link.target_id),
             };
             return;
         }
         let mut issues = missing_fields(&w.employee, &self.connector.manifest.required_fields);
-        match self
-            .connector
-            .validate(ctx.clone(), w.employee.clone())
-            .await
-        {
+        match self.connector.validate(ctx.clone(), w.employee.clone()).await {
             Ok(found) => issues.extend(found),
             Err(e) => {
-                w.report.outcome = Outcome::Failed {
-                    reason: e.to_string(),
-                };
+                w.report.outcome = Outcome::Failed { reason: e.to_string() };
                 return;
             }
         }
         if issues.is_empty() {
-            match self
-                .connector
-                .map_employee(ctx.clone(), w.employee.clone())
-                .await
-            {
+            match self.connector.map_employee(ctx.clone(), w.employee.clone()).await {
                 Ok(Ok(mapped)) => w.mapped = Some(mapped),
                 Ok(Err(found)) => issues.extend(found),
                 Err(e) => {
-                    w.report.outcome = Outcome::Failed {
-                        reason: e.to_string(),
-                    };
+                    w.report.outcome = Outcome::Failed { reason: e.to_string() };
                     return;
                 }
             }
         }
         if !issues.is_empty() {
-            w.report.outcome = Outcome::Skipped {
-                reason: issues_text(&issues),
-            };
+            w.report.outcome = Outcome::Skipped { reason: issues_text(&issues) };
         }
     }
 
@@ -363,36 +336,23 @@ impl SyncJob<'_> {
             let current = found.map(|(t, _)| t.clone());
             w.matched_by = found.map(|(_, by)| by);
             w.report.target_id = current.as_ref().map(|t| t.target_id.clone());
-            let changes = match self
-                .connector
-                .diff(ctx.clone(), mapped.records.clone(), current.clone())
-                .await
-            {
+            let changes = match self.connector.diff(ctx.clone(), mapped.records.clone(), current.clone()).await {
                 Ok(c) => c,
                 Err(e) => {
-                    w.report.outcome = Outcome::Failed {
-                        reason: e.to_string(),
-                    };
+                    w.report.outcome = Outcome::Failed { reason: e.to_string() };
                     return Ok(());
                 }
             };
             w.report.changes = show_changes(&changes);
             if changes.is_empty() {
                 w.report.outcome = match (w.wrote, &first_changes) {
-                    (true, Some(first)) => Outcome::Updated {
-                        fields: changed_fields(first),
-                    },
+                    (true, Some(first)) => Outcome::Updated { fields: changed_fields(first) },
                     _ => Outcome::Unchanged,
                 };
                 if let (false, Some(target), Some(by)) = (options.dry_run, &current, w.matched_by)
                     && by != MatchedBy::Link
                 {
-                    self.store.connect(
-                        &self.integration.name,
-                        &w.employee.id,
-                        &target.target_id,
-                        by.as_str(),
-                    )?;
+                    self.store.connect(&self.integration.name, &w.employee.id, &target.target_id, by.as_str())?;
                 }
                 return Ok(());
             }
@@ -407,47 +367,29 @@ impl SyncJob<'_> {
                         likely.last_name.as_deref().unwrap_or(""),
                         likely.birth_date.as_deref().unwrap_or(""),
                         self.integration.name,
-                        w.employee
-                            .employee_number
-                            .as_deref()
-                            .unwrap_or(&w.employee.id),
+                        w.employee.employee_number.as_deref().unwrap_or(&w.employee.id),
                         likely.target_id
                     ),
                 };
                 return Ok(());
             }
             first_changes.get_or_insert_with(|| changes.clone());
-            let ops = match self
-                .connector
-                .plan(
-                    ctx.clone(),
-                    mapped.clone(),
-                    current.clone(),
-                    changes.clone(),
-                )
-                .await
-            {
+            let ops = match self.connector.plan(ctx.clone(), mapped.clone(), current.clone(), changes.clone()).await {
                 Ok(Ok(ops)) => ops,
                 Ok(Err(e)) => {
-                    w.report.outcome = Outcome::Failed {
-                        reason: format!("connector could not plan ({}): {}", e.code, e.message),
-                    };
+                    w.report.outcome =
+                        Outcome::Failed { reason: format!("connector could not plan ({}): {}", e.code, e.message) };
                     return Ok(());
                 }
                 Err(e) => {
-                    w.report.outcome = Outcome::Failed {
-                        reason: e.to_string(),
-                    };
+                    w.report.outcome = Outcome::Failed { reason: e.to_string() };
                     return Ok(());
                 }
             };
             w.report.writes.extend(show_writes(&ops));
             if ops.is_empty() {
                 w.report.outcome = Outcome::Failed {
-                    reason: format!(
-                        "{} field(s) differ but the connector planned no write for them",
-                        changes.len()
-                    ),
+                    reason: format!("{} field(s) differ but the connector planned no write for them", changes.len()),
                 };
                 return Ok(());
             }
@@ -461,9 +403,7 @@ impl SyncJob<'_> {
                     w.report.outcome = if current.is_none() {
                         Outcome::Created
                     } else {
-                        Outcome::Updated {
-                            fields: changed_fields(first_changes.as_deref().unwrap_or(&changes)),
-                        }
+                        Outcome::Updated { fields: changed_fields(first_changes.as_deref().unwrap_or(&changes)) }
                     };
                     return Ok(());
                 }
@@ -473,15 +413,12 @@ impl SyncJob<'_> {
                 }
                 Applied::Conflict(reason) if !conflict_seen => {
                     conflict_seen = true;
-                    self.say(&format!(
-                        "  {reason}; re-reading the target to match instead of creating"
-                    ));
+                    self.say(&format!("  {reason}; re-reading the target to match instead of creating"));
                     match read_target(&self.connector, self.executor, ctx).await {
                         Ok(fresh) => *targets = fresh,
                         Err(e) => {
-                            w.report.outcome = Outcome::Failed {
-                                reason: format!("{reason}, and re-reading failed: {e:#}"),
-                            };
+                            w.report.outcome =
+                                Outcome::Failed { reason: format!("{reason}, and re-reading failed: {e:#}") };
                             return Ok(());
                         }
                     }
@@ -497,9 +434,7 @@ impl SyncJob<'_> {
                     w.report.writes.clear();
                 }
                 Applied::Conflict(reason) => {
-                    w.report.outcome = Outcome::Failed {
-                        reason: format!("{reason} again after matching"),
-                    };
+                    w.report.outcome = Outcome::Failed { reason: format!("{reason} again after matching") };
                     return Ok(());
                 }
             }
@@ -517,11 +452,7 @@ impl SyncJob<'_> {
     ) -> Result<Applied, SyncError> {
         for op in ops {
             let method = method_name(op.request.method);
-            let body = op
-                .request
-                .body
-                .as_deref()
-                .map(|b| redact_json(b, &op.sensitive_paths));
+            let body = op.request.body.as_deref().map(|b| redact_json(b, &op.sensitive_paths));
             let operation = match op.kind {
                 OperationKind::Create => "create",
                 OperationKind::Update => "update",
@@ -538,10 +469,7 @@ impl SyncJob<'_> {
             })?;
             let sent = self.executor.send(&op.request).await;
             let writes = self.executor.counters.writes.load(Ordering::Relaxed) - writes_before;
-            if options
-                .halt_after_writes
-                .is_some_and(|limit| writes >= limit)
-            {
+            if options.halt_after_writes.is_some_and(|limit| writes >= limit) {
                 return Err(SyncError::Halted(writes));
             }
             match sent {
@@ -549,23 +477,13 @@ impl SyncJob<'_> {
                     self.store.journal_settle(entry, true, Some(r.status), "")?;
                 }
                 Ok(r) if r.status == 409 && op.kind == OperationKind::Create => {
-                    let detail = format!(
-                        "{method} {} answered 409: it exists already",
-                        op.request.path
-                    );
-                    self.store
-                        .journal_settle(entry, false, Some(409), &detail)?;
+                    let detail = format!("{method} {} answered 409: it exists already", op.request.path);
+                    self.store.journal_settle(entry, false, Some(409), &detail)?;
                     return Ok(Applied::Conflict(detail));
                 }
                 Ok(r) => {
-                    let detail = format!(
-                        "{method} {} answered {}: {}",
-                        op.request.path,
-                        r.status,
-                        excerpt(&r.body)
-                    );
-                    self.store
-                        .journal_settle(entry, false, Some(r.status), &detail)?;
+                    let detail = format!("{method} {} answered {}: {}", op.request.path, r.status, excerpt(&r.body));
+                    self.store.journal_settle(entry, false, Some(r.status), &detail)?;
                     return Ok(Applied::Failed(detail));
                 }
                 Err(e) => {
@@ -595,17 +513,13 @@ impl SyncJob<'_> {
             if pending.is_empty() {
                 break;
             }
-            self.say(&format!(
-                "verifying {} written employee(s): reading the target again",
-                pending.len()
-            ));
+            self.say(&format!("verifying {} written employee(s): reading the target again", pending.len()));
             let fresh = match read_target(&self.connector, self.executor, ctx).await {
                 Ok(t) => t,
                 Err(e) => {
                     for &i in &pending {
-                        work[i].report.outcome = Outcome::Failed {
-                            reason: format!("written, but the verifying read failed: {e:#}"),
-                        };
+                        work[i].report.outcome =
+                            Outcome::Failed { reason: format!("written, but the verifying read failed: {e:#}") };
                     }
                     return Ok(());
                 }
@@ -617,28 +531,22 @@ impl SyncJob<'_> {
                     continue;
                 };
                 let taken = self.taken_by_other(&w.employee.id);
-                let Some((target, by)) = matching::find(&mapped, w.link.as_ref(), &fresh, &taken)
-                else {
+                let Some((target, by)) = matching::find(&mapped, w.link.as_ref(), &fresh, &taken) else {
                     w.report.outcome = Outcome::Failed {
-                        reason: "written, but the target does not show the employee afterwards"
-                            .into(),
+                        reason: "written, but the target does not show the employee afterwards".into(),
                     };
                     continue;
                 };
                 let target = target.clone();
-                let remaining = match self
-                    .connector
-                    .diff(ctx.clone(), mapped.records.clone(), Some(target.clone()))
-                    .await
-                {
-                    Ok(c) => c,
-                    Err(e) => {
-                        w.report.outcome = Outcome::Failed {
-                            reason: format!("written, but verifying failed: {e}"),
-                        };
-                        continue;
-                    }
-                };
+                let remaining =
+                    match self.connector.diff(ctx.clone(), mapped.records.clone(), Some(target.clone())).await {
+                        Ok(c) => c,
+                        Err(e) => {
+                            w.report.outcome =
+                                Outcome::Failed { reason: format!("written, but verifying failed: {e}") };
+                            continue;
+                        }
+                    };
                 if remaining.is_empty() {
                     self.settle_link(w, &target, by, &mapped)?;
                     continue;
@@ -654,12 +562,7 @@ impl SyncJob<'_> {
                 }
                 let ops = match self
                     .connector
-                    .plan(
-                        ctx.clone(),
-                        mapped.clone(),
-                        Some(target.clone()),
-                        remaining.clone(),
-                    )
+                    .plan(ctx.clone(), mapped.clone(), Some(target.clone()), remaining.clone())
                     .await
                 {
                     Ok(Ok(ops)) if !ops.is_empty() => ops,
@@ -673,15 +576,12 @@ impl SyncJob<'_> {
                         continue;
                     }
                     Ok(Err(e)) => {
-                        w.report.outcome = Outcome::Failed {
-                            reason: format!("connector could not plan ({}): {}", e.code, e.message),
-                        };
+                        w.report.outcome =
+                            Outcome::Failed { reason: format!("connector could not plan ({}): {}", e.code, e.message) };
                         continue;
                     }
                     Err(e) => {
-                        w.report.outcome = Outcome::Failed {
-                            reason: e.to_string(),
-                        };
+                        w.report.outcome = Outcome::Failed { reason: e.to_string() };
                         continue;
                     }
                 };
@@ -713,16 +613,10 @@ impl SyncJob<'_> {
         };
         w.report.target_id = Some(target.target_id.clone());
         if by != MatchedBy::Link || w.link.is_none() {
-            self.store.connect(
-                &self.integration.name,
-                &w.employee.id,
-                &target.target_id,
-                how,
-            )?;
+            self.store.connect(&self.integration.name, &w.employee.id, &target.target_id, how)?;
         }
         let snapshot = serde_json::to_string(&mapped.records).map_err(anyhow::Error::from)?;
-        self.store
-            .save_snapshot(&self.integration.name, &w.employee.id, &snapshot)?;
+        self.store.save_snapshot(&self.integration.name, &w.employee.id, &snapshot)?;
         Ok(())
     }
 }

@@ -40,18 +40,8 @@ pub async fn read_target(
         let outcome = connector
             .parse_read(ctx.clone(), Arc::new(exchanges.clone()))
             .await?
-            .map_err(|e| {
-                anyhow::anyhow!(
-                    "connector could not read the target ({}): {}",
-                    e.code,
-                    e.message
-                )
-            })?;
-        pending = outcome
-            .more
-            .into_iter()
-            .filter(|r| !exchanges.iter().any(|x| same_request(&x.request, r)))
-            .collect();
+            .map_err(|e| anyhow::anyhow!("connector could not read the target ({}): {}", e.code, e.message))?;
+        pending = outcome.more.into_iter().filter(|r| !exchanges.iter().any(|x| same_request(&x.request, r))).collect();
         if pending.is_empty() {
             return Ok(outcome.employees);
         }

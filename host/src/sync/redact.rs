@@ -23,10 +23,7 @@ pub fn mask_digit_runs(text: &str) -> String {
     let mut run = String::new();
     let flush = |run: &mut String, out: &mut String| {
         if run.chars().filter(char::is_ascii_digit).count() >= 6 {
-            out.extend(
-                run.chars()
-                    .map(|c| if c.is_ascii_digit() { '#' } else { c }),
-            );
+            out.extend(run.chars().map(|c| if c.is_ascii_digit() { '#' } else { c }));
         } else {
             out.push_str(run);
         }
@@ -88,21 +85,14 @@ mod tests {
 
     #[test]
     fn digit_runs_of_six_or_more_are_masked() {
-        assert_eq!(
-            mask_digit_runs("id 10915596784 failed"),
-            "id ########### failed"
-        );
+        assert_eq!(mask_digit_runs("id 10915596784 failed"), "id ########### failed");
         assert_eq!(mask_digit_runs("acct 8601.11.17947"), "acct ####.##.#####");
-        assert_eq!(
-            mask_digit_runs("HTTP 409 on employee 12"),
-            "HTTP 409 on employee 12"
-        );
+        assert_eq!(mask_digit_runs("HTTP 409 on employee 12"), "HTTP 409 on employee 12");
     }
 
     #[test]
     fn json_paths_are_masked_and_shape_kept() {
-        let body =
-            r#"{"empId":"7","personnr":"10915596784","internationalID":{"ID":"10915596784"}}"#;
+        let body = r#"{"empId":"7","personnr":"10915596784","internationalID":{"ID":"10915596784"}}"#;
         let out = redact_json(body, &["personnr".into(), "internationalID.ID".into()]);
         assert!(!out.contains("10915596784"), "{out}");
         assert!(out.contains("\"empId\":\"7\""));

@@ -61,34 +61,17 @@ impl Scope {
             return Err("not in the test scope".into());
         }
         let excluded = [
-            (
-                listed(&self.exclude_employee_numbers, number),
-                "employee number excluded",
-            ),
-            (
-                listed(&self.exclude_departments, e.department_id.as_deref()),
-                "department excluded",
-            ),
-            (
-                listed(&self.exclude_offices, e.office_id.as_deref()),
-                "office excluded",
-            ),
+            (listed(&self.exclude_employee_numbers, number), "employee number excluded"),
+            (listed(&self.exclude_departments, e.department_id.as_deref()), "department excluded"),
+            (listed(&self.exclude_offices, e.office_id.as_deref()), "office excluded"),
             (listed(&self.exclude_countries, country), "country excluded"),
         ];
         if let Some((_, why)) = excluded.iter().find(|(hit, _)| *hit) {
             return Err((*why).into());
         }
         let included = [
-            (
-                &self.include_employee_numbers,
-                number,
-                "employee number not included",
-            ),
-            (
-                &self.departments,
-                e.department_id.as_deref(),
-                "department not included",
-            ),
+            (&self.include_employee_numbers, number, "employee number not included"),
+            (&self.departments, e.department_id.as_deref(), "department not included"),
             (&self.offices, e.office_id.as_deref(), "office not included"),
             (&self.countries, country, "country not included"),
         ];
@@ -139,18 +122,12 @@ mod tests {
     fn default_scope_takes_active_employees_only() {
         let scope = Scope::default();
         assert!(scope.decide(&employee("1", "d", true)).is_ok());
-        assert_eq!(
-            scope.decide(&employee("1", "d", false)),
-            Err("inactive".into())
-        );
+        assert_eq!(scope.decide(&employee("1", "d", false)), Err("inactive".into()));
     }
 
     #[test]
     fn test_scope_admits_only_the_named_employees() {
-        let scope = Scope {
-            test_employees: vec!["7".into()],
-            ..Scope::default()
-        };
+        let scope = Scope { test_employees: vec!["7".into()], ..Scope::default() };
         assert!(scope.decide(&employee("7", "d", true)).is_ok());
         assert!(scope.decide(&employee("8", "d", true)).is_err());
     }

@@ -27,6 +27,17 @@ pub fn normalise_norwegian_account(number: &str) -> Result<String, String> {
     Ok(digits)
 }
 
+/// The IBAN of a valid Norwegian account number (`NO` + check digits +
+/// the 11 digits), per ISO 13616's mod-97 rule.
+pub fn norwegian_iban(number: &str) -> Result<String, String> {
+    let bban = normalise_norwegian_account(number)?;
+    // BBAN, then "NO00" with the letters as numbers (N = 23, O = 24).
+    let digits = format!("{bban}232400");
+    let remainder = digits.bytes().fold(0u32, |acc, b| (acc * 10 + u32::from(b - b'0')) % 97);
+    let check = 98 - remainder;
+    Ok(format!("NO{check:02}{bban}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -48,12 +59,17 @@ mod tests {
     }
 
     #[test]
+    fn norwegian_iban_is_computed_from_the_account_number() {
+        // python-stdnum's no.kontonr docstring: 8601 11 17947 → NO93 8601 11 17947.
+        assert_eq!(norwegian_iban("8601 11 17947").as_deref(), Ok("NO9386011117947"));
+        assert!(normalise_iban("NO9386011117947").is_ok());
+        assert!(norwegian_iban("86011117949").is_err());
+    }
+
+    #[test]
     fn norwegian_account_check_digit_is_enforced() {
         // Examples from python-stdnum's no.kontonr docstring.
-        assert_eq!(
-            normalise_norwegian_account("8601 11 17947").as_deref(),
-            Ok("86011117947")
-        );
+        assert_eq!(normalise_norwegian_account("8601 11 17947").as_deref(), Ok("86011117947"));
         assert!(normalise_norwegian_account("8601 11 17949").is_err());
         assert!(normalise_norwegian_account("123").is_err());
     }

@@ -63,16 +63,12 @@ pub fn same_decimal(a: &str, b: &str) -> Option<bool> {
 pub fn diff(desired: &[Record], current: &[Record], eq: &dyn Equivalence) -> Vec<Change> {
     let mut changes = Vec::new();
     for want in desired {
-        let have = current
-            .iter()
-            .find(|r| r.kind == want.kind && r.key == want.key);
+        let have = current.iter().find(|r| r.kind == want.kind && r.key == want.key);
         for field in &want.fields {
             let before = have.and_then(|r| r.get(&field.name));
-            let unchanged =
-                before.is_some_and(|b| eq.same(&want.kind, &field.name, &field.value, b));
+            let unchanged = before.is_some_and(|b| eq.same(&want.kind, &field.name, &field.value, b));
             // A field the target does not return at all counts as empty.
-            let unchanged =
-                unchanged || (have.is_some() && before.is_none() && field.value.is_empty());
+            let unchanged = unchanged || (have.is_some() && before.is_none() && field.value.is_empty());
             if !unchanged {
                 changes.push(Change {
                     record_kind: want.kind.clone(),
@@ -109,21 +105,13 @@ mod tests {
     #[test]
     fn fields_outside_the_desired_record_are_ignored() {
         let want = rec("employee", None, &[("firstname", "Kari")]);
-        let have = rec(
-            "employee",
-            None,
-            &[("firstname", "Kari"), ("taxtable", "7100")],
-        );
+        let have = rec("employee", None, &[("firstname", "Kari"), ("taxtable", "7100")]);
         assert!(diff(&[want], &[have], &Exact).is_empty());
     }
 
     #[test]
     fn a_missing_record_shows_every_field_as_added() {
-        let want = rec(
-            "employment",
-            Some("2020-01-01"),
-            &[("startdate", "2020-01-01"), ("enddate", "")],
-        );
+        let want = rec("employment", Some("2020-01-01"), &[("startdate", "2020-01-01"), ("enddate", "")]);
         let changes = diff(&[want], &[], &Exact);
         assert_eq!(changes.len(), 2);
         assert!(changes.iter().all(|c| c.before.is_none()));

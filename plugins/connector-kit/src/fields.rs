@@ -31,11 +31,7 @@ pub struct Record {
 impl Record {
     /// An empty record of `kind`.
     pub fn new(kind: &str, key: Option<String>) -> Self {
-        Self {
-            kind: kind.to_owned(),
-            key,
-            fields: Vec::new(),
-        }
+        Self { kind: kind.to_owned(), key, fields: Vec::new() }
     }
 
     /// Append a non-sensitive field.
@@ -49,20 +45,13 @@ impl Record {
     }
 
     fn push(&mut self, name: &str, value: String, sensitive: bool) -> &mut Self {
-        self.fields.push(Field {
-            name: name.to_owned(),
-            value,
-            sensitive,
-        });
+        self.fields.push(Field { name: name.to_owned(), value, sensitive });
         self
     }
 
     /// The value of field `name`, if present.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.fields
-            .iter()
-            .find(|f| f.name == name)
-            .map(|f| f.value.as_str())
+        self.fields.iter().find(|f| f.name == name).map(|f| f.value.as_str())
     }
 
     /// The record as a nested JSON object, every value a JSON string.
@@ -76,11 +65,7 @@ impl Record {
 
     /// Dotted paths of the sensitive fields, for redaction by the host.
     pub fn sensitive_paths(&self) -> Vec<String> {
-        self.fields
-            .iter()
-            .filter(|f| f.sensitive)
-            .map(|f| f.name.clone())
-            .collect()
+        self.fields.iter().filter(|f| f.sensitive).map(|f| f.name.clone()).collect()
     }
 }
 
@@ -90,9 +75,7 @@ fn insert_dotted(root: &mut Map<String, Value>, path: &str, value: Value) {
             root.insert(path.to_owned(), value);
         }
         Some((head, rest)) => {
-            let child = root
-                .entry(head.to_owned())
-                .or_insert_with(|| Value::Object(Map::new()));
+            let child = root.entry(head.to_owned()).or_insert_with(|| Value::Object(Map::new()));
             if !child.is_object() {
                 *child = Value::Object(Map::new());
             }
@@ -116,11 +99,7 @@ fn flatten_into(prefix: &str, value: &Value, out: &mut Vec<(String, String)>) {
     match value {
         Value::Object(map) => {
             for (k, v) in map {
-                let path = if prefix.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{prefix}.{k}")
-                };
+                let path = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
                 flatten_into(&path, v, out);
             }
         }
@@ -138,8 +117,7 @@ mod tests {
     #[test]
     fn dotted_fields_become_nested_json_and_flatten_back() {
         let mut r = Record::new("employee", None);
-        r.set("empId", "7")
-            .set("internationalID.type", "socialSecurityNumber");
+        r.set("empId", "7").set("internationalID.type", "socialSecurityNumber");
         r.set_sensitive("internationalID.ID", "13097248022");
         let json = r.to_json();
         assert_eq!(json["internationalID"]["ID"], "13097248022");

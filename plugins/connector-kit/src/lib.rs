@@ -42,11 +42,7 @@ macro_rules! record_conversions {
                 fields: record
                     .fields
                     .into_iter()
-                    .map(|f| $field {
-                        name: f.name,
-                        value: f.value,
-                        sensitive: f.sensitive,
-                    })
+                    .map(|f| $field { name: f.name, value: f.value, sensitive: f.sensitive })
                     .collect(),
             }
         }

@@ -161,10 +161,8 @@ mod tests {
 
     /// Builds a number with check digits computed by the pre-2032 rule.
     fn build(day: u32, month: u32, year: u32, individual: u32) -> Option<String> {
-        let mut d: Vec<u32> = format!("{day:02}{month:02}{year:02}{individual:03}")
-            .chars()
-            .filter_map(|c| c.to_digit(10))
-            .collect();
+        let mut d: Vec<u32> =
+            format!("{day:02}{month:02}{year:02}{individual:03}").chars().filter_map(|c| c.to_digit(10)).collect();
         let s1: u32 = K1_WEIGHTS.iter().zip(&d).map(|(w, x)| w * x).sum();
         let k1 = (11 - s1 % 11) % 11;
         if k1 == 10 {

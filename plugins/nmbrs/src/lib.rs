@@ -45,33 +45,19 @@ impl Guest for Connector {
                 client_id_secret: "client_id".into(),
                 client_secret_secret: "client_secret".into(),
                 refresh_token_secret: None,
-                scope: Some(
-                    "employee.info employee.payment employee.employment offline_access".into(),
-                ),
+                scope: Some("employee.info employee.payment employee.employment offline_access".into()),
                 secret_headers: vec![("X-Subscription-Key".into(), "subscription_key".into())],
             }),
-            required_fields: mapping::REQUIRED_FIELDS
-                .iter()
-                .map(|f| f.to_string())
-                .collect(),
-            capabilities: vec![
-                "employees".into(),
-                "server-assigned-ids".into(),
-                "paginated-reads".into(),
-            ],
+            required_fields: mapping::REQUIRED_FIELDS.iter().map(|f| f.to_string()).collect(),
+            capabilities: vec!["employees".into(), "server-assigned-ids".into(), "paginated-reads".into()],
         }
     }
 
     fn validate(ctx: Context, employee: Employee) -> Vec<ValidationIssue> {
-        mapping::map_employee(&ctx, &employee)
-            .err()
-            .unwrap_or_default()
+        mapping::map_employee(&ctx, &employee).err().unwrap_or_default()
     }
 
-    fn map_employee(
-        ctx: Context,
-        employee: Employee,
-    ) -> Result<MappedEmployee, Vec<ValidationIssue>> {
+    fn map_employee(ctx: Context, employee: Employee) -> Result<MappedEmployee, Vec<ValidationIssue>> {
         mapping::map_employee(&ctx, &employee)
     }
 
@@ -83,11 +69,7 @@ impl Guest for Connector {
         read::parse(&ctx, &exchanges)
     }
 
-    fn diff(
-        _ctx: Context,
-        desired: Vec<TargetRecord>,
-        current: Option<TargetEmployee>,
-    ) -> Vec<FieldChange> {
+    fn diff(_ctx: Context, desired: Vec<TargetRecord>, current: Option<TargetEmployee>) -> Vec<FieldChange> {
         plan::diff(&desired, current.as_ref())
     }
 
@@ -105,11 +87,7 @@ bindings::export!(Connector with_types_in bindings);
 
 /// A setting from the context.
 pub(crate) fn setting<'a>(ctx: &'a Context, name: &str) -> Option<&'a str> {
-    ctx.settings
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-        .filter(|v| !v.is_empty())
+    ctx.settings.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
 }
 
 connector_kit::record_conversions!(TargetRecord, Field);

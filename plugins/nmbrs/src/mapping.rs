@@ -11,11 +11,11 @@
 //! | employeeNumber | EmployeeNumber | `personalInfo` `basicInfo.employeeNumber` (integer ≥ 1) |
 //! | street, postalCode, city, country | Street, PostalCode, City, CountryISOCode | `address` `street` + `houseNumber`, `postalCode`, `city`, `countryISOCode` |
 //! | hireDate* (first employment) | InitialStartDate | `hire` `inServiceDate` (sent on create) |
-//! | bankAccount.number, .iban, .bic | Number, IBAN, BIC (standard) | `bankAccount` `number`, `IBAN`, `BIC` |
+//! | bankAccount.number, .iban, .bic | Number, IBAN, BIC (standard) | `bankAccount` `number`, `IBAN` (from a Norwegian number when absent), `BIC` |
 //! | compensation amount, type, effectiveDate | Value, Type, Start | `salary` `value`, `type`, `startDate` |
 
 use crate::types::*;
-use connector_kit::bank::normalise_iban;
+use connector_kit::bank::{normalise_iban, norwegian_iban};
 use connector_kit::fields::Record;
 use connector_kit::national_id::is_iso_date;
 
@@ -30,12 +30,7 @@ fn text(value: &Option<String>) -> &str {
 }
 
 fn issue(e: &Employee, field: &str, code: &str, message: impl Into<String>) -> ValidationIssue {
-    ValidationIssue {
-        employee_id: e.id.clone(),
-        field: field.into(),
-        code: code.into(),
-        message: message.into(),
-    }
+    ValidationIssue { employee_id: e.id.clone(), field: field.into(), code: code.into(), message: message.into() }
 }
 
 /// "Storgata 12B" → ("Storgata", "12B"): Nmbrs keeps the house number apart.
@@ -51,21 +46,13 @@ pub fn split_street(line: &str) -> (String, String) {
 
 /// The first employment's start date: Nmbrs' in-service date.
 pub fn hire_date(e: &Employee) -> Option<&str> {
-    e.employments
-        .iter()
-        .filter_map(|m| m.start_date.as_deref())
-        .filter(|d| is_iso_date(d))
-        .min()
+    e.employments.iter().filter_map(|m| m.start_date.as_deref()).filter(|d| is_iso_date(d)).min()
 }
 
 /// The compensation in force today (most recent effective date not after
 /// today), else the most recent one.
 pub fn current_compensation<'a>(e: &'a Employee, today: &str) -> Option<&'a Compensation> {
-    let dated = || {
-        e.compensations
-            .iter()
-            .filter(|c| c.effective_date.as_deref().is_some_and(is_iso_date))
-    };
+    let dated = || e.compensations.iter().filter(|c| c.effective_date.as_deref().is_some_and(is_iso_date));
     dated()
         .filter(|c| c.effective_date.as_deref().is_some_and(|d| d <= today))
         .max_by(|a, b| a.effective_date.cmp(&b.effective_date))
@@ -74,9 +61,7 @@ pub fn current_compensation<'a>(e: &'a Employee, today: &str) -> Option<&'a Comp
 
 /// Nmbrs salary type for an AlexisHR payout period and employment rate.
 pub fn salary_type(payout_period: &str, rate: Option<&str>) -> Option<&'static str> {
-    let part_time = rate
-        .and_then(|r| r.parse::<f64>().ok())
-        .is_some_and(|r| r < 100.0);
+    let part_time = rate.and_then(|r| r.parse::<f64>().ok()).is_some_and(|r| r < 100.0);
     match payout_period.to_ascii_uppercase().as_str() {
         "HOURLY" => Some("grossHourlyWage"),
         "MONTHLY" if part_time => Some("grossParttimeSalary"),
@@ -98,29 +83,14 @@ pub fn map_employee(ctx: &Context, e: &Employee) -> Result<MappedEmployee, Vec<V
         ));
     }
     if text(&e.first_name).chars().count() > 50 {
-        issues.push(issue(
-            e,
-            "firstName",
-            "invalid",
-            "firstName is longer than the 50 characters Nmbrs takes",
-        ));
+        issues.push(issue(e, "firstName", "invalid", "firstName is longer than the 50 characters Nmbrs takes"));
     }
     if text(&e.last_name).chars().count() > 100 {
-        issues.push(issue(
-            e,
-            "lastName",
-            "invalid",
-            "lastName is longer than the 100 characters Nmbrs takes",
-        ));
+        issues.push(issue(e, "lastName", "invalid", "lastName is longer than the 100 characters Nmbrs takes"));
     }
     let birth = text(&e.birth_date);
     if !birth.is_empty() && !is_iso_date(birth) {
-        issues.push(issue(
-            e,
-            "birthDate",
-            "invalid",
-            format!("birthDate {birth:?} is not a date"),
-        ));
+        issues.push(issue(e, "birthDate", "invalid", format!("birthDate {birth:?} is not a date")));
     }
 
     let mut personal = Record::new("personalInfo", None);
@@ -139,11 +109,7 @@ pub fn map_employee(ctx: &Context, e: &Employee) -> Result<MappedEmployee, Vec<V
     hire.set("inServiceDate", hire_date(e).unwrap_or(""));
     records.push(hire);
 
-    if let Some(a) = e
-        .home_address
-        .as_ref()
-        .filter(|a| a.street.is_some() || a.city.is_some())
-    {
+    if let Some(a) = e.home_address.as_ref().filter(|a| a.street.is_some() || a.city.is_some()) {
         let (street, house_number) = split_street(text(&a.street));
         let mut address = Record::new("address", None);
         address.set("street", street);
@@ -155,7 +121,14 @@ pub fn map_employee(ctx: &Context, e: &Employee) -> Result<MappedEmployee, Vec<V
     }
 
     if let Some(b) = &e.bank_account {
-        let iban = text(&b.iban);
+        let country = text(&b.country);
+        let norwegian = country.is_empty() || country.eq_ignore_ascii_case("NO");
+        // A Norwegian account without an IBAN gets the one its number implies.
+        let derived = match (text(&b.iban), norwegian, text(&b.number)) {
+            ("", true, number) if !number.is_empty() => norwegian_iban(number).ok(),
+            _ => None,
+        };
+        let iban = derived.as_deref().unwrap_or(text(&b.iban));
         if iban.is_empty() {
             issues.push(issue(
                 e,
@@ -172,24 +145,14 @@ pub fn map_employee(ctx: &Context, e: &Employee) -> Result<MappedEmployee, Vec<V
                     bank.set("BIC", text(&b.bic));
                     records.push(bank);
                 }
-                Err(why) => issues.push(issue(
-                    e,
-                    "bankAccount.iban",
-                    "invalid",
-                    format!("bankAccount.iban is {why}"),
-                )),
+                Err(why) => issues.push(issue(e, "bankAccount.iban", "invalid", format!("bankAccount.iban is {why}"))),
             }
         }
     }
 
     if let Some(c) = current_compensation(e, &ctx.today) {
-        let rate = e
-            .employments
-            .iter()
-            .rev()
-            .find(|m| m.active)
-            .or(e.employments.last())
-            .and_then(|m| m.rate.as_deref());
+        let rate =
+            e.employments.iter().rev().find(|m| m.active).or(e.employments.last()).and_then(|m| m.rate.as_deref());
         let amount = text(&c.amount);
         match (salary_type(text(&c.payout_period), rate), amount.parse::<f64>()) {
             (Some(kind), Ok(_)) => {
@@ -203,9 +166,14 @@ pub fn map_employee(ctx: &Context, e: &Employee) -> Result<MappedEmployee, Vec<V
                 e,
                 "compensation.payoutPeriod",
                 "unsupported",
-                format!("compensation.payoutPeriod {} is not supported: Nmbrs salaries are monthly or hourly here", text(&c.payout_period)),
+                format!(
+                    "compensation.payoutPeriod {} is not supported: Nmbrs salaries are monthly or hourly here",
+                    text(&c.payout_period)
+                ),
             )),
-            (_, Err(_)) => issues.push(issue(e, "compensation.amount", "invalid", "compensation.amount is not a number")),
+            (_, Err(_)) => {
+                issues.push(issue(e, "compensation.amount", "invalid", "compensation.amount is not a number"))
+            }
         }
     }
 

@@ -19,23 +19,14 @@ struct NmbrsEquivalence;
 
 impl Equivalence for NmbrsEquivalence {
     fn same(&self, kind: &str, field: &str, desired: &str, current: &str) -> bool {
-        desired == current
-            || (kind == "salary"
-                && field == "value"
-                && same_decimal(desired, current) == Some(true))
+        desired == current || (kind == "salary" && field == "value" && same_decimal(desired, current) == Some(true))
     }
 }
 
 /// Changes from `current` to `desired`.
 pub fn diff(desired: &[TargetRecord], current: Option<&TargetEmployee>) -> Vec<FieldChange> {
-    let desired: Vec<_> = desired
-        .iter()
-        .filter(|r| current.is_none() || r.kind != "hire")
-        .map(crate::to_kit)
-        .collect();
-    let current: Vec<_> = current
-        .map(|c| c.records.iter().map(crate::to_kit).collect())
-        .unwrap_or_default();
+    let desired: Vec<_> = desired.iter().filter(|r| current.is_none() || r.kind != "hire").map(crate::to_kit).collect();
+    let current: Vec<_> = current.map(|c| c.records.iter().map(crate::to_kit).collect()).unwrap_or_default();
     compare::diff(&desired, &current, &NmbrsEquivalence)
         .into_iter()
         .map(|c| FieldChange {
@@ -50,10 +41,7 @@ pub fn diff(desired: &[TargetRecord], current: Option<&TargetEmployee>) -> Vec<F
 }
 
 fn error(message: String) -> ConnectorError {
-    ConnectorError {
-        code: "plan".into(),
-        message,
-    }
+    ConnectorError { code: "plan".into(), message }
 }
 
 fn write(method: HttpMethod, path: String, body: &Value) -> HttpRequest {
@@ -61,10 +49,7 @@ fn write(method: HttpMethod, path: String, body: &Value) -> HttpRequest {
         method,
         path,
         query: Vec::new(),
-        headers: vec![Header {
-            name: "content-type".into(),
-            value: "application/json".into(),
-        }],
+        headers: vec![Header { name: "content-type".into(), value: "application/json".into() }],
         body: Some(body.to_string()),
     }
 }
@@ -73,14 +58,8 @@ fn write(method: HttpMethod, path: String, body: &Value) -> HttpRequest {
 fn personal_info(record: &Record) -> Value {
     let mut v = record.to_json();
     if let Some(basic) = v.get_mut("basicInfo").and_then(Value::as_object_mut) {
-        let number = basic
-            .get("employeeNumber")
-            .and_then(Value::as_str)
-            .and_then(|n| n.parse::<u64>().ok());
-        basic.insert(
-            "employeeNumber".into(),
-            number.map(Value::from).unwrap_or(Value::Null),
-        );
+        let number = basic.get("employeeNumber").and_then(Value::as_str).and_then(|n| n.parse::<u64>().ok());
+        basic.insert("employeeNumber".into(), number.map(Value::from).unwrap_or(Value::Null));
     }
     v
 }
@@ -106,13 +85,10 @@ pub fn plan(
     let find = |kind: &str| records.iter().find(|r| r.kind == kind);
     let number = desired.employee_number.clone().unwrap_or_default();
     let Some(current) = current else {
-        let company = setting(ctx, "company_id")
-            .ok_or_else(|| error("set company_id in [integration.settings]".into()))?;
-        let personal =
-            find("personalInfo").ok_or_else(|| error("no personal info mapped".into()))?;
-        let in_service = find("hire")
-            .and_then(|h| h.get("inServiceDate"))
-            .unwrap_or("");
+        let company =
+            setting(ctx, "company_id").ok_or_else(|| error("set company_id in [integration.settings]".into()))?;
+        let personal = find("personalInfo").ok_or_else(|| error("no personal info mapped".into()))?;
+        let in_service = find("hire").and_then(|h| h.get("inServiceDate")).unwrap_or("");
         let body = json!({ "personalInfo": personal_info(personal), "additionalEmployeeInfo": { "inServiceDate": in_service } });
         return Ok(vec![PlannedOperation {
             kind: OperationKind::Create,
@@ -120,11 +96,7 @@ pub fn plan(
             description: format!(
                 "create employee {number} (address, bank account and salary follow once Nmbrs gives its id)"
             ),
-            request: write(
-                HttpMethod::Post,
-                format!("/companies/{company}/employees"),
-                &body,
-            ),
+            request: write(HttpMethod::Post, format!("/companies/{company}/employees"), &body),
             sensitive_paths: Vec::new(),
         }]);
     };
@@ -136,11 +108,7 @@ pub fn plan(
             kind: OperationKind::Update,
             record_kind: "personalInfo".into(),
             description: format!("update personal info of employee {number}"),
-            request: write(
-                HttpMethod::Put,
-                format!("/employees/{id}/personalInfo"),
-                &personal_info(personal),
-            ),
+            request: write(HttpMethod::Put, format!("/employees/{id}/personalInfo"), &personal_info(personal)),
             sensitive_paths: Vec::new(),
         });
     }
@@ -152,11 +120,7 @@ pub fn plan(
             kind: OperationKind::Update,
             record_kind: "address".into(),
             description: format!("set the home address of employee {number}"),
-            request: write(
-                HttpMethod::Post,
-                format!("/employees/{id}/address"),
-                &Value::Object(body),
-            ),
+            request: write(HttpMethod::Post, format!("/employees/{id}/address"), &Value::Object(body)),
             sensitive_paths: Vec::new(),
         });
     }
@@ -180,19 +144,12 @@ pub fn plan(
             kind,
             record_kind: "bankAccount".into(),
             description: format!("{what} the standard bank account of employee {number}"),
-            request: write(
-                method,
-                format!("/employees/{id}/bankaccount"),
-                &Value::Object(body),
-            ),
+            request: write(method, format!("/employees/{id}/bankaccount"), &Value::Object(body)),
             sensitive_paths: bank.sensitive_paths(),
         });
     }
     if let Some(salary) = find("salary").filter(|_| changed("salary")) {
-        let value = salary
-            .get("value")
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or_default();
+        let value = salary.get("value").and_then(|v| v.parse::<f64>().ok()).unwrap_or_default();
         let body = json!({
             "startDate": salary.get("startDate").unwrap_or(""),
             "type": salary.get("type").unwrap_or(""),

@@ -21,14 +21,8 @@ fn get(path: String, page: u64, size: &str) -> HttpRequest {
     HttpRequest {
         method: HttpMethod::Get,
         path,
-        query: vec![
-            ("pageNumber".into(), page.to_string()),
-            ("pageSize".into(), size.to_owned()),
-        ],
-        headers: vec![Header {
-            name: "accept".into(),
-            value: "application/json".into(),
-        }],
+        query: vec![("pageNumber".into(), page.to_string()), ("pageSize".into(), size.to_owned())],
+        headers: vec![Header { name: "accept".into(), value: "application/json".into() }],
         body: None,
     }
 }
@@ -37,19 +31,13 @@ fn get(path: String, page: u64, size: &str) -> HttpRequest {
 pub fn first_requests(ctx: &Context) -> Vec<HttpRequest> {
     let size = page_size(ctx);
     match setting(ctx, "company_id") {
-        Some(company) => LISTS
-            .iter()
-            .map(|l| get(format!("/companies/{company}/employees{l}"), 1, &size))
-            .collect(),
+        Some(company) => LISTS.iter().map(|l| get(format!("/companies/{company}/employees{l}"), 1, &size)).collect(),
         None => vec![get("/companies".into(), 1, &size)],
     }
 }
 
 fn error(code: &str, message: String) -> ConnectorError {
-    ConnectorError {
-        code: code.into(),
-        message,
-    }
+    ConnectorError { code: code.into(), message }
 }
 
 /// A problem-details body as one line.
@@ -71,37 +59,20 @@ fn envelope(x: &Exchange) -> Result<Value, ConnectorError> {
     if !(200..300).contains(&status) {
         return Err(error(
             "http-status",
-            format!(
-                "GET {} answered {status}: {}",
-                x.request.path,
-                problem_text(&x.response.body)
-            ),
+            format!("GET {} answered {status}: {}", x.request.path, problem_text(&x.response.body)),
         ));
     }
-    serde_json::from_str(&x.response.body).map_err(|e| {
-        error(
-            "bad-json",
-            format!("GET {} did not return JSON: {e}", x.request.path),
-        )
-    })
+    serde_json::from_str(&x.response.body)
+        .map_err(|e| error("bad-json", format!("GET {} did not return JSON: {e}", x.request.path)))
 }
 
 fn page_of(request: &HttpRequest) -> u64 {
-    request
-        .query
-        .iter()
-        .find(|(k, _)| k == "pageNumber")
-        .and_then(|(_, v)| v.parse().ok())
-        .unwrap_or(1)
+    request.query.iter().find(|(k, _)| k == "pageNumber").and_then(|(_, v)| v.parse().ok()).unwrap_or(1)
 }
 
 /// Every item of one list if all its pages are in, else the next page to
 /// ask for.
-fn collect(
-    exchanges: &[Exchange],
-    path: &str,
-    size: &str,
-) -> Result<Result<Vec<Value>, HttpRequest>, ConnectorError> {
+fn collect(exchanges: &[Exchange], path: &str, size: &str) -> Result<Result<Vec<Value>, HttpRequest>, ConnectorError> {
     let mut pages: BTreeMap<u64, Value> = BTreeMap::new();
     for x in exchanges.iter().filter(|x| x.request.path == path) {
         pages.insert(page_of(&x.request), envelope(x)?);
@@ -112,17 +83,8 @@ fn collect(
         if *number != expected {
             break;
         }
-        items.extend(
-            page.get("data")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default(),
-        );
-        match page
-            .get("pagination")
-            .and_then(|p| p.get("nextPage"))
-            .and_then(Value::as_u64)
-        {
+        items.extend(page.get("data").and_then(Value::as_array).cloned().unwrap_or_default());
+        match page.get("pagination").and_then(|p| p.get("nextPage")).and_then(Value::as_u64) {
             Some(next) => expected = next,
             None => return Ok(Ok(items)),
         }
@@ -149,10 +111,7 @@ fn record(kind: &str, object: &Value, keep: &[&str]) -> Record {
 }
 
 fn by_employee<'a>(items: &'a [Value], list: &str) -> BTreeMap<&'a str, &'a Vec<Value>> {
-    items
-        .iter()
-        .filter_map(|i| Some((i.get("employeeId")?.as_str()?, i.get(list)?.as_array()?)))
-        .collect()
+    items.iter().filter_map(|i| Some((i.get("employeeId")?.as_str()?, i.get(list)?.as_array()?))).collect()
 }
 
 /// Parse every exchange so far.
@@ -162,10 +121,7 @@ pub fn parse(ctx: &Context, exchanges: &[Exchange]) -> Result<ReadOutcome, Conne
         let companies = match collect(exchanges, "/companies", &size)? {
             Ok(items) => items,
             Err(next) => {
-                return Ok(ReadOutcome {
-                    employees: vec![],
-                    more: vec![next],
-                });
+                return Ok(ReadOutcome { employees: vec![], more: vec![next] });
             }
         };
         let names: Vec<String> = companies
@@ -177,29 +133,19 @@ pub fn parse(ctx: &Context, exchanges: &[Exchange]) -> Result<ReadOutcome, Conne
             .collect();
         return Err(error(
             "setting-missing",
-            format!(
-                "set company_id in [integration.settings]; companies this login sees: {}",
-                names.join(", ")
-            ),
+            format!("set company_id in [integration.settings]; companies this login sees: {}", names.join(", ")),
         ));
     };
     let mut lists = Vec::new();
     let mut more = Vec::new();
     for l in LISTS {
-        match collect(
-            exchanges,
-            &format!("/companies/{company}/employees{l}"),
-            &size,
-        )? {
+        match collect(exchanges, &format!("/companies/{company}/employees{l}"), &size)? {
             Ok(items) => lists.push(items),
             Err(next) => more.push(next),
         }
     }
     if !more.is_empty() {
-        return Ok(ReadOutcome {
-            employees: vec![],
-            more,
-        });
+        return Ok(ReadOutcome { employees: vec![], more });
     }
     let addresses = by_employee(&lists[1], "addresses");
     let banks = by_employee(&lists[2], "bankAccounts");
@@ -207,62 +153,28 @@ pub fn parse(ctx: &Context, exchanges: &[Exchange]) -> Result<ReadOutcome, Conne
     let mut employees = Vec::new();
     for item in &lists[0] {
         let Some(id) = item.get("employeeId").and_then(Value::as_str) else {
-            return Err(error(
-                "bad-shape",
-                "an employee in the list has no employeeId".into(),
-            ));
+            return Err(error("bad-shape", "an employee in the list has no employeeId".into()));
         };
         let info = item.get("personalInfo").cloned().unwrap_or(Value::Null);
         let personal = record("personalInfo", &info, &[]);
-        let mut records = vec![record(
-            "hire",
-            item.get("additionalEmployeeInfo").unwrap_or(&Value::Null),
-            &["inServiceDate"],
-        )];
+        let mut records =
+            vec![record("hire", item.get("additionalEmployeeInfo").unwrap_or(&Value::Null), &["inServiceDate"])];
         if let Some(home) = addresses.get(id).and_then(|list| {
-            list.iter()
-                .find(|a| a.get("type").and_then(Value::as_str) == Some("homeAddress"))
-                .or(list.first())
+            list.iter().find(|a| a.get("type").and_then(Value::as_str) == Some("homeAddress")).or(list.first())
         }) {
-            records.push(record(
-                "address",
-                home,
-                &[
-                    "street",
-                    "houseNumber",
-                    "postalCode",
-                    "city",
-                    "countryISOCode",
-                ],
-            ));
+            records.push(record("address", home, &["street", "houseNumber", "postalCode", "city", "countryISOCode"]));
         }
         if let Some(bank) = banks.get(id).and_then(|list| {
-            list.iter()
-                .find(|b| b.get("bankAccountType").and_then(Value::as_str) == Some("standard"))
-                .or(list.first())
+            list.iter().find(|b| b.get("bankAccountType").and_then(Value::as_str) == Some("standard")).or(list.first())
         }) {
-            records.push(record(
-                "bankAccount",
-                bank,
-                &["number", "IBAN", "BIC", "bankAccountId"],
-            ));
+            records.push(record("bankAccount", bank, &["number", "IBAN", "BIC", "bankAccountId"]));
         }
         if let Some(salary) = salaries.get(id).and_then(|list| {
-            list.iter().max_by_key(|s| {
-                s.get("startDate")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_owned()
-            })
+            list.iter().max_by_key(|s| s.get("startDate").and_then(Value::as_str).unwrap_or("").to_owned())
         }) {
             records.push(record("salary", salary, &["value", "type", "startDate"]));
         }
-        let field = |name: &str| {
-            personal
-                .get(name)
-                .filter(|v| !v.is_empty())
-                .map(str::to_owned)
-        };
+        let field = |name: &str| personal.get(name).filter(|v| !v.is_empty()).map(str::to_owned);
         let employee = TargetEmployee {
             target_id: id.to_owned(),
             employee_number: field("basicInfo.employeeNumber"),
@@ -273,13 +185,7 @@ pub fn parse(ctx: &Context, exchanges: &[Exchange]) -> Result<ReadOutcome, Conne
             records: Vec::new(),
         };
         records.insert(0, personal);
-        employees.push(TargetEmployee {
-            records: records.into_iter().map(crate::from_kit).collect(),
-            ..employee
-        });
+        employees.push(TargetEmployee { records: records.into_iter().map(crate::from_kit).collect(), ..employee });
     }
-    Ok(ReadOutcome {
-        employees,
-        more: vec![],
-    })
+    Ok(ReadOutcome { employees, more: vec![] })
 }

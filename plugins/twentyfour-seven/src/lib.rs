@@ -45,15 +45,8 @@ impl Guest for Connector {
                 token_field: "accessToken".into(),
                 expiry_field: "expiresOn".into(),
             }),
-            required_fields: mapping::REQUIRED_FIELDS
-                .iter()
-                .map(|f| f.to_string())
-                .collect(),
-            capabilities: vec![
-                "employees".into(),
-                "employments".into(),
-                "client-assigned-ids".into(),
-            ],
+            required_fields: mapping::REQUIRED_FIELDS.iter().map(|f| f.to_string()).collect(),
+            capabilities: vec!["employees".into(), "employments".into(), "client-assigned-ids".into()],
         }
     }
 
@@ -64,10 +57,7 @@ impl Guest for Connector {
         }
     }
 
-    fn map_employee(
-        ctx: Context,
-        employee: Employee,
-    ) -> Result<MappedEmployee, Vec<ValidationIssue>> {
+    fn map_employee(ctx: Context, employee: Employee) -> Result<MappedEmployee, Vec<ValidationIssue>> {
         mapping::map_employee(&ctx, &employee)
     }
 
@@ -79,11 +69,7 @@ impl Guest for Connector {
         read::parse(&exchanges)
     }
 
-    fn diff(
-        _ctx: Context,
-        desired: Vec<TargetRecord>,
-        current: Option<TargetEmployee>,
-    ) -> Vec<FieldChange> {
+    fn diff(_ctx: Context, desired: Vec<TargetRecord>, current: Option<TargetEmployee>) -> Vec<FieldChange> {
         plan::diff(&desired, current.as_ref())
     }
 

@@ -68,11 +68,7 @@ pub fn two_decimals(value: &str) -> Option<String> {
         hundredths = 0;
         units += 1;
     }
-    let sign = if neg && (units, hundredths) != (0, 0) {
-        "-"
-    } else {
-        ""
-    };
+    let sign = if neg && (units, hundredths) != (0, 0) { "-" } else { "" };
     Some(format!("{sign}{units}.{hundredths:02}"))
 }
 
@@ -118,10 +114,7 @@ pub fn latest_compensation(compensations: &[Compensation]) -> Option<&Compensati
 
 /// Map one HR employee, or say every reason it cannot be exported.
 pub fn map_employee(ctx: &Context, e: &Employee) -> Result<MappedEmployee, Vec<ValidationIssue>> {
-    let mut issues = Issues {
-        employee_id: &e.id,
-        list: Vec::new(),
-    };
+    let mut issues = Issues { employee_id: &e.id, list: Vec::new() };
     let emp_id = text(&e.employee_number);
     for (field, value) in [
         ("employeeNumber", emp_id),
@@ -134,11 +127,7 @@ pub fn map_employee(ctx: &Context, e: &Employee) -> Result<MappedEmployee, Vec<V
         }
     }
     if !emp_id.is_empty() && !emp_id.chars().all(|c| c.is_ascii_digit()) {
-        issues.push(
-            "employeeNumber",
-            "invalid",
-            "employeeNumber must be numeric: 24SevenOffice empId is an integer",
-        );
+        issues.push("employeeNumber", "invalid", "employeeNumber must be numeric: 24SevenOffice empId is an integer");
     }
     let ssn = text(&e.ssn);
     let ssn_country = text(&e.ssn_country);
@@ -146,21 +135,13 @@ pub fn map_employee(ctx: &Context, e: &Employee) -> Result<MappedEmployee, Vec<V
         && (ssn_country.is_empty() || ssn_country.eq_ignore_ascii_case("NO"))
         && let Err(why) = validate_norwegian(ssn)
     {
-        issues.push(
-            "ssn",
-            "invalid",
-            format!("ssn is not a valid Norwegian national id: {why}"),
-        );
+        issues.push("ssn", "invalid", format!("ssn is not a valid Norwegian national id: {why}"));
     }
 
     let mut employee = Record::new("employee", None);
     employee.set("empId", emp_id);
     // Work email; if empty, the private email.
-    let email = if text(&e.work_email).is_empty() {
-        text(&e.private_email)
-    } else {
-        text(&e.work_email)
-    };
+    let email = if text(&e.work_email).is_empty() { text(&e.private_email) } else { text(&e.work_email) };
     employee.set("email", email);
     employee.set("firstname", text(&e.first_name));
     employee.set("lastname", text(&e.last_name));
@@ -204,10 +185,7 @@ pub fn map_employee(ctx: &Context, e: &Employee) -> Result<MappedEmployee, Vec<V
 /// not Norway. BIC and clearing number as given.
 fn map_bank_account(account: Option<&BankAccount>, employee: &mut Record, issues: &mut Issues<'_>) {
     let Some(account) = account else {
-        employee
-            .set_sensitive("account", "")
-            .set("bic", "")
-            .set("clearingno", "");
+        employee.set_sensitive("account", "").set("bic", "").set("clearingno", "");
         return;
     };
     let country = text(&account.country);
@@ -215,15 +193,15 @@ fn map_bank_account(account: Option<&BankAccount>, employee: &mut Record, issues
     let number = if foreign {
         let iban = text(&account.iban);
         if iban.is_empty() {
-            issues.push("bankAccount.iban", "missing", format!("bankAccount.iban missing: the account is in {country}, so 24SevenOffice needs the IBAN"));
+            issues.push(
+                "bankAccount.iban",
+                "missing",
+                format!("bankAccount.iban missing: the account is in {country}, so 24SevenOffice needs the IBAN"),
+            );
             String::new()
         } else {
             normalise_iban(iban).unwrap_or_else(|why| {
-                issues.push(
-                    "bankAccount.iban",
-                    "invalid",
-                    format!("bankAccount.iban is {why}"),
-                );
+                issues.push("bankAccount.iban", "invalid", format!("bankAccount.iban is {why}"));
                 String::new()
             })
         }
@@ -248,11 +226,7 @@ fn map_bank_account(account: Option<&BankAccount>, employee: &mut Record, issues
 }
 
 /// Salary, salary type and valid-from from the most recent compensation.
-fn map_compensation(
-    compensations: &[Compensation],
-    employee: &mut Record,
-    issues: &mut Issues<'_>,
-) {
+fn map_compensation(compensations: &[Compensation], employee: &mut Record, issues: &mut Issues<'_>) {
     let Some(latest) = latest_compensation(compensations) else {
         return;
     };
@@ -277,11 +251,7 @@ fn map_compensation(
 }
 
 /// One employment (arbeidsforhold), keyed by its start date.
-fn map_employment(
-    ctx: &Context,
-    employment: &Employment,
-    issues: &mut Issues<'_>,
-) -> Option<Record> {
+fn map_employment(ctx: &Context, employment: &Employment, issues: &mut Issues<'_>) -> Option<Record> {
     let start = text(&employment.start_date);
     if !is_iso_date(start) {
         issues.push(
@@ -309,11 +279,7 @@ fn map_employment(
     let rate = match text(&employment.rate) {
         "" => String::new(),
         r => two_decimals(r).unwrap_or_else(|| {
-            issues.push(
-                "employment.rate",
-                "invalid",
-                "employment.rate is not a number",
-            );
+            issues.push("employment.rate", "invalid", "employment.rate is not a number");
             String::new()
         }),
     };
@@ -321,10 +287,7 @@ fn map_employment(
     record.set("startdate", start);
     record.set("enddate", end);
     record.set("enddate_reason", reason.unwrap_or(""));
-    record.set(
-        "employment_form",
-        employment_form(employment.employment_type.as_ref()),
-    );
+    record.set("employment_form", employment_form(employment.employment_type.as_ref()));
     record.set("employment_rate", rate);
     record.set("profession_code", profession);
     record.set("working_times", "ikkeSkift");

@@ -25,9 +25,7 @@ impl Equivalence for VendorEquivalence {
 /// Changes from `current` to `desired`, integration fields only.
 pub fn diff(desired: &[TargetRecord], current: Option<&TargetEmployee>) -> Vec<FieldChange> {
     let desired: Vec<_> = desired.iter().map(crate::to_kit).collect();
-    let current: Vec<_> = current
-        .map(|c| c.records.iter().map(crate::to_kit).collect())
-        .unwrap_or_default();
+    let current: Vec<_> = current.map(|c| c.records.iter().map(crate::to_kit).collect()).unwrap_or_default();
     compare::diff(&desired, &current, &VendorEquivalence)
         .into_iter()
         .map(|c| FieldChange {
@@ -46,19 +44,13 @@ fn post(path: String, body: &Value) -> HttpRequest {
         method: HttpMethod::Post,
         path,
         query: Vec::new(),
-        headers: vec![Header {
-            name: "content-type".into(),
-            value: "application/json".into(),
-        }],
+        headers: vec![Header { name: "content-type".into(), value: "application/json".into() }],
         body: Some(body.to_string()),
     }
 }
 
 fn error(message: String) -> ConnectorError {
-    ConnectorError {
-        code: "plan".into(),
-        message,
-    }
+    ConnectorError { code: "plan".into(), message }
 }
 
 /// The writes that make the target hold `desired`.
@@ -95,24 +87,14 @@ pub fn plan(
             sensitive_paths: employee.sensitive_paths(),
         });
     }
-    let changed_keys: Vec<Option<&str>> = changes
-        .iter()
-        .filter(|c| c.record_kind == "employment")
-        .map(|c| c.record_key.as_deref())
-        .collect();
+    let changed_keys: Vec<Option<&str>> =
+        changes.iter().filter(|c| c.record_kind == "employment").map(|c| c.record_key.as_deref()).collect();
     let mut employments = Vec::new();
     let mut any_new = false;
-    for record in records
-        .iter()
-        .filter(|r| r.kind == "employment" && changed_keys.contains(&r.key.as_deref()))
-    {
+    for record in records.iter().filter(|r| r.kind == "employment" && changed_keys.contains(&r.key.as_deref())) {
         let mut body = record.to_json();
         let existing = current
-            .and_then(|c| {
-                c.records
-                    .iter()
-                    .find(|r| r.kind == "employment" && r.key == record.key)
-            })
+            .and_then(|c| c.records.iter().find(|r| r.kind == "employment" && r.key == record.key))
             .and_then(|r| r.fields.iter().find(|f| f.name == "employment_id"))
             .map(|f| f.value.clone());
         any_new |= existing.is_none();
@@ -128,20 +110,10 @@ pub fn plan(
             .filter_map(|r| r.key.as_deref())
             .collect();
         ops.push(PlannedOperation {
-            kind: if any_new {
-                OperationKind::Create
-            } else {
-                OperationKind::Update
-            },
+            kind: if any_new { OperationKind::Create } else { OperationKind::Update },
             record_kind: "employment".into(),
-            description: format!(
-                "upsert employment(s) starting {} for employee {emp_id}",
-                starts.join(", ")
-            ),
-            request: post(
-                format!("/employment/v2/{emp_id}"),
-                &Value::Array(employments),
-            ),
+            description: format!("upsert employment(s) starting {} for employee {emp_id}", starts.join(", ")),
+            request: post(format!("/employment/v2/{emp_id}"), &Value::Array(employments)),
             sensitive_paths: Vec::new(),
         });
     }

@@ -65,13 +65,7 @@ fn employee() -> Employee {
 }
 
 fn field(m: &MappedEmployee, kind: &str, name: &str) -> Option<String> {
-    m.records
-        .iter()
-        .find(|r| r.kind == kind)?
-        .fields
-        .iter()
-        .find(|f| f.name == name)
-        .map(|f| f.value.clone())
+    m.records.iter().find(|r| r.kind == kind)?.fields.iter().find(|f| f.name == name).map(|f| f.value.clone())
 }
 
 fn mapped(e: &Employee) -> MappedEmployee {
@@ -81,56 +75,24 @@ fn mapped(e: &Employee) -> MappedEmployee {
 #[test]
 fn names_birth_date_and_country_of_birth_go_to_personal_info() {
     let m = mapped(&employee());
-    assert_eq!(
-        field(&m, "personalInfo", "basicInfo.firstName").as_deref(),
-        Some("Sanne")
-    );
-    assert_eq!(
-        field(&m, "personalInfo", "basicInfo.lastName").as_deref(),
-        Some("de Vries")
-    );
-    assert_eq!(
-        field(&m, "personalInfo", "birthInfo.birthDate").as_deref(),
-        Some("1990-04-12")
-    );
-    assert_eq!(
-        field(&m, "personalInfo", "birthInfo.birthCountryCodeISO").as_deref(),
-        Some("NL")
-    );
+    assert_eq!(field(&m, "personalInfo", "basicInfo.firstName").as_deref(), Some("Sanne"));
+    assert_eq!(field(&m, "personalInfo", "basicInfo.lastName").as_deref(), Some("de Vries"));
+    assert_eq!(field(&m, "personalInfo", "birthInfo.birthDate").as_deref(), Some("1990-04-12"));
+    assert_eq!(field(&m, "personalInfo", "birthInfo.birthCountryCodeISO").as_deref(), Some("NL"));
 }
 
 #[test]
 fn private_and_work_contact_details_are_mapped() {
     let m = mapped(&employee());
-    assert_eq!(
-        field(&m, "personalInfo", "contactInfo.privateEmail").as_deref(),
-        Some("sanne@privé.example")
-    );
-    assert_eq!(
-        field(&m, "personalInfo", "contactInfo.privatePhone").as_deref(),
-        Some("+31 6 0000 0000")
-    );
-    assert_eq!(
-        field(&m, "personalInfo", "contactInfo.businessEmail").as_deref(),
-        Some("sanne@example.nl")
-    );
-    assert_eq!(
-        field(&m, "personalInfo", "contactInfo.businessPhone").as_deref(),
-        Some("+31 20 000 0000")
-    );
+    assert_eq!(field(&m, "personalInfo", "contactInfo.privateEmail").as_deref(), Some("sanne@privé.example"));
+    assert_eq!(field(&m, "personalInfo", "contactInfo.privatePhone").as_deref(), Some("+31 6 0000 0000"));
+    assert_eq!(field(&m, "personalInfo", "contactInfo.businessEmail").as_deref(), Some("sanne@example.nl"));
+    assert_eq!(field(&m, "personalInfo", "contactInfo.businessPhone").as_deref(), Some("+31 20 000 0000"));
 }
 
 #[test]
 fn employee_number_must_be_a_positive_integer() {
-    assert_eq!(
-        field(
-            &mapped(&employee()),
-            "personalInfo",
-            "basicInfo.employeeNumber"
-        )
-        .as_deref(),
-        Some("42")
-    );
+    assert_eq!(field(&mapped(&employee()), "personalInfo", "basicInfo.employeeNumber").as_deref(), Some("42"));
     let mut e = employee();
     e.employee_number = Some("A7".into());
     assert!(map_employee(&ctx(), &e).is_err_and(|i| i[0].field == "employeeNumber"));
@@ -138,25 +100,13 @@ fn employee_number_must_be_a_positive_integer() {
 
 #[test]
 fn street_line_is_split_into_street_and_house_number() {
-    assert_eq!(
-        split_street("Keizersgracht 123A"),
-        ("Keizersgracht".into(), "123A".into())
-    );
-    assert_eq!(
-        split_street("Bygdøy allé 5"),
-        ("Bygdøy allé".into(), "5".into())
-    );
+    assert_eq!(split_street("Keizersgracht 123A"), ("Keizersgracht".into(), "123A".into()));
+    assert_eq!(split_street("Bygdøy allé 5"), ("Bygdøy allé".into(), "5".into()));
     assert_eq!(split_street("Postboks"), ("Postboks".into(), String::new()));
     let m = mapped(&employee());
-    assert_eq!(
-        field(&m, "address", "postalCode").as_deref(),
-        Some("1015 CJ")
-    );
+    assert_eq!(field(&m, "address", "postalCode").as_deref(), Some("1015 CJ"));
     assert_eq!(field(&m, "address", "city").as_deref(), Some("Amsterdam"));
-    assert_eq!(
-        field(&m, "address", "countryISOCode").as_deref(),
-        Some("NL")
-    );
+    assert_eq!(field(&m, "address", "countryISOCode").as_deref(), Some("NL"));
 }
 
 #[test]
@@ -167,31 +117,16 @@ fn hire_date_is_the_first_employment_start() {
         start_date: Some("2019-06-01".into()),
         ..e.employments[0].clone()
     });
-    assert_eq!(
-        field(&mapped(&e), "hire", "inServiceDate").as_deref(),
-        Some("2019-06-01")
-    );
+    assert_eq!(field(&mapped(&e), "hire", "inServiceDate").as_deref(), Some("2019-06-01"));
 }
 
 #[test]
 fn bank_account_number_iban_and_bic_are_sensitive_where_needed() {
     let m = mapped(&employee());
-    assert_eq!(
-        field(&m, "bankAccount", "IBAN").as_deref(),
-        Some("NL91ABNA0417164300")
-    );
+    assert_eq!(field(&m, "bankAccount", "IBAN").as_deref(), Some("NL91ABNA0417164300"));
     assert_eq!(field(&m, "bankAccount", "BIC").as_deref(), Some("ABNANL2A"));
-    let bank = m
-        .records
-        .iter()
-        .find(|r| r.kind == "bankAccount")
-        .expect("bank");
-    assert!(
-        bank.fields
-            .iter()
-            .filter(|f| f.name != "BIC")
-            .all(|f| f.sensitive)
-    );
+    let bank = m.records.iter().find(|r| r.kind == "bankAccount").expect("bank");
+    assert!(bank.fields.iter().filter(|f| f.name != "BIC").all(|f| f.sensitive));
 }
 
 #[test]
@@ -214,18 +149,23 @@ fn salary_value_type_and_start_come_from_the_current_compensation() {
     });
     let m = mapped(&e);
     assert_eq!(field(&m, "salary", "value").as_deref(), Some("4200"));
-    assert_eq!(
-        field(&m, "salary", "type").as_deref(),
-        Some("grossFulltimeSalary")
-    );
-    assert_eq!(
-        field(&m, "salary", "startDate").as_deref(),
-        Some("2025-01-01")
-    );
-    assert_eq!(
-        salary_type("MONTHLY", Some("80")),
-        Some("grossParttimeSalary")
-    );
+    assert_eq!(field(&m, "salary", "type").as_deref(), Some("grossFulltimeSalary"));
+    assert_eq!(field(&m, "salary", "startDate").as_deref(), Some("2025-01-01"));
+    assert_eq!(salary_type("MONTHLY", Some("80")), Some("grossParttimeSalary"));
     assert_eq!(salary_type("HOURLY", None), Some("grossHourlyWage"));
     assert_eq!(salary_type("ANNUAL", None), None);
+}
+
+#[test]
+fn a_norwegian_account_without_iban_gets_its_iban_computed() {
+    let mut e = employee();
+    e.bank_account = Some(BankAccount {
+        bank: None,
+        clearing: None,
+        number: Some("8601 11 17947".into()),
+        iban: None,
+        bic: None,
+        country: Some("NO".into()),
+    });
+    assert_eq!(field(&mapped(&e), "bankAccount", "IBAN").as_deref(), Some("NO9386011117947"));
 }

@@ -43,10 +43,7 @@ impl Guest for Forbidden {
     }
 
     fn parse_read(_: Context, _: Vec<Exchange>) -> Result<ReadOutcome, ConnectorError> {
-        Ok(ReadOutcome {
-            employees: Vec::new(),
-            more: Vec::new(),
-        })
+        Ok(ReadOutcome { employees: Vec::new(), more: Vec::new() })
     }
 
     fn diff(_: Context, _: Vec<TargetRecord>, _: Option<TargetEmployee>) -> Vec<FieldChange> {

@@ -54,11 +54,7 @@ impl Guest for Hostile {
                 records: vec![TargetRecord {
                     kind: "employee".into(),
                     key: None,
-                    fields: vec![Field {
-                        name: "id".into(),
-                        value: e.id,
-                        sensitive: false,
-                    }],
+                    fields: vec![Field { name: "id".into(), value: e.id, sensitive: false }],
                 }],
             }),
         }
@@ -69,10 +65,7 @@ impl Guest for Hostile {
     }
 
     fn parse_read(_: Context, _: Vec<Exchange>) -> Result<ReadOutcome, ConnectorError> {
-        Ok(ReadOutcome {
-            employees: Vec::new(),
-            more: Vec::new(),
-        })
+        Ok(ReadOutcome { employees: Vec::new(), more: Vec::new() })
     }
 
     fn diff(_: Context, _: Vec<TargetRecord>, _: Option<TargetEmployee>) -> Vec<FieldChange> {

@@ -3,11 +3,7 @@
 use super::*;
 
 fn ctx() -> Context {
-    Context {
-        integration: "test".into(),
-        today: "2026-11-22".into(),
-        settings: Vec::new(),
-    }
+    Context { integration: "test".into(), today: "2026-11-22".into(), settings: Vec::new() }
 }
 
 fn employee() -> Employee {
@@ -44,10 +40,7 @@ fn employee() -> Employee {
         active: true,
         employments: vec![Employment {
             id: "emp-1".into(),
-            employment_type: Some(EmploymentType {
-                id: "t1".into(),
-                name: "Permanent".into(),
-            }),
+            employment_type: Some(EmploymentType { id: "t1".into(), name: "Permanent".into() }),
             start_date: Some("2020-01-01".into()),
             end_date: None,
             rate: Some("80".into()),
@@ -68,14 +61,7 @@ fn employee() -> Employee {
 }
 
 fn field(mapped: &MappedEmployee, kind: &str, name: &str) -> Option<String> {
-    mapped
-        .records
-        .iter()
-        .find(|r| r.kind == kind)?
-        .fields
-        .iter()
-        .find(|f| f.name == name)
-        .map(|f| f.value.clone())
+    mapped.records.iter().find(|r| r.kind == kind)?.fields.iter().find(|f| f.name == name).map(|f| f.value.clone())
 }
 
 fn mapped(e: &Employee) -> MappedEmployee {
@@ -91,38 +77,26 @@ fn issues(e: &Employee) -> Vec<ValidationIssue> {
 
 #[test]
 fn employee_number_becomes_emp_id() {
-    assert_eq!(
-        field(&mapped(&employee()), "employee", "empId").as_deref(),
-        Some("101")
-    );
+    assert_eq!(field(&mapped(&employee()), "employee", "empId").as_deref(), Some("101"));
 }
 
 #[test]
 fn work_email_is_used_when_present() {
-    assert_eq!(
-        field(&mapped(&employee()), "employee", "email").as_deref(),
-        Some("kari@example.no")
-    );
+    assert_eq!(field(&mapped(&employee()), "employee", "email").as_deref(), Some("kari@example.no"));
 }
 
 #[test]
 fn empty_work_email_falls_back_to_private_email() {
     let mut e = employee();
     e.work_email = Some(String::new());
-    assert_eq!(
-        field(&mapped(&e), "employee", "email").as_deref(),
-        Some("kari.privat@example.no")
-    );
+    assert_eq!(field(&mapped(&e), "employee", "email").as_deref(), Some("kari.privat@example.no"));
 }
 
 #[test]
 fn first_and_last_name_are_copied() {
     let m = mapped(&employee());
     assert_eq!(field(&m, "employee", "firstname").as_deref(), Some("Kari"));
-    assert_eq!(
-        field(&m, "employee", "lastname").as_deref(),
-        Some("Nordmann")
-    );
+    assert_eq!(field(&m, "employee", "lastname").as_deref(), Some("Nordmann"));
 }
 
 #[test]
@@ -131,39 +105,22 @@ fn norwegian_letters_pass_through_unchanged() {
     e.first_name = Some("Bjørn Åge".into());
     e.last_name = Some("Ærøy".into());
     let m = mapped(&e);
-    assert_eq!(
-        field(&m, "employee", "firstname").as_deref(),
-        Some("Bjørn Åge")
-    );
+    assert_eq!(field(&m, "employee", "firstname").as_deref(), Some("Bjørn Åge"));
     assert_eq!(field(&m, "employee", "lastname").as_deref(), Some("Ærøy"));
 }
 
 #[test]
 fn ssn_becomes_personnr_and_international_id_and_is_sensitive() {
     let m = mapped(&employee());
-    assert_eq!(
-        field(&m, "employee", "personnr").as_deref(),
-        Some("10915596784")
-    );
-    assert_eq!(
-        field(&m, "employee", "internationalID.ID").as_deref(),
-        Some("10915596784")
-    );
-    let sensitive: Vec<_> = m.records[0]
-        .fields
-        .iter()
-        .filter(|f| f.sensitive)
-        .map(|f| f.name.as_str())
-        .collect();
+    assert_eq!(field(&m, "employee", "personnr").as_deref(), Some("10915596784"));
+    assert_eq!(field(&m, "employee", "internationalID.ID").as_deref(), Some("10915596784"));
+    let sensitive: Vec<_> = m.records[0].fields.iter().filter(|f| f.sensitive).map(|f| f.name.as_str()).collect();
     assert!(sensitive.contains(&"personnr") && sensitive.contains(&"internationalID.ID"));
 }
 
 #[test]
 fn vacation_days_are_hardcoded_25() {
-    assert_eq!(
-        field(&mapped(&employee()), "employee", "vacation_days").as_deref(),
-        Some("25")
-    );
+    assert_eq!(field(&mapped(&employee()), "employee", "vacation_days").as_deref(), Some("25"));
 }
 
 #[test]
@@ -171,23 +128,14 @@ fn international_id_type_is_social_security_number_with_nationality_as_country()
     let mut e = employee();
     e.nationality = Some("SE".into());
     let m = mapped(&e);
-    assert_eq!(
-        field(&m, "employee", "internationalID.type").as_deref(),
-        Some("socialSecurityNumber")
-    );
-    assert_eq!(
-        field(&m, "employee", "internationalID.countryCode").as_deref(),
-        Some("SE")
-    );
+    assert_eq!(field(&m, "employee", "internationalID.type").as_deref(), Some("socialSecurityNumber"));
+    assert_eq!(field(&m, "employee", "internationalID.countryCode").as_deref(), Some("SE"));
 }
 
 #[test]
 fn home_address_maps_to_postaddress_city_zipcode_country() {
     let m = mapped(&employee());
-    assert_eq!(
-        field(&m, "employee", "postaddress").as_deref(),
-        Some("Storgata 1")
-    );
+    assert_eq!(field(&m, "employee", "postaddress").as_deref(), Some("Storgata 1"));
     assert_eq!(field(&m, "employee", "city").as_deref(), Some("Oslo"));
     assert_eq!(field(&m, "employee", "zipcode").as_deref(), Some("0155"));
     assert_eq!(field(&m, "employee", "countryCode").as_deref(), Some("NO"));
@@ -196,10 +144,7 @@ fn home_address_maps_to_postaddress_city_zipcode_country() {
 #[test]
 fn norwegian_bank_account_uses_the_number() {
     let m = mapped(&employee());
-    assert_eq!(
-        field(&m, "employee", "account").as_deref(),
-        Some("86011117947")
-    );
+    assert_eq!(field(&m, "employee", "account").as_deref(), Some("86011117947"));
     assert_eq!(field(&m, "employee", "bic").as_deref(), Some("DNBANOKK"));
 }
 
@@ -215,10 +160,7 @@ fn foreign_bank_account_uses_the_iban() {
         country: Some("DE".into()),
     });
     let m = mapped(&e);
-    assert_eq!(
-        field(&m, "employee", "account").as_deref(),
-        Some("DE89370400440532013000")
-    );
+    assert_eq!(field(&m, "employee", "account").as_deref(), Some("DE89370400440532013000"));
     assert_eq!(field(&m, "employee", "clearingno").as_deref(), Some("3300"));
 }
 
@@ -229,12 +171,7 @@ fn foreign_bank_account_without_iban_is_refused() {
         b.country = Some("SE".into());
     }
     let found = issues(&e);
-    assert!(
-        found
-            .iter()
-            .any(|i| i.field == "bankAccount.iban" && i.code == "missing"),
-        "{found:?}"
-    );
+    assert!(found.iter().any(|i| i.field == "bankAccount.iban" && i.code == "missing"), "{found:?}");
 }
 
 #[test]
@@ -249,31 +186,16 @@ fn invalid_norwegian_account_number_is_refused() {
 #[test]
 fn employment_start_end_and_rate_are_copied_with_two_decimals() {
     let m = mapped(&employee());
-    assert_eq!(
-        field(&m, "employment", "startdate").as_deref(),
-        Some("2020-01-01")
-    );
+    assert_eq!(field(&m, "employment", "startdate").as_deref(), Some("2020-01-01"));
     assert_eq!(field(&m, "employment", "enddate").as_deref(), Some(""));
-    assert_eq!(
-        field(&m, "employment", "employment_rate").as_deref(),
-        Some("80.00")
-    );
+    assert_eq!(field(&m, "employment", "employment_rate").as_deref(), Some("80.00"));
 }
 
 #[test]
 fn employment_type_containing_temporary_is_midlertidig_else_fast() {
-    let t = |name: &str| EmploymentType {
-        id: "x".into(),
-        name: name.into(),
-    };
-    assert_eq!(
-        employment_form(Some(&t("Temporary employment"))),
-        "midlertidig"
-    );
-    assert_eq!(
-        employment_form(Some(&t("Seasonal (temporary)"))),
-        "midlertidig"
-    );
+    let t = |name: &str| EmploymentType { id: "x".into(), name: name.into() };
+    assert_eq!(employment_form(Some(&t("Temporary employment"))), "midlertidig");
+    assert_eq!(employment_form(Some(&t("Seasonal (temporary)"))), "midlertidig");
     assert_eq!(employment_form(Some(&t("Permanent"))), "fast");
     assert_eq!(employment_form(None), "fast");
 }
@@ -283,10 +205,7 @@ fn profession_code_is_the_note_before_the_colon() {
     let mut e = employee();
     e.employments[0].note = Some("0111101:7".into());
     let m = mapped(&e);
-    assert_eq!(
-        field(&m, "employment", "profession_code").as_deref(),
-        Some("0111101")
-    );
+    assert_eq!(field(&m, "employment", "profession_code").as_deref(), Some("0111101"));
 }
 
 #[test]
@@ -304,14 +223,8 @@ fn end_reason_is_the_number_after_the_colon_codes_1_to_6() {
         e.employments[0].note = Some(format!("0111101:{n}"));
         e.employments[0].end_date = Some("2025-06-30".into());
         let m = mapped(&e);
-        assert_eq!(
-            field(&m, "employment", "enddate").as_deref(),
-            Some("2025-06-30")
-        );
-        assert_eq!(
-            field(&m, "employment", "enddate_reason").as_deref(),
-            Some(reason)
-        );
+        assert_eq!(field(&m, "employment", "enddate").as_deref(), Some("2025-06-30"));
+        assert_eq!(field(&m, "employment", "enddate_reason").as_deref(), Some(reason));
     }
 }
 
@@ -319,10 +232,7 @@ fn end_reason_is_the_number_after_the_colon_codes_1_to_6() {
 fn end_reason_7_is_outside_the_table_and_ignored_while_employment_is_open() {
     let mut e = employee();
     e.employments[0].note = Some("0111101:7".into());
-    assert_eq!(
-        field(&mapped(&e), "employment", "enddate_reason").as_deref(),
-        Some("")
-    );
+    assert_eq!(field(&mapped(&e), "employment", "enddate_reason").as_deref(), Some(""));
 }
 
 #[test]
@@ -330,30 +240,16 @@ fn ended_employment_without_a_valid_end_reason_is_refused() {
     let mut e = employee();
     e.employments[0].note = Some("0111101:7".into());
     e.employments[0].end_date = Some("2025-06-30".into());
-    assert!(
-        issues(&e)
-            .iter()
-            .any(|i| i.field == "employment.note" && i.code == "invalid")
-    );
+    assert!(issues(&e).iter().any(|i| i.field == "employment.note" && i.code == "invalid"));
     e.employments[0].note = Some("0111101".into());
-    assert!(
-        issues(&e)
-            .iter()
-            .any(|i| i.field == "employment.note" && i.code == "missing")
-    );
+    assert!(issues(&e).iter().any(|i| i.field == "employment.note" && i.code == "missing"));
 }
 
 #[test]
 fn working_times_and_employment_type_are_hardcoded() {
     let m = mapped(&employee());
-    assert_eq!(
-        field(&m, "employment", "working_times").as_deref(),
-        Some("ikkeSkift")
-    );
-    assert_eq!(
-        field(&m, "employment", "employment_type").as_deref(),
-        Some("ordinaertArbeidsforhold")
-    );
+    assert_eq!(field(&m, "employment", "working_times").as_deref(), Some("ikkeSkift"));
+    assert_eq!(field(&m, "employment", "employment_type").as_deref(), Some("ordinaertArbeidsforhold"));
 }
 
 #[test]
@@ -377,14 +273,8 @@ fn salary_comes_from_the_most_recent_compensation() {
     });
     let m = mapped(&e);
     assert_eq!(field(&m, "employee", "salary").as_deref(), Some("55000.50"));
-    assert_eq!(
-        field(&m, "employee", "salary_type").as_deref(),
-        Some("monthly")
-    );
-    assert_eq!(
-        field(&m, "employee", "salary_valid_from").as_deref(),
-        Some("2025-03-01")
-    );
+    assert_eq!(field(&m, "employee", "salary_type").as_deref(), Some("monthly"));
+    assert_eq!(field(&m, "employee", "salary_valid_from").as_deref(), Some("2025-03-01"));
 }
 
 #[test]
@@ -392,11 +282,7 @@ fn hourly_payout_period_maps_to_hourly_and_annual_is_refused() {
     assert_eq!(salary_type("HOURLY"), Some("hourly"));
     let mut e = employee();
     e.compensations[0].payout_period = Some("ANNUAL".into());
-    assert!(
-        issues(&e)
-            .iter()
-            .any(|i| i.field == "compensation.payoutPeriod" && i.code == "unsupported")
-    );
+    assert!(issues(&e).iter().any(|i| i.field == "compensation.payoutPeriod" && i.code == "unsupported"));
 }
 
 #[test]
@@ -405,38 +291,22 @@ fn missing_required_fields_are_each_reported() {
     e.first_name = None;
     e.ssn = Some(" ".into());
     let found = issues(&e);
-    assert!(
-        found
-            .iter()
-            .any(|i| i.field == "firstName" && i.message == "firstName missing")
-    );
-    assert!(
-        found
-            .iter()
-            .any(|i| i.field == "ssn" && i.code == "missing")
-    );
+    assert!(found.iter().any(|i| i.field == "firstName" && i.message == "firstName missing"));
+    assert!(found.iter().any(|i| i.field == "ssn" && i.code == "missing"));
 }
 
 #[test]
 fn invalid_national_id_is_refused() {
     let mut e = employee();
     e.ssn = Some("20036914712".into());
-    assert!(
-        issues(&e)
-            .iter()
-            .any(|i| i.field == "ssn" && i.code == "invalid")
-    );
+    assert!(issues(&e).iter().any(|i| i.field == "ssn" && i.code == "invalid"));
 }
 
 #[test]
 fn non_numeric_employee_number_is_refused() {
     let mut e = employee();
     e.employee_number = Some("A-17".into());
-    assert!(
-        issues(&e)
-            .iter()
-            .any(|i| i.field == "employeeNumber" && i.code == "invalid")
-    );
+    assert!(issues(&e).iter().any(|i| i.field == "employeeNumber" && i.code == "invalid"));
 }
 
 proptest::proptest! {

@@ -1,0 +1,71 @@
+//! The seed's three tabs: connected, not connected and all employees of an
+//! integration, with their link state.
+
+use crate::store::Store;
+use crate::store::links::LinkState;
+use serde::Serialize;
+
+/// Which employees a view shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum View {
+    /// Linked and synced.
+    Connected,
+    /// Never linked, or disconnected.
+    NotConnected,
+    /// Everyone.
+    All,
+}
+
+/// One employee in a view.
+#[derive(Debug, Clone, Serialize)]
+pub struct LinkRow {
+    /// HR id.
+    pub hr_id: String,
+    /// Employee number.
+    pub employee_number: Option<String>,
+    /// First and last name.
+    pub name: String,
+    /// connected, disconnected or not-connected.
+    pub state: &'static str,
+    /// Linked target id.
+    pub target_id: Option<String>,
+    /// How the link was made.
+    pub how: Option<String>,
+    /// When.
+    pub linked_at: Option<String>,
+}
+
+/// The HR employees of the last import in `view` for `integration`.
+pub fn link_rows(store: &Store, integration: &str, view: View) -> anyhow::Result<Vec<LinkRow>> {
+    let links = store.links(integration)?;
+    let mut rows = Vec::new();
+    for e in store.current_employees()? {
+        let link = links.iter().find(|l| l.hr_id == e.id);
+        let state = match link.map(|l| l.state) {
+            Some(LinkState::Connected) => "connected",
+            Some(LinkState::Disconnected) => "disconnected",
+            None => "not-connected",
+        };
+        let keep = match view {
+            View::All => true,
+            View::Connected => state == "connected",
+            View::NotConnected => state != "connected",
+        };
+        if keep {
+            rows.push(LinkRow {
+                name: [e.first_name.as_deref(), e.last_name.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                hr_id: e.id,
+                employee_number: e.employee_number,
+                state,
+                target_id: link.map(|l| l.target_id.clone()),
+                how: link.map(|l| l.how.clone()),
+                linked_at: link.map(|l| l.linked_at.clone()),
+            });
+        }
+    }
+    Ok(rows)
+}

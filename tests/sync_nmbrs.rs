@@ -1,0 +1,170 @@
+//! Whole syncs against the Visma Nmbrs emulator: OAuth2 plus subscription
+//! key, server-made ids, sub-resources, paging, the three link views.
+
+mod common;
+
+use common::{NMBRS, NmbrsHarness, outcome_of, sample_snapshot};
+use paybridge::sync::Outcome;
+use paybridge::sync::views::{View, link_rows};
+use paybridge_emulators::faults::Fault;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_employee_is_created_then_gets_address_bank_account_and_salary() {
+    let h = NmbrsHarness::new(&sample_snapshot(), 100).await;
+    let report = h.sync().await;
+    assert_eq!(report.status, "succeeded", "{}", report.summary());
+    assert_eq!(outcome_of(&report, "1001").outcome, Outcome::Created);
+    let kari = h.emulator.employee_by_number(1001).expect("1001 in Nmbrs");
+    assert_eq!(kari["personalInfo"]["basicInfo"]["lastName"], "Nordmann");
+    assert_eq!(kari["inServiceDate"], "2012-01-01");
+    assert_eq!(kari["address"]["street"], "Storgata");
+    assert_eq!(kari["address"]["houseNumber"], "1");
+    assert_eq!(kari["bankAccounts"][0]["bankAccountType"], "standard");
+    assert!(kari["bankAccounts"][0]["IBAN"].as_str().is_some_and(|i| i.starts_with("NO")));
+    assert_eq!(kari["salaries"][0]["type"], "grossParttimeSalary", "Kari works 80 %");
+    let id = kari["employeeId"].as_str().expect("uuid");
+    let writes: Vec<String> = h.emulator.write_requests().iter().map(|r| format!("{} {}", r.method, r.path)).collect();
+    assert!(writes.contains(&format!("POST /api/employees/{id}/bankaccount")), "{writes:?}");
+
+    let second = h.sync().await;
+    assert_eq!(second.writes_sent, 0, "{}", second.summary());
+    assert_eq!(second.count("unchanged"), report.count("created"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_update_that_changes_only_the_bank_account_sends_only_that() {
+    let h = NmbrsHarness::new(&sample_snapshot(), 100).await;
+    h.sync().await;
+    assert!(h.emulator.edit_iban(1002, "NL91ABNA0417164300"));
+    let before = h.emulator.write_requests().len();
+    let report = h.sync().await;
+    let writes = &h.emulator.write_requests()[before..];
+    assert_eq!(writes.len(), 1, "{writes:?}");
+    assert_eq!(writes[0].method, "PUT");
+    assert!(writes[0].path.ends_with("/bankaccount"));
+    assert!(
+        matches!(&outcome_of(&report, "1002").outcome, Outcome::Updated { fields } if fields == &vec!["IBAN".to_string()])
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_employee_missing_a_birth_date_is_skipped_with_birth_date_missing() {
+    let mut snapshot = sample_snapshot();
+    let e = snapshot.employees.iter_mut().find(|e| e.employee_number.as_deref() == Some("1003")).expect("1003");
+    e.birth_date = None;
+    let h = NmbrsHarness::new(&snapshot, 100).await;
+    let report = h.sync().await;
+    assert_eq!(outcome_of(&report, "1003").outcome, Outcome::Skipped { reason: "birthDate missing".into() });
+    assert!(h.emulator.employee_by_number(1003).is_none());
+    let rows = link_rows(&h.app.store, NMBRS, View::NotConnected).expect("view");
+    assert!(rows.iter().any(|r| r.employee_number.as_deref() == Some("1003")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_likely_match_blocks_a_duplicate_create_and_is_offered_by_links_suggest() {
+    let h = NmbrsHarness::new(&sample_snapshot(), 100).await;
+    // Kari Nordmann exists in Nmbrs under another number, same birth date.
+    let existing = h.emulator.insert_employee(9001, "Kari", "Nordmann", "1985-03-14");
+    let report = h.sync().await;
+    match &outcome_of(&report, "1001").outcome {
+        Outcome::Skipped { reason } => {
+            assert!(reason.contains(&existing) && reason.contains("links connect"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(h.emulator.employee_by_number(1001).is_none(), "no duplicate created");
+    let suggestions = h.app.suggest_links(NMBRS, Some(h.secrets())).await.expect("suggest");
+    let kari = suggestions.iter().find(|s| s.employee_number.as_deref() == Some("1001")).expect("offered");
+    assert_eq!(kari.target_id, existing);
+    assert_eq!(kari.reason, "same name and birth date");
+
+    // Connecting them makes the next sync update that employee.
+    h.app.store.connect(NMBRS, &kari.hr_id, &existing, "manual").expect("connect");
+    let report = h.sync().await;
+    assert!(
+        matches!(outcome_of(&report, "1001").outcome, Outcome::Updated { .. }),
+        "{:?}",
+        outcome_of(&report, "1001").outcome
+    );
+    assert!(h.emulator.employee_by_number(1001).is_some(), "the existing employee now carries number 1001");
+    assert!(h.emulator.employee_by_number(9001).is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connect_disconnect_and_the_three_views_behave_as_the_seed_describes() {
+    let h = NmbrsHarness::new(&sample_snapshot(), 100).await;
+    let all = link_rows(&h.app.store, NMBRS, View::All).expect("all").len();
+    assert_eq!(link_rows(&h.app.store, NMBRS, View::NotConnected).expect("nc").len(), all, "nothing exported yet");
+    let report = h.sync().await;
+    let connected = link_rows(&h.app.store, NMBRS, View::Connected).expect("connected");
+    assert_eq!(connected.len(), report.count("created"));
+    assert_eq!(link_rows(&h.app.store, NMBRS, View::NotConnected).expect("nc").len(), all - connected.len());
+
+    let ola = connected.iter().find(|r| r.employee_number.as_deref() == Some("1002")).expect("1002 connected");
+    assert!(h.app.store.disconnect(NMBRS, &ola.hr_id).expect("disconnect"));
+    assert!(
+        link_rows(&h.app.store, NMBRS, View::NotConnected)
+            .expect("nc")
+            .iter()
+            .any(|r| r.hr_id == ola.hr_id && r.state == "disconnected")
+    );
+    h.emulator.edit_iban(1002, "NL91ABNA0417164300");
+    let report = h.sync().await;
+    assert!(
+        matches!(&outcome_of(&report, "1002").outcome, Outcome::Skipped { reason } if reason.starts_with("disconnected"))
+    );
+    assert_eq!(
+        h.emulator.employee_by_number(1002).expect("1002")["bankAccounts"][0]["IBAN"],
+        "NL91ABNA0417164300",
+        "not updated while disconnected"
+    );
+
+    let target = ola.target_id.clone().expect("target id");
+    h.app.store.connect(NMBRS, &ola.hr_id, &target, "manual").expect("connect again");
+    let report = h.sync().await;
+    assert!(matches!(outcome_of(&report, "1002").outcome, Outcome::Updated { .. }));
+    assert_eq!(link_rows(&h.app.store, NMBRS, View::Connected).expect("c").len(), connected.len());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lists_are_followed_over_more_than_one_page() {
+    let h = NmbrsHarness::new(&sample_snapshot(), 4).await;
+    let first = h.sync().await;
+    assert!(first.count("created") > 8, "{}", first.summary());
+    let before = h.emulator.requests().len();
+    let second = h.sync().await;
+    assert_eq!(second.writes_sent, 0, "every employee found across pages: {}", second.summary());
+    let list_reads = h.emulator.requests()[before..].iter().filter(|r| r.path.ends_with("/employees")).count();
+    assert!(list_reads >= 3, "the employee list took {list_reads} page(s)");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_then_success_is_retried_and_problem_details_become_messages() {
+    let h = NmbrsHarness::new(&sample_snapshot(), 100).await;
+    h.emulator.push_fault(Fault::status("GET", "/api/companies/", 429, 1).with_retry_after(1));
+    let report = h.sync().await;
+    assert!(h.emulator.requests().iter().any(|r| r.status == 429));
+    assert_eq!(outcome_of(&report, "1001").outcome, Outcome::Created);
+
+    h.emulator.edit_iban(1002, "NL91ABNA0417164300");
+    h.emulator.push_fault(Fault::status("PUT", "/api/employees/", 400, 1));
+    let report = h.sync().await;
+    match &outcome_of(&report, "1002").outcome {
+        Outcome::Failed { reason } => {
+            assert!(reason.contains("answered 400: Bad Request: fault injected by the emulator"), "{reason}")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(report.status, "partial");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_token_is_renewed() {
+    let h = NmbrsHarness::new(&sample_snapshot(), 100).await;
+    h.sync().await;
+    let issued = h.emulator.tokens_issued();
+    h.emulator.expire_tokens();
+    let report = h.sync().await;
+    assert_eq!(report.status, "succeeded");
+    assert!(h.emulator.tokens_issued() > issued);
+}
