@@ -1,0 +1,119 @@
+//! The `paybridge` binary as a user runs it: a paybridge.toml, a secret in
+//! the environment, the 24SevenOffice emulator on loopback.
+
+mod common;
+
+use common::{component, root};
+use paybridge_emulators::twentyfour_seven::{Emulator, Settings};
+use std::process::{Command, Output};
+
+fn paybridge(config: &std::path::Path, args: &[&str], token: &str) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_paybridge"))
+        .arg("--config")
+        .arg(config)
+        .args(args)
+        .env("TEST_24SO_TOKEN", token)
+        .output()
+        .expect("paybridge runs")
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+async fn setup() -> (Emulator, tempfile::TempDir, std::path::PathBuf) {
+    let emulator = Emulator::start(Settings::default()).await.expect("emulator");
+    let dir = tempfile::tempdir().expect("temp");
+    let config = dir.path().join("paybridge.toml");
+    let toml = format!(
+        r#"
+database = "paybridge.db"
+connectors_dir = "{connectors}"
+hr_snapshot = "{snapshot}"
+
+[[integration]]
+name = "24so"
+connector = "twentyfour-seven"
+base_url = "{base}"
+retry_backoff_ms = 10
+
+[integration.secrets]
+token = "TEST_24SO_TOKEN"
+
+[integration.scope]
+test_employees = ["1001", "1002", "1009"]
+"#,
+        connectors = component("connectors").display(),
+        snapshot = root().join("examples/hr-snapshot.json").display(),
+        base = emulator.base_url(),
+    );
+    std::fs::write(&config, toml).expect("config written");
+    (emulator, dir, config)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_runs_links_and_connectors_work_from_the_command_line() {
+    let (emulator, _dir, config) = setup().await;
+    let token = emulator.access_token();
+
+    let dry = paybridge(&config, &["sync", "--integration", "24so", "--dry-run"], &token);
+    assert!(dry.status.success(), "{}", text(&dry));
+    assert!(text(&dry).contains("planned"), "{}", text(&dry));
+    assert!(emulator.employees().is_empty(), "a dry run writes nothing");
+
+    let sync = paybridge(&config, &["sync", "--integration", "24so", "--json"], &token);
+    assert!(sync.status.success(), "{}", text(&sync));
+    let report: serde_json::Value = serde_json::from_slice(&sync.stdout).expect("--json prints JSON");
+    assert_eq!(report["status"], "succeeded");
+    assert_eq!(emulator.employees().len(), 2);
+    let eva = report["employees"].as_array().and_then(|a| a.iter().find(|e| e["employee_number"] == "1009")).cloned();
+    assert_eq!(eva.as_ref().map(|e| e["outcome"].clone()), Some("skipped".into()));
+
+    let runs = paybridge(&config, &["runs", "show", "2"], &token);
+    assert!(runs.status.success() && text(&runs).contains("journal:"), "{}", text(&runs));
+    assert!(!text(&runs).contains(&token));
+
+    let connected = paybridge(&config, &["links", "list", "--integration", "24so", "--state", "connected"], &token);
+    assert_eq!(text(&connected).lines().filter(|l| l.contains("connected")).count(), 2, "{}", text(&connected));
+
+    let off = paybridge(&config, &["links", "disconnect", "--integration", "24so", "1001"], &token);
+    assert!(off.status.success(), "{}", text(&off));
+    let not_connected =
+        paybridge(&config, &["links", "list", "-i", "24so", "--state", "not-connected", "--json"], &token);
+    let rows: serde_json::Value = serde_json::from_slice(&not_connected.stdout).expect("json");
+    assert!(
+        rows.as_array()
+            .is_some_and(|r| r.iter().any(|x| x["employee_number"] == "1001" && x["state"] == "disconnected"))
+    );
+
+    let list = paybridge(&config, &["connectors", "list"], &token);
+    assert!(text(&list).contains("twentyfour-seven") && text(&list).contains("active"), "{}", text(&list));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_secret_and_an_unknown_integration_fail_with_a_clear_message() {
+    let (_emulator, _dir, config) = setup().await;
+    let missing = Command::new(env!("CARGO_BIN_EXE_paybridge"))
+        .arg("--config")
+        .arg(&config)
+        .args(["sync", "--integration", "24so"])
+        .env_remove("TEST_24SO_TOKEN")
+        .output()
+        .expect("runs");
+    assert!(!missing.status.success());
+    assert!(text(&missing).contains("set the environment variable TEST_24SO_TOKEN"), "{}", text(&missing));
+
+    let unknown = paybridge(&config, &["sync", "--integration", "nope"], "x");
+    assert!(!unknown.status.success());
+    assert!(text(&unknown).contains("no integration named \"nope\"; configured: 24so"), "{}", text(&unknown));
+}
+
+#[test]
+fn a_malformed_config_names_the_problem() {
+    let dir = tempfile::tempdir().expect("temp");
+    let config = dir.path().join("paybridge.toml");
+    std::fs::write(&config, "hr_snapshot = 3\n").expect("written");
+    let out = paybridge(&config, &["connectors", "list"], "x");
+    assert!(!out.status.success());
+    assert!(text(&out).contains("hr_snapshot"), "{}", text(&out));
+}
