@@ -114,8 +114,6 @@ impl Drop for Emulator {
 impl Emulator {
     /// Start on a free loopback port.
     pub async fn start(settings: Settings) -> std::io::Result<Self> {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
-        let addr = listener.local_addr()?;
         let script = SharedScript::default();
         let shared = Arc::new(Shared { settings, data: Mutex::new(Data::default()), script: Arc::clone(&script) });
         let app = Router::new()
@@ -132,11 +130,7 @@ impl Emulator {
             })
             .layer(axum::middleware::from_fn_with_state((script, ""), record))
             .with_state(Arc::clone(&shared));
-        let task = tokio::spawn(async move {
-            if let Err(e) = axum::serve(listener, app).await {
-                tracing::error!("Nmbrs emulator stopped: {e}");
-            }
-        });
+        let (addr, task) = crate::faults::serve(app, "Nmbrs").await?;
         Ok(Self { addr, shared, task })
     }
 

@@ -113,8 +113,6 @@ const EMPLOYEE_DEFAULTS: &[(&str, &str)] = &[
 impl Emulator {
     /// Start on a free loopback port.
     pub async fn start(settings: Settings) -> std::io::Result<Self> {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
-        let addr = listener.local_addr()?;
         let script = SharedScript::default();
         let shared = Arc::new(Shared {
             settings,
@@ -129,11 +127,7 @@ impl Emulator {
             .fallback(not_found)
             .layer(axum::middleware::from_fn_with_state((script, "/api"), record))
             .with_state(Arc::clone(&shared));
-        let task = tokio::spawn(async move {
-            if let Err(e) = axum::serve(listener, app).await {
-                tracing::error!("24SevenOffice emulator stopped: {e}");
-            }
-        });
+        let (addr, task) = crate::faults::serve(app, "24SevenOffice").await?;
         Ok(Self { addr, shared, task })
     }
 

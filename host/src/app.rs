@@ -55,6 +55,23 @@ impl App {
         Ok(jiff::Timestamp::now().to_zoned(self.config.time_zone()?).date().to_string())
     }
 
+    /// The integration `name`, its connector version and an executor with
+    /// `secrets` (resolved from the environment when `None`).
+    fn open_integration(
+        &self,
+        name: &str,
+        secrets: Option<Secrets>,
+    ) -> anyhow::Result<(&IntegrationConfig, Arc<LoadedConnector>, Executor)> {
+        let integration = self.config.integration(name)?;
+        let connector = self.connector_for(integration)?;
+        let secrets = match secrets {
+            Some(s) => s,
+            None => Secrets::from_env(&integration.name, &integration.secrets)?,
+        };
+        let executor = executor_for(integration, &connector, secrets)?;
+        Ok((integration, connector, executor))
+    }
+
     /// Sync `name` once with `secrets` (resolved from the environment when
     /// `None`).
     pub async fn sync(
@@ -64,13 +81,7 @@ impl App {
         secrets: Option<Secrets>,
         progress: Option<&dyn Fn(&str)>,
     ) -> Result<RunReport, SyncError> {
-        let integration = self.config.integration(name)?;
-        let connector = self.connector_for(integration)?;
-        let secrets = match secrets {
-            Some(s) => s,
-            None => Secrets::from_env(&integration.name, &integration.secrets)?,
-        };
-        let executor = executor_for(integration, &connector, secrets)?;
+        let (integration, connector, executor) = self.open_integration(name, secrets)?;
         let scope = serde_json::to_string(&integration.scope).context("serialising scope")?;
         self.store.upsert_integration(
             &integration.name,
@@ -94,19 +105,8 @@ impl App {
         name: &str,
         secrets: Option<Secrets>,
     ) -> anyhow::Result<Vec<crate::runtime::types::TargetEmployee>> {
-        let integration = self.config.integration(name)?;
-        let connector = self.connector_for(integration)?;
-        let secrets = match secrets {
-            Some(s) => s,
-            None => Secrets::from_env(&integration.name, &integration.secrets)?,
-        };
-        let executor = executor_for(integration, &connector, secrets)?;
-        let ctx = crate::runtime::types::Context {
-            integration: integration.name.clone(),
-            today: self.today()?,
-            settings: integration.settings.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-        };
-        crate::sync::read::read_target(&connector, &executor, &ctx).await
+        let (integration, connector, executor) = self.open_integration(name, secrets)?;
+        crate::sync::read::read_target(&connector, &executor, &integration.context(&self.today()?)).await
     }
 
     /// Proposed links for the not-connected employees of `name`.

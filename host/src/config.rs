@@ -146,6 +146,15 @@ impl Config {
 }
 
 impl IntegrationConfig {
+    /// What connector calls of this integration get besides their data.
+    pub fn context(&self, today: &str) -> crate::runtime::types::Context {
+        crate::runtime::types::Context {
+            integration: self.name.clone(),
+            today: today.to_owned(),
+            settings: self.settings.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        }
+    }
+
     /// A configuration with defaults, for the demo and tests.
     pub fn new(name: &str, connector: &str, base_url: &str) -> Self {
         Self {

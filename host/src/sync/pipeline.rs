@@ -151,11 +151,7 @@ fn excerpt(body: &str) -> String {
 
 impl SyncJob<'_> {
     fn ctx(&self) -> Context {
-        Context {
-            integration: self.integration.name.clone(),
-            today: self.today.clone(),
-            settings: self.integration.settings.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-        }
+        self.integration.context(&self.today)
     }
 
     fn say(&self, line: &str) {

@@ -11,12 +11,28 @@ pub mod compare;
 pub mod fields;
 pub mod national_id;
 
-/// Defines `to_kit` and `from_kit` in the calling connector: conversions
-/// between its WIT `target-record` / `field` types (named by the two
-/// identifiers, in scope at the call site) and [`fields::Record`].
+/// Defines `to_kit`, `from_kit` and `to_wit_changes` in the calling
+/// connector: conversions between its WIT `target-record`, `field` and
+/// `field-change` types (named by the identifiers, in scope at the call
+/// site) and [`fields::Record`] / [`compare::Change`].
 #[macro_export]
 macro_rules! record_conversions {
-    ($record:ident, $field:ident) => {
+    ($record:ident, $field:ident, $change:ident) => {
+        /// Convert the kit's changes to WIT field changes.
+        pub(crate) fn to_wit_changes(changes: Vec<$crate::compare::Change>) -> Vec<$change> {
+            changes
+                .into_iter()
+                .map(|c| $change {
+                    record_kind: c.record_kind,
+                    record_key: c.record_key,
+                    field: c.field,
+                    before: c.before,
+                    after: c.after,
+                    sensitive: c.sensitive,
+                })
+                .collect()
+        }
+
         /// Convert a WIT record to the kit's record.
         pub(crate) fn to_kit(record: &$record) -> $crate::fields::Record {
             $crate::fields::Record {

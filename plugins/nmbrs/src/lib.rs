@@ -90,4 +90,4 @@ pub(crate) fn setting<'a>(ctx: &'a Context, name: &str) -> Option<&'a str> {
     ctx.settings.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
 }
 
-connector_kit::record_conversions!(TargetRecord, Field);
+connector_kit::record_conversions!(TargetRecord, Field, FieldChange);

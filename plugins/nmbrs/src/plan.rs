@@ -27,17 +27,7 @@ impl Equivalence for NmbrsEquivalence {
 pub fn diff(desired: &[TargetRecord], current: Option<&TargetEmployee>) -> Vec<FieldChange> {
     let desired: Vec<_> = desired.iter().filter(|r| current.is_none() || r.kind != "hire").map(crate::to_kit).collect();
     let current: Vec<_> = current.map(|c| c.records.iter().map(crate::to_kit).collect()).unwrap_or_default();
-    compare::diff(&desired, &current, &NmbrsEquivalence)
-        .into_iter()
-        .map(|c| FieldChange {
-            record_kind: c.record_kind,
-            record_key: c.record_key,
-            field: c.field,
-            before: c.before,
-            after: c.after,
-            sensitive: c.sensitive,
-        })
-        .collect()
+    crate::to_wit_changes(compare::diff(&desired, &current, &NmbrsEquivalence))
 }
 
 fn error(message: String) -> ConnectorError {

@@ -85,4 +85,4 @@ impl Guest for Connector {
 
 bindings::export!(Connector with_types_in bindings);
 
-connector_kit::record_conversions!(TargetRecord, Field);
+connector_kit::record_conversions!(TargetRecord, Field, FieldChange);

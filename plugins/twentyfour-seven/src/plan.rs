@@ -26,17 +26,7 @@ impl Equivalence for VendorEquivalence {
 pub fn diff(desired: &[TargetRecord], current: Option<&TargetEmployee>) -> Vec<FieldChange> {
     let desired: Vec<_> = desired.iter().map(crate::to_kit).collect();
     let current: Vec<_> = current.map(|c| c.records.iter().map(crate::to_kit).collect()).unwrap_or_default();
-    compare::diff(&desired, &current, &VendorEquivalence)
-        .into_iter()
-        .map(|c| FieldChange {
-            record_kind: c.record_kind,
-            record_key: c.record_key,
-            field: c.field,
-            before: c.before,
-            after: c.after,
-            sensitive: c.sensitive,
-        })
-        .collect()
+    crate::to_wit_changes(compare::diff(&desired, &current, &VendorEquivalence))
 }
 
 fn post(path: String, body: &Value) -> HttpRequest {
