@@ -8,6 +8,11 @@ use paybridge::sync::Outcome;
 use paybridge::sync::views::{View, link_rows};
 use paybridge_emulators::faults::Fault;
 
+/// The Nmbrs connector's required fields, as the views use them.
+fn required(h: &NmbrsHarness) -> Vec<String> {
+    h.app.registry.resolve("nmbrs", None).expect("nmbrs loaded").manifest.required_fields.clone()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_employee_is_created_then_gets_address_bank_account_and_salary() {
     let h = NmbrsHarness::new(&sample_snapshot(), 100).await;
@@ -56,8 +61,9 @@ async fn an_employee_missing_a_birth_date_is_skipped_with_birth_date_missing() {
     let report = h.sync().await;
     assert_eq!(outcome_of(&report, "1003").outcome, Outcome::Skipped { reason: "birthDate missing".into() });
     assert!(h.emulator.employee_by_number(1003).is_none());
-    let rows = link_rows(&h.app.store, NMBRS, View::NotConnected).expect("view");
-    assert!(rows.iter().any(|r| r.employee_number.as_deref() == Some("1003")));
+    let rows = link_rows(&h.app.store, NMBRS, View::NotConnected, &required(&h)).expect("view");
+    let lena = rows.iter().find(|r| r.employee_number.as_deref() == Some("1003")).expect("1003 not connected");
+    assert_eq!(lena.missing, vec!["birthDate".to_string()], "the view lists exactly what is missing");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -93,17 +99,24 @@ async fn a_likely_match_blocks_a_duplicate_create_and_is_offered_by_links_sugges
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connect_disconnect_and_the_three_views_behave_as_the_seed_describes() {
     let h = NmbrsHarness::new(&sample_snapshot(), 100).await;
-    let all = link_rows(&h.app.store, NMBRS, View::All).expect("all").len();
-    assert_eq!(link_rows(&h.app.store, NMBRS, View::NotConnected).expect("nc").len(), all, "nothing exported yet");
+    let all = link_rows(&h.app.store, NMBRS, View::All, &required(&h)).expect("all").len();
+    assert_eq!(
+        link_rows(&h.app.store, NMBRS, View::NotConnected, &required(&h)).expect("nc").len(),
+        all,
+        "nothing exported yet"
+    );
     let report = h.sync().await;
-    let connected = link_rows(&h.app.store, NMBRS, View::Connected).expect("connected");
+    let connected = link_rows(&h.app.store, NMBRS, View::Connected, &required(&h)).expect("connected");
     assert_eq!(connected.len(), report.count("created"));
-    assert_eq!(link_rows(&h.app.store, NMBRS, View::NotConnected).expect("nc").len(), all - connected.len());
+    assert_eq!(
+        link_rows(&h.app.store, NMBRS, View::NotConnected, &required(&h)).expect("nc").len(),
+        all - connected.len()
+    );
 
     let ola = connected.iter().find(|r| r.employee_number.as_deref() == Some("1002")).expect("1002 connected");
     assert!(h.app.store.disconnect(NMBRS, &ola.hr_id).expect("disconnect"));
     assert!(
-        link_rows(&h.app.store, NMBRS, View::NotConnected)
+        link_rows(&h.app.store, NMBRS, View::NotConnected, &required(&h))
             .expect("nc")
             .iter()
             .any(|r| r.hr_id == ola.hr_id && r.state == "disconnected")
@@ -123,7 +136,7 @@ async fn connect_disconnect_and_the_three_views_behave_as_the_seed_describes() {
     h.app.store.connect(NMBRS, &ola.hr_id, &target, "manual").expect("connect again");
     let report = h.sync().await;
     assert!(matches!(outcome_of(&report, "1002").outcome, Outcome::Updated { .. }));
-    assert_eq!(link_rows(&h.app.store, NMBRS, View::Connected).expect("c").len(), connected.len());
+    assert_eq!(link_rows(&h.app.store, NMBRS, View::Connected, &required(&h)).expect("c").len(), connected.len());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

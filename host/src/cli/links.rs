@@ -97,19 +97,29 @@ pub async fn run(config_path: &Path, cmd: LinksCommand) -> anyhow::Result<()> {
         LinksCommand::Suggest { .. } => Ok(()),
         LinksCommand::List { integration, state, json } => {
             config.integration(&integration)?;
-            let rows = link_rows(&store, &integration, state)?;
+            let required = match crate::app::App::open(config.clone(), crate::runtime::Limits::default()) {
+                Ok(app) => app.connector_for(config.integration(&integration)?)?.manifest.required_fields.clone(),
+                Err(e) => {
+                    tracing::warn!("connectors not loaded, so missing fields are not shown: {e:#}");
+                    Vec::new()
+                }
+            };
+            let rows = link_rows(&store, &integration, state, &required)?;
             if json {
                 return super::print_json(&rows);
             }
             for r in rows {
-                println!(
-                    "{:>6}  {:<24} {:<14} {:<10} {}",
+                let missing =
+                    if r.missing.is_empty() { String::new() } else { format!("  missing: {}", r.missing.join(", ")) };
+                let line = format!(
+                    "{:>6}  {:<24} {:<14} {:<10} {}{missing}",
                     r.employee_number.as_deref().unwrap_or("-"),
                     r.name,
                     r.state,
                     r.target_id.as_deref().unwrap_or("-"),
                     r.how.as_deref().unwrap_or("")
                 );
+                println!("{}", line.trim_end());
             }
             Ok(())
         }

@@ -33,10 +33,14 @@ pub struct LinkRow {
     pub how: Option<String>,
     /// When.
     pub linked_at: Option<String>,
+    /// Required HR fields the employee lacks: it is not exported until
+    /// they are filled.
+    pub missing: Vec<String>,
 }
 
-/// The HR employees of the last import in `view` for `integration`.
-pub fn link_rows(store: &Store, integration: &str, view: View) -> anyhow::Result<Vec<LinkRow>> {
+/// The HR employees of the last import in `view` for `integration`, with
+/// the `required` fields (the connector's manifest) each one lacks.
+pub fn link_rows(store: &Store, integration: &str, view: View, required: &[String]) -> anyhow::Result<Vec<LinkRow>> {
     let links = store.links(integration)?;
     let mut rows = Vec::new();
     for e in store.current_employees()? {
@@ -52,7 +56,9 @@ pub fn link_rows(store: &Store, integration: &str, view: View) -> anyhow::Result
             View::NotConnected => state != "connected",
         };
         if keep {
+            let missing = super::required::missing_fields(&e, required).into_iter().map(|i| i.field).collect();
             rows.push(LinkRow {
+                missing,
                 name: [e.first_name.as_deref(), e.last_name.as_deref()]
                     .into_iter()
                     .flatten()
