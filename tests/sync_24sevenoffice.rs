@@ -239,7 +239,9 @@ async fn no_secret_or_national_id_reaches_logs_or_the_journal_display() {
     let writer = buffer.clone();
     let subscriber =
         tracing_subscriber::fmt().with_max_level(tracing::Level::TRACE).with_writer(move || writer.clone()).finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    // Global, so lines from worker and blocking threads (connector logs,
+    // retries) are captured too; no other test here installs one.
+    tracing::subscriber::set_global_default(subscriber).expect("the only global subscriber in this binary");
 
     let snapshot = sample_snapshot();
     let h = Harness::new(&snapshot).await;
@@ -249,6 +251,7 @@ async fn no_secret_or_national_id_reaches_logs_or_the_journal_display() {
     let dry = h.try_sync(SyncOptions { dry_run: true, ..SyncOptions::default() }).await.expect("dry run");
 
     let logs = String::from_utf8(buffer.0.lock().expect("logs").clone()).expect("utf8");
+    assert!(logs.contains("retrying"), "the capture works: the injected 500 was logged\n{logs}");
     let mut journal = String::new();
     for run in h.app.store.runs(10).expect("runs") {
         for entry in h.app.store.journal_for_run(run.id).expect("journal") {

@@ -66,7 +66,12 @@ impl Guest for Connector {
     }
 
     fn parse_read(ctx: Context, exchanges: Vec<Exchange>) -> Result<ReadOutcome, ConnectorError> {
-        read::parse(&ctx, &exchanges)
+        let outcome = read::parse(&ctx, &exchanges);
+        if let Ok(o) = &outcome {
+            let line = format!("read {} employee(s); {} request(s) still to send", o.employees.len(), o.more.len());
+            bindings::paybridge::connector::host::log(LogLevel::Debug, &line);
+        }
+        outcome
     }
 
     fn diff(_ctx: Context, desired: Vec<TargetRecord>, current: Option<TargetEmployee>) -> Vec<FieldChange> {
