@@ -428,6 +428,7 @@ impl SyncJob<'_> {
                         return Ok(());
                     }
                     w.report.writes.clear();
+                    first_changes = None;
                 }
                 Applied::Conflict(reason) => {
                     w.report.outcome = Outcome::Failed { reason: format!("{reason} again after matching") };
