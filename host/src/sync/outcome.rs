@@ -1,6 +1,9 @@
 //! Per-employee outcomes and the run report, as shown to people (masked)
 //! and as `--json`.
 
+use super::redact::mask;
+use crate::http::executor::method_name;
+use crate::runtime::types::{FieldChange, PlannedOperation};
 use serde::Serialize;
 
 /// What happened to one employee in a run.
@@ -133,4 +136,52 @@ impl RunReport {
             .collect();
         format!("{}; {} write request(s) sent", parts.join(", "), self.writes_sent)
     }
+}
+
+fn show_value(value: Option<&str>, sensitive: bool) -> String {
+    match value {
+        None => "(none)".into(),
+        Some(v) if sensitive => mask(v),
+        Some("") => "(empty)".into(),
+        Some(v) => v.to_owned(),
+    }
+}
+
+/// Field changes for display, sensitive values masked.
+pub fn show_changes(changes: &[FieldChange]) -> Vec<ShownChange> {
+    changes
+        .iter()
+        .map(|c| ShownChange {
+            record: match &c.record_key {
+                Some(k) => format!("{} {k}", c.record_kind),
+                None => c.record_kind.clone(),
+            },
+            field: c.field.clone(),
+            before: show_value(c.before.as_deref(), c.sensitive),
+            after: show_value(c.after.as_deref(), c.sensitive),
+        })
+        .collect()
+}
+
+/// Planned writes for display.
+pub fn show_writes(ops: &[PlannedOperation]) -> Vec<ShownWrite> {
+    ops.iter()
+        .map(|o| ShownWrite {
+            request: format!("{} {}", method_name(o.request.method), o.request.path),
+            description: o.description.clone(),
+        })
+        .collect()
+}
+
+/// Changed field names, `kind[key].field` for keyed records.
+pub fn changed_fields(changes: &[FieldChange]) -> Vec<String> {
+    let mut fields: Vec<String> = changes
+        .iter()
+        .map(|c| match &c.record_key {
+            Some(k) => format!("{}[{k}].{}", c.record_kind, c.field),
+            None => c.field.clone(),
+        })
+        .collect();
+    fields.dedup();
+    fields
 }

@@ -10,9 +10,9 @@
 //! writing, the target is read again and the diff must be empty.
 
 use super::matching::{self, MatchedBy};
-use super::outcome::{EmployeeReport, Outcome, RunReport, ShownChange, ShownWrite};
+use super::outcome::{EmployeeReport, Outcome, RunReport, changed_fields, show_changes, show_writes};
 use super::read::read_target;
-use super::redact::{mask, mask_digit_runs, redact_json};
+use super::redact::{mask_digit_runs, redact_json};
 use super::required::missing_fields;
 use crate::config::IntegrationConfig;
 use crate::http::Executor;
@@ -76,51 +76,6 @@ struct Work {
 
 fn full_name(e: &Employee) -> String {
     [e.first_name.as_deref(), e.last_name.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ")
-}
-
-fn show_value(value: Option<&str>, sensitive: bool) -> String {
-    match value {
-        None => "(none)".into(),
-        Some(v) if sensitive => mask(v),
-        Some("") => "(empty)".into(),
-        Some(v) => v.to_owned(),
-    }
-}
-
-fn show_changes(changes: &[FieldChange]) -> Vec<ShownChange> {
-    changes
-        .iter()
-        .map(|c| ShownChange {
-            record: match &c.record_key {
-                Some(k) => format!("{} {k}", c.record_kind),
-                None => c.record_kind.clone(),
-            },
-            field: c.field.clone(),
-            before: show_value(c.before.as_deref(), c.sensitive),
-            after: show_value(c.after.as_deref(), c.sensitive),
-        })
-        .collect()
-}
-
-fn show_writes(ops: &[PlannedOperation]) -> Vec<ShownWrite> {
-    ops.iter()
-        .map(|o| ShownWrite {
-            request: format!("{} {}", method_name(o.request.method), o.request.path),
-            description: o.description.clone(),
-        })
-        .collect()
-}
-
-fn changed_fields(changes: &[FieldChange]) -> Vec<String> {
-    let mut fields: Vec<String> = changes
-        .iter()
-        .map(|c| match &c.record_key {
-            Some(k) => format!("{}[{k}].{}", c.record_kind, c.field),
-            None => c.field.clone(),
-        })
-        .collect();
-    fields.dedup();
-    fields
 }
 
 fn issues_text(issues: &[ValidationIssue]) -> String {
