@@ -275,3 +275,14 @@ async fn no_secret_or_national_id_reaches_logs_or_the_journal_display() {
         assert!(!shown.contains(secret.as_str()), "a secret or national id reached the report");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_in_flight_never_exceed_the_integration_concurrency() {
+    let mut h = Harness::new(&sample_snapshot()).await;
+    h.integration_mut().concurrency = 2;
+    h.emulator.set_latency(std::time::Duration::from_millis(20));
+    let report = h.sync().await;
+    assert_eq!(report.status, "succeeded");
+    // The employment reads (one per employee) are sent concurrently.
+    assert_eq!(h.emulator.max_in_flight(), 2);
+}

@@ -62,6 +62,10 @@ pub struct Script {
     pub latency: Duration,
     /// Every request so far.
     pub log: Vec<LoggedRequest>,
+    /// Requests being answered right now.
+    pub in_flight: usize,
+    /// The most requests ever answered at once.
+    pub max_in_flight: usize,
 }
 
 impl Script {
@@ -108,9 +112,17 @@ pub async fn record(
     let method = parts.method.to_string();
     let path = parts.uri.path().trim_start_matches(prefix).to_owned();
     let text = String::from_utf8_lossy(&bytes).into_owned();
+    {
+        let mut s = lock(&script);
+        s.in_flight += 1;
+        s.max_in_flight = s.max_in_flight.max(s.in_flight);
+    }
     let response = next.run(axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes))).await;
     let status = response.status().as_u16();
-    lock(&script).log.push(LoggedRequest { method, path, status, body: text });
+    let mut s = lock(&script);
+    s.in_flight -= 1;
+    s.log.push(LoggedRequest { method, path, status, body: text });
+    drop(s);
     response
 }
 

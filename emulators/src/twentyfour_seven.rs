@@ -151,6 +151,11 @@ impl Emulator {
         lock(&self.shared.script).latency = latency;
     }
 
+    /// The most requests it ever answered at once.
+    pub fn max_in_flight(&self) -> usize {
+        lock(&self.shared.script).max_in_flight
+    }
+
     /// Invalidate every session token, as if they expired.
     pub fn expire_sessions(&self) {
         self.shared.lock().sessions.clear();

@@ -191,6 +191,36 @@ mod tests {
         assert!(!shown.contains("s3cr3t-t0ken"), "{shown}");
     }
 
+    #[tokio::test]
+    async fn oauth2_refresh_token_grant_gets_a_token_and_reuses_it_until_expiry() {
+        use crate::runtime::types::Oauth2;
+        use paybridge_emulators::nmbrs::{Emulator, Settings};
+        let emulator = Emulator::start(Settings::default()).await.expect("emulator");
+        let s = emulator.settings();
+        let scheme = AuthScheme::Oauth2(Oauth2 {
+            token_url: emulator.token_url(),
+            client_id_secret: "id".into(),
+            client_secret_secret: "secret".into(),
+            refresh_token_secret: Some("refresh".into()),
+            scope: None,
+            secret_headers: vec![("X-Subscription-Key".into(), "key".into())],
+        });
+        let secrets = Secrets::from_pairs(&[
+            ("id", &s.client_id),
+            ("secret", &s.client_secret),
+            ("refresh", "a-refresh-token"),
+            ("key", &s.subscription_key),
+        ]);
+        let auth = Authenticator::new(scheme, secrets).expect("auth");
+        let client = reqwest::Client::new();
+        for _ in 0..3 {
+            let request = auth.apply(client.get(format!("{}/companies", emulator.base_url())), &client, "").await;
+            let response = request.expect("authenticated").send().await.expect("sent");
+            assert_eq!(response.status(), 200);
+        }
+        assert_eq!(emulator.tokens_issued(), 1, "the token is cached while valid");
+    }
+
     #[test]
     fn a_missing_secret_is_named_with_how_to_provide_it() {
         let err = Authenticator::new(AuthScheme::Bearer("api_key".into()), Secrets::default()).err().expect("refused");

@@ -60,3 +60,32 @@ impl Store {
         data.map(|d| serde_json::from_str(&d).context("an HR employee row is unreadable")).transpose()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Store;
+
+    #[test]
+    fn an_empty_import_over_known_employees_is_refused_and_nothing_is_lost() {
+        let text = r#"{"employee": [{"id": "e1", "employeeNumber": "1"}, {"id": "e2", "employeeNumber": "2"}]}"#;
+        let tz = jiff::tz::TimeZone::UTC;
+        let snapshot = crate::source::parse_snapshot(text, &tz).expect("parses");
+        let mut store = Store::in_memory().expect("store");
+        store.import_employees(&snapshot.employees).expect("first import");
+        let err = store.import_employees(&[]).expect_err("refused");
+        assert!(err.to_string().contains("refusing to treat that as everyone leaving"));
+        assert_eq!(store.current_employees().expect("read").len(), 2);
+    }
+
+    #[test]
+    fn an_employee_missing_from_a_later_import_is_kept_but_not_current() {
+        let tz = jiff::tz::TimeZone::UTC;
+        let both = crate::source::parse_snapshot(r#"{"employee": [{"id": "e1"}, {"id": "e2"}]}"#, &tz).expect("parses");
+        let one = crate::source::parse_snapshot(r#"{"employee": [{"id": "e1"}]}"#, &tz).expect("parses");
+        let mut store = Store::in_memory().expect("store");
+        store.import_employees(&both.employees).expect("import");
+        store.import_employees(&one.employees).expect("import");
+        assert_eq!(store.current_employees().expect("read").len(), 1);
+        assert!(store.employee("e2").expect("read").is_some(), "kept, not deleted");
+    }
+}
