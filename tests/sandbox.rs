@@ -160,3 +160,23 @@ fn two_different_components_claiming_the_same_version_are_refused() {
     let err = registry.load_bytes(&impostor, Path::new("impostor.wasm")).expect_err("refused");
     assert!(err.to_string().contains("two different components claim twentyfour-seven@1.0.0"), "{err}");
 }
+
+#[test]
+fn install_stores_a_checked_component_under_its_sha256_and_an_altered_file_is_refused() {
+    let dir = tempfile::tempdir().expect("temp");
+    let installed = registry().install(&component("tests/guests/hostile.wasm"), dir.path()).expect("installs");
+    let file = dir.path().join(format!("{}.wasm", installed.sha256));
+    assert!(file.exists());
+    assert!(registry().load_dir(dir.path()).is_ok(), "an installed folder loads");
+
+    let refused = registry().install(&component("tests/guests/forbidden-import.wasm"), dir.path());
+    assert!(refused.is_err());
+    assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 1, "a refused component is never written");
+
+    let mut bytes = std::fs::read(&file).expect("read");
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0xff;
+    std::fs::write(&file, bytes).expect("tamper");
+    let err = registry().load_dir(dir.path()).expect_err("altered");
+    assert!(err.to_string().contains("was altered"), "{err}");
+}

@@ -13,6 +13,12 @@ pub enum ConnectorsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Check a component and add it to the connectors folder under its
+    /// sha256; the newest version of a name becomes active at the next start.
+    Install {
+        /// The component file (`.wasm`).
+        file: std::path::PathBuf,
+    },
 }
 
 #[derive(Serialize)]
@@ -29,7 +35,15 @@ struct Row {
 
 /// Run a `connectors` subcommand.
 pub fn run(config: &Path, cmd: ConnectorsCommand) -> anyhow::Result<()> {
-    let ConnectorsCommand::List { json } = cmd;
+    let json = match cmd {
+        ConnectorsCommand::List { json } => json,
+        ConnectorsCommand::Install { file } => {
+            let app = super::open(config)?;
+            let loaded = app.registry.install(&file, &app.config.connectors_dir)?;
+            println!("installed {} ({}) as {}", loaded.label(), loaded.manifest.target_system, loaded.source.display());
+            return Ok(());
+        }
+    };
     let app = super::open(config)?;
     let rows: Vec<Row> = app
         .registry

@@ -1,5 +1,9 @@
 //! The registry of loaded connectors, keyed by (name, version).
 //!
+//! A connectors folder holds `*.wasm` files; `install` stores a checked
+//! component as `<sha256>.wasm`, and a file so named is refused if its
+//! content no longer hashes to its name.
+//!
 //! Several versions of one connector may be loaded at once. Each name has
 //! an active version (the newest unless set otherwise); an integration
 //! either pins a version or uses the active one. Activating a version swaps
@@ -17,6 +21,10 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, RwLock};
 use wasmtime::component::Component;
+
+fn is_sha256(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+}
 
 #[derive(Default)]
 struct Entries {
@@ -52,10 +60,35 @@ impl Registry {
         files.iter().map(|f| self.load_file(f)).collect()
     }
 
-    /// Load, check and register one component file.
+    /// Load, check and register one component file. A file named by a
+    /// sha256 (as `install` names them) must hash to its name.
     pub fn load_file(&self, path: &Path) -> anyhow::Result<Arc<LoadedConnector>> {
         let bytes = std::fs::read(path).with_context(|| format!("reading connector {}", path.display()))?;
+        if let Some(named) = path.file_stem().and_then(|s| s.to_str()).filter(|s| is_sha256(s)) {
+            let actual = hex::encode(Sha256::digest(&bytes));
+            if actual != named {
+                bail!(
+                    "connector file {} was altered: its name says sha256 {named} but its content hashes to {actual}; reinstall it",
+                    path.display()
+                );
+            }
+        }
         self.load_bytes(&bytes, path)
+    }
+
+    /// Check a component, then store it in `dir` under its sha256
+    /// (`<sha256>.wasm`) and register it. A component that fails the checks
+    /// is never written.
+    pub fn install(&self, source: &Path, dir: &Path) -> anyhow::Result<Arc<LoadedConnector>> {
+        let bytes = std::fs::read(source).with_context(|| format!("reading {}", source.display()))?;
+        let sha256 = hex::encode(Sha256::digest(&bytes));
+        let target = dir.join(format!("{sha256}.wasm"));
+        let loaded = self.load_bytes(&bytes, &target)?;
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        let partial = dir.join(format!(".{sha256}.partial"));
+        std::fs::write(&partial, &bytes).with_context(|| format!("writing {}", partial.display()))?;
+        std::fs::rename(&partial, &target).with_context(|| format!("moving the component to {}", target.display()))?;
+        Ok(loaded)
     }
 
     /// Load, check and register a component from memory.
