@@ -286,3 +286,14 @@ async fn requests_in_flight_never_exceed_the_integration_concurrency() {
     // The employment reads (one per employee) are sent concurrently.
     assert_eq!(h.emulator.max_in_flight(), 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_oversized_answer_is_refused_and_the_run_fails_clearly_without_writing() {
+    let h = Harness::new(&sample_snapshot()).await;
+    let huge = "x".repeat(33 << 20);
+    h.emulator.insert_employee(serde_json::json!({"empId": "9999", "firstname": huge})).expect("inserted");
+    let report = h.sync().await;
+    assert_eq!(report.status, "failed");
+    assert!(report.error.as_deref().is_some_and(|e| e.contains("over 32 MiB")), "{:?}", report.error);
+    assert!(h.emulator.write_requests().is_empty());
+}

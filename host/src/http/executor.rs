@@ -24,6 +24,9 @@ pub enum HttpError {
     /// Authentication could not be set up.
     #[error("authentication failed: {0:#}")]
     Auth(anyhow::Error),
+    /// The answer was larger than the host accepts.
+    #[error("{method} {path} answered with a body over {limit_mib} MiB; refused")]
+    TooLarge { method: &'static str, path: String, limit_mib: usize },
     /// No answer after every retry.
     #[error("{method} {path} failed after {attempts} attempt(s): {message}")]
     Transport { method: &'static str, path: String, attempts: u32, message: String },
@@ -141,6 +144,13 @@ impl Executor {
                 }
                 Ok(response) => return Ok(response),
                 Err(AttemptError::Auth(e)) => return Err(HttpError::Auth(e)),
+                Err(AttemptError::TooLarge) => {
+                    return Err(HttpError::TooLarge {
+                        method,
+                        path: request.path.clone(),
+                        limit_mib: MAX_BODY_BYTES >> 20,
+                    });
+                }
                 Err(AttemptError::Transport(message)) if retry < self.retry.max_retries => {
                     let wait = self.retry.wait(retry, None);
                     tracing::warn!(path = %request.path, %message, ?wait, "retrying after transport error");
@@ -181,7 +191,15 @@ impl Executor {
             .iter()
             .filter_map(|(k, v)| Some(Header { name: k.as_str().to_owned(), value: v.to_str().ok()?.to_owned() }))
             .collect();
-        let body = response.text().await.map_err(|e| AttemptError::Transport(describe(&e)))?;
+        let mut response = response;
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| AttemptError::Transport(describe(&e)))? {
+            if bytes.len() + chunk.len() > MAX_BODY_BYTES {
+                return Err(AttemptError::TooLarge);
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        let body = String::from_utf8_lossy(&bytes).into_owned();
         Ok(HttpResponse { status, headers, body })
     }
 }
@@ -189,7 +207,11 @@ impl Executor {
 enum AttemptError {
     Auth(anyhow::Error),
     Transport(String),
+    TooLarge,
 }
+
+/// The largest response body the host accepts (and hands to a connector).
+pub const MAX_BODY_BYTES: usize = 32 << 20;
 
 fn describe(e: &reqwest::Error) -> String {
     if e.is_timeout() {
