@@ -102,7 +102,9 @@ impl Authenticator {
                     .send()
                     .await
                     // The URL carries the secret in its query: never show it.
-                    .map_err(|e| anyhow!("token exchange at {url} failed: {}", e.without_url()))?;
+                    .map_err(|e| {
+                        anyhow::Error::new(e.without_url()).context(format!("token exchange at {url} failed"))
+                    })?;
                 let status = response.status();
                 if !status.is_success() {
                     bail!("token exchange at {url} answered {status}: check the access token secret `{}`", t.secret);

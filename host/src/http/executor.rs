@@ -184,7 +184,7 @@ impl Executor {
             builder = builder.body(body.clone());
         }
         let builder = self.auth.apply(builder, &self.client, &self.base_url).await.map_err(AttemptError::Auth)?;
-        let response = builder.send().await.map_err(|e| AttemptError::Transport(describe(&e)))?;
+        let response = builder.send().await.map_err(|e| AttemptError::Transport(describe(e)))?;
         let status = response.status().as_u16();
         let headers = response
             .headers()
@@ -193,7 +193,7 @@ impl Executor {
             .collect();
         let mut response = response;
         let mut bytes = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|e| AttemptError::Transport(describe(&e)))? {
+        while let Some(chunk) = response.chunk().await.map_err(|e| AttemptError::Transport(describe(e)))? {
             if bytes.len() + chunk.len() > MAX_BODY_BYTES {
                 return Err(AttemptError::TooLarge);
             }
@@ -213,14 +213,20 @@ enum AttemptError {
 /// The largest response body the host accepts (and hands to a connector).
 pub const MAX_BODY_BYTES: usize = 32 << 20;
 
-fn describe(e: &reqwest::Error) -> String {
+fn describe(e: reqwest::Error) -> String {
     if e.is_timeout() {
-        "timed out".into()
-    } else if e.is_connect() {
-        "could not connect".into()
-    } else {
-        e.to_string()
+        return "timed out".into();
     }
+    // The error and its causes, without the URL (the host knows the path).
+    let e = e.without_url();
+    let mut text = e.to_string();
+    let mut cause = std::error::Error::source(&e);
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    text
 }
 
 #[cfg(test)]

@@ -180,12 +180,12 @@ impl SyncJob<'_> {
             match read_target(&self.connector, self.executor, &ctx).await {
                 Ok(t) => targets = t,
                 Err(e) => {
-                    let reason = format!("could not read the target: {e:#}");
                     for w in work.iter_mut().filter(|w| w.mapped.is_some()) {
-                        w.report.outcome = Outcome::Failed { reason: reason.clone() };
+                        w.report.outcome =
+                            Outcome::Failed { reason: "not synced: the target could not be read".into() };
                         w.mapped = None;
                     }
-                    report.error = Some(reason);
+                    report.error = Some(format!("could not read the target: {e:#}"));
                 }
             }
         }
