@@ -96,15 +96,13 @@ pub async fn run(config_path: &Path, cmd: LinksCommand) -> anyhow::Result<()> {
     match cmd {
         LinksCommand::Suggest { .. } => Ok(()),
         LinksCommand::List { integration, state, json } => {
-            config.integration(&integration)?;
-            let required = match crate::app::App::open(config.clone(), crate::runtime::Limits::default()) {
-                Ok(app) => app.connector_for(config.integration(&integration)?)?.manifest.required_fields.clone(),
-                Err(e) => {
-                    tracing::warn!("connectors not loaded, so missing fields are not shown: {e:#}");
-                    Vec::new()
-                }
-            };
-            let rows = link_rows(&store, &integration, state, &required)?;
+            // The views show the HR side as it is now: import it first.
+            drop(store);
+            let mut app = crate::app::App::open(config.clone(), crate::runtime::Limits::default())?;
+            app.import_hr()?;
+            let required = app.connector_for(config.integration(&integration)?)?.manifest.required_fields.clone();
+            let store = &app.store;
+            let rows = link_rows(store, &integration, state, &required)?;
             if json {
                 return super::print_json(&rows);
             }
