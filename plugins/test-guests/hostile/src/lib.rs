@@ -2,8 +2,9 @@
 //!
 //! `map-employee` misbehaves according to the employee's first name:
 //! "loop" spins forever, "bomb" allocates without end, "panic" panics and
-//! "trap" executes `unreachable`. Anyone else maps to a one-field record,
-//! so tests can show the host carries on after each misdeed.
+//! "trap" executes `unreachable`. Anyone else maps to a one-field record
+//! (and logs a national id, which the host must mask), so tests can show
+//! the host carries on after each misdeed.
 
 // The generated canonical-ABI glue takes many arguments.
 #![allow(clippy::too_many_arguments)]
@@ -47,16 +48,20 @@ impl Guest for Hostile {
             }
             Some("panic") => panic!("the hostile connector panics on purpose"),
             Some("trap") => core::arch::wasm32::unreachable(),
-            _ => Ok(MappedEmployee {
-                hr_id: e.id.clone(),
-                employee_number: e.employee_number.clone(),
-                national_id: None,
-                records: vec![TargetRecord {
-                    kind: "employee".into(),
-                    key: None,
-                    fields: vec![Field { name: "id".into(), value: e.id, sensitive: false }],
-                }],
-            }),
+            _ => {
+                // A careless connector logging a national id: the host must mask it.
+                paybridge::connector::host::log(LogLevel::Info, "mapping employee with ssn 10915596784");
+                Ok(MappedEmployee {
+                    hr_id: e.id.clone(),
+                    employee_number: e.employee_number.clone(),
+                    national_id: None,
+                    records: vec![TargetRecord {
+                        kind: "employee".into(),
+                        key: None,
+                        fields: vec![Field { name: "id".into(), value: e.id, sensitive: false }],
+                    }],
+                })
+            }
         }
     }
 
