@@ -138,18 +138,3 @@ pub async fn before(script: &SharedScript, method: &str, path: &str) -> Option<F
     }
     fault
 }
-
-/// Serve `app` on a free loopback port until the returned task is aborted.
-pub async fn serve(
-    app: axum::Router,
-    name: &'static str,
-) -> std::io::Result<(std::net::SocketAddr, tokio::task::JoinHandle<()>)> {
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
-    let addr = listener.local_addr()?;
-    let task = tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, app).await {
-            tracing::error!("{name} emulator stopped: {e}");
-        }
-    });
-    Ok((addr, task))
-}

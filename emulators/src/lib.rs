@@ -6,11 +6,13 @@
 //!   OpenAPI file (`payroll.json`, version 2.0.0).
 //! - [`nmbrs`]: Visma Nmbrs REST, from the public material; assumptions
 //!   written down in its module docs.
-//! - [`faults`]: scripted failures and the request log both share.
+//! - [`faults`]: scripted failures and the request log both share;
+//!   [`server`]: their state and serving.
 
 // Handlers answer errors as ready responses; boxing them would only add noise.
 #![allow(clippy::result_large_err)]
 
 pub mod faults;
 pub mod nmbrs;
+pub mod server;
 pub mod twentyfour_seven;

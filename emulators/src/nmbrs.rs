@@ -38,7 +38,7 @@ use axum::routing::{get, post, put};
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// How the emulator is set up.
@@ -86,36 +86,20 @@ struct Data {
     ids: u64,
 }
 
-struct Shared {
-    settings: Settings,
-    data: Mutex<Data>,
-    script: SharedScript,
-}
-
-impl Shared {
-    fn lock(&self) -> MutexGuard<'_, Data> {
-        self.data.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-}
+type Shared = crate::server::Shared<Settings, Data>;
 
 /// A running emulator; stops when dropped.
 pub struct Emulator {
     addr: SocketAddr,
     shared: Arc<Shared>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for Emulator {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
+    _server: crate::server::ServerTask,
 }
 
 impl Emulator {
     /// Start on a free loopback port.
     pub async fn start(settings: Settings) -> std::io::Result<Self> {
         let script = SharedScript::default();
-        let shared = Arc::new(Shared { settings, data: Mutex::new(Data::default()), script: Arc::clone(&script) });
+        let shared = Arc::new(Shared::new(settings, Data::default(), Arc::clone(&script)));
         let app = Router::new()
             .route("/identity/connect/token", post(token))
             .route("/api/companies", get(companies))
@@ -130,8 +114,8 @@ impl Emulator {
             })
             .layer(axum::middleware::from_fn_with_state((script, ""), record))
             .with_state(Arc::clone(&shared));
-        let (addr, task) = crate::faults::serve(app, "Nmbrs").await?;
-        Ok(Self { addr, shared, task })
+        let (addr, task) = crate::server::serve(app, "Nmbrs").await?;
+        Ok(Self { addr, shared, _server: task })
     }
 
     /// API base URL (`http://127.0.0.1:PORT/api`).

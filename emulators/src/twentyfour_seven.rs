@@ -28,7 +28,7 @@ use axum::routing::get;
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// How the emulator is set up.
@@ -55,30 +55,13 @@ struct Data {
     next_employment: u64,
 }
 
-struct Shared {
-    settings: Settings,
-    data: Mutex<Data>,
-    script: SharedScript,
-}
-
-impl Shared {
-    fn lock(&self) -> MutexGuard<'_, Data> {
-        // A panic while holding the lock must not wedge the emulator.
-        self.data.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-}
+type Shared = crate::server::Shared<Settings, Data>;
 
 /// A running emulator; stops when dropped.
 pub struct Emulator {
     addr: SocketAddr,
     shared: Arc<Shared>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for Emulator {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
+    _server: crate::server::ServerTask,
 }
 
 /// Keys and defaults of a new employee, from the spec's example.
@@ -114,11 +97,8 @@ impl Emulator {
     /// Start on a free loopback port.
     pub async fn start(settings: Settings) -> std::io::Result<Self> {
         let script = SharedScript::default();
-        let shared = Arc::new(Shared {
-            settings,
-            data: Mutex::new(Data { next_employment: 1, ..Data::default() }),
-            script: Arc::clone(&script),
-        });
+        let shared =
+            Arc::new(Shared::new(settings, Data { next_employment: 1, ..Data::default() }, Arc::clone(&script)));
         let app = Router::new()
             .route("/api/auth", get(auth))
             .route("/api/employee/v2", get(list_employees).post(create_employee))
@@ -127,8 +107,8 @@ impl Emulator {
             .fallback(not_found)
             .layer(axum::middleware::from_fn_with_state((script, "/api"), record))
             .with_state(Arc::clone(&shared));
-        let (addr, task) = crate::faults::serve(app, "24SevenOffice").await?;
-        Ok(Self { addr, shared, task })
+        let (addr, task) = crate::server::serve(app, "24SevenOffice").await?;
+        Ok(Self { addr, shared, _server: task })
     }
 
     /// Base URL to configure an integration with (`http://127.0.0.1:PORT/api`).
