@@ -183,28 +183,11 @@ fn install_stores_a_checked_component_under_its_sha256_and_an_altered_file_is_re
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_national_id_in_a_connector_log_line_is_masked() {
-    use std::io::Write;
-    use std::sync::{Arc, Mutex};
-
-    #[derive(Clone, Default)]
-    struct Buffer(Arc<Mutex<Vec<u8>>>);
-    impl Write for Buffer {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().map_err(|_| std::io::Error::other("poisoned"))?.extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let buffer = Buffer::default();
-    let writer = buffer.clone();
-    let subscriber = tracing_subscriber::fmt().with_writer(move || writer.clone()).finish();
-    tracing::subscriber::set_global_default(subscriber).expect("the only global subscriber in this binary");
+    let buffer = common::capture_logs();
 
     let hostile = registry().load_file(&component("tests/guests/hostile.wasm")).expect("loads");
     hostile.map_employee(ctx(), employee("Kari")).await.expect("runs").expect("maps");
-    let logs = String::from_utf8(buffer.0.lock().expect("logs").clone()).expect("utf8");
+    let logs = buffer.text();
     assert!(logs.contains("mapping employee with ssn ###########"), "{logs}");
     assert!(!logs.contains("10915596784"));
 }

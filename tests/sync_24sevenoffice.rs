@@ -221,27 +221,7 @@ async fn the_test_scope_syncs_only_the_named_employees() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_secret_or_national_id_reaches_logs_or_the_journal_display() {
-    use std::io::Write;
-    use std::sync::{Arc, Mutex};
-
-    #[derive(Clone, Default)]
-    struct Buffer(Arc<Mutex<Vec<u8>>>);
-    impl Write for Buffer {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().map_err(|_| std::io::Error::other("poisoned"))?.extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let buffer = Buffer::default();
-    let writer = buffer.clone();
-    let subscriber =
-        tracing_subscriber::fmt().with_max_level(tracing::Level::TRACE).with_writer(move || writer.clone()).finish();
-    // Global, so lines from worker and blocking threads (connector logs,
-    // retries) are captured too; no other test here installs one.
-    tracing::subscriber::set_global_default(subscriber).expect("the only global subscriber in this binary");
+    let buffer = common::capture_logs();
 
     let snapshot = sample_snapshot();
     let h = Harness::new(&snapshot).await;
@@ -250,7 +230,7 @@ async fn no_secret_or_national_id_reaches_logs_or_the_journal_display() {
     h.emulator.edit_employee(1001, "personnr", "01010112345");
     let dry = h.try_sync(SyncOptions { dry_run: true, ..SyncOptions::default() }).await.expect("dry run");
 
-    let logs = String::from_utf8(buffer.0.lock().expect("logs").clone()).expect("utf8");
+    let logs = buffer.text();
     assert!(logs.contains("retrying"), "the capture works: the injected 500 was logged\n{logs}");
     let mut journal = String::new();
     for run in h.app.store.runs(10).expect("runs") {

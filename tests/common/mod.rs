@@ -152,3 +152,37 @@ pub fn outcome_of<'a>(report: &'a RunReport, number: &str) -> &'a paybridge::syn
         .find(|e| e.employee_number.as_deref() == Some(number))
         .unwrap_or_else(|| panic!("employee {number} not in the report"))
 }
+
+/// Everything every thread logs from now on, for tests that check what
+/// reaches the logs. Installs the global subscriber: call it at most once
+/// per test binary.
+pub fn capture_logs() -> LogBuffer {
+    let buffer = LogBuffer::default();
+    let writer = buffer.clone();
+    let subscriber =
+        tracing_subscriber::fmt().with_max_level(tracing::Level::TRACE).with_writer(move || writer.clone()).finish();
+    tracing::subscriber::set_global_default(subscriber).expect("the only global subscriber in this test binary");
+    buffer
+}
+
+/// Captured log output.
+#[derive(Clone, Default)]
+pub struct LogBuffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl LogBuffer {
+    /// What was logged so far.
+    pub fn text(&self) -> String {
+        let bytes = self.0.lock().map(|b| b.clone()).unwrap_or_default();
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+}
+
+impl std::io::Write for LogBuffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().map_err(|_| std::io::Error::other("poisoned"))?.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
