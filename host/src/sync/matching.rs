@@ -44,17 +44,13 @@ pub fn find<'a>(
     {
         return Some((t, MatchedBy::Link));
     }
-    let free = |t: &&TargetEmployee| !taken(&t.target_id);
-    if let Some(t) =
-        targets.iter().filter(free).find(|t| same(t.employee_number.as_deref(), mapped.employee_number.as_deref()))
-    {
+    // `taken` may cost a lookup: ask it only about candidates.
+    let number = |t: &&TargetEmployee| same(t.employee_number.as_deref(), mapped.employee_number.as_deref());
+    let national_id = |t: &&TargetEmployee| same(t.national_id.as_deref(), mapped.national_id.as_deref());
+    if let Some(t) = targets.iter().filter(number).find(|t| !taken(&t.target_id)) {
         return Some((t, MatchedBy::EmployeeNumber));
     }
-    targets
-        .iter()
-        .filter(free)
-        .find(|t| same(t.national_id.as_deref(), mapped.national_id.as_deref()))
-        .map(|t| (t, MatchedBy::NationalId))
+    targets.iter().filter(national_id).find(|t| !taken(&t.target_id)).map(|t| (t, MatchedBy::NationalId))
 }
 
 fn same_text(a: Option<&str>, b: Option<&str>) -> bool {
@@ -69,10 +65,11 @@ pub fn likely<'a>(
     targets: &'a [TargetEmployee],
     taken: &dyn Fn(&str) -> bool,
 ) -> Option<&'a TargetEmployee> {
-    targets.iter().filter(|t| !taken(&t.target_id)).find(|t| {
+    targets.iter().find(|t| {
         same_text(t.first_name.as_deref(), e.first_name.as_deref())
             && same_text(t.last_name.as_deref(), e.last_name.as_deref())
             && same(t.birth_date.as_deref(), e.birth_date.as_deref())
+            && !taken(&t.target_id)
     })
 }
 
@@ -100,12 +97,15 @@ pub fn suggest(
 ) -> Vec<Suggestion> {
     let mut out = Vec::new();
     for e in employees {
-        let free = || targets.iter().filter(|t| !taken(&t.target_id));
-        let found = free()
-            .find(|t| same(t.employee_number.as_deref(), e.employee_number.as_deref()))
+        let found = targets
+            .iter()
+            .find(|t| same(t.employee_number.as_deref(), e.employee_number.as_deref()) && !taken(&t.target_id))
             .map(|t| (t, "same employee number"))
             .or_else(|| {
-                free().find(|t| same(t.national_id.as_deref(), e.ssn.as_deref())).map(|t| (t, "same national id"))
+                targets
+                    .iter()
+                    .find(|t| same(t.national_id.as_deref(), e.ssn.as_deref()) && !taken(&t.target_id))
+                    .map(|t| (t, "same national id"))
             })
             .or_else(|| likely(e, targets, taken).map(|t| (t, "same name and birth date")));
         if let Some((t, reason)) = found {
