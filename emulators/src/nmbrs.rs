@@ -100,8 +100,7 @@ impl Emulator {
     pub async fn start(settings: Settings) -> std::io::Result<Self> {
         let script = SharedScript::default();
         let shared = Arc::new(Shared::new(settings, Data::default(), Arc::clone(&script)));
-        let app = Router::new()
-            .route("/identity/connect/token", post(token))
+        let api = Router::new()
             .route("/api/companies", get(companies))
             .route("/api/companies/{company}/employees", get(list_employees).post(create_employee))
             .route("/api/companies/{company}/employees/{resource}", get(list_resource))
@@ -109,6 +108,10 @@ impl Emulator {
             .route("/api/employees/{id}/address", post(post_address))
             .route("/api/employees/{id}/bankaccount", post(post_bank_account).put(put_bank_account))
             .route("/api/employees/{id}/salary", post(post_salary))
+            .route_layer(axum::middleware::from_fn_with_state(Arc::clone(&shared), guard));
+        let app = Router::new()
+            .route("/identity/connect/token", post(token))
+            .merge(api)
             .fallback(|uri: Uri| async move {
                 problem(StatusCode::NOT_FOUND, "NotFound", format!("no such endpoint {}", uri.path()))
             })
@@ -256,7 +259,20 @@ fn fault_response(fault: &Fault) -> Response {
 }
 
 /// Faults, latency, bearer and subscription-key checks before a handler.
-async fn gate(shared: &Shared, method: &Method, uri: &Uri, headers: &HeaderMap) -> Result<(), Response> {
+/// Middleware on every `/api` route: faults and latency, then the
+/// subscription-key and bearer checks.
+async fn guard(
+    State(shared): State<Arc<Shared>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    match check(&shared, request.method(), request.uri(), request.headers()).await {
+        Ok(()) => next.run(request).await,
+        Err(refused) => refused,
+    }
+}
+
+async fn check(shared: &Shared, method: &Method, uri: &Uri, headers: &HeaderMap) -> Result<(), Response> {
     if let Some(fault) = before(&shared.script, method.as_str(), uri.path()).await {
         return Err(fault_response(&fault));
     }
@@ -326,16 +342,7 @@ fn page(items: Vec<Value>, query: &HashMap<String, String>) -> Response {
     .into_response()
 }
 
-async fn companies(
-    State(shared): State<Arc<Shared>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    if let Err(r) = gate(&shared, &method, &uri, &headers).await {
-        return r;
-    }
+async fn companies(State(shared): State<Arc<Shared>>, Query(q): Query<HashMap<String, String>>) -> Response {
     let items = shared
         .settings
         .companies
@@ -356,13 +363,10 @@ fn known_company(shared: &Shared, company: &str) -> Result<(), Response> {
 
 async fn list_employees(
     State(shared): State<Arc<Shared>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
     Path(company): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Err(r) = gate(&shared, &method, &uri, &headers).await.and_then(|()| known_company(&shared, &company)) {
+    if let Err(r) = known_company(&shared, &company) {
         return r;
     }
     let items = shared
@@ -377,13 +381,10 @@ async fn list_employees(
 
 async fn list_resource(
     State(shared): State<Arc<Shared>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
     Path((company, resource)): Path<(String, String)>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Err(r) = gate(&shared, &method, &uri, &headers).await.and_then(|()| known_company(&shared, &company)) {
+    if let Err(r) = known_company(&shared, &company) {
         return r;
     }
     let data = shared.lock();
@@ -435,15 +436,8 @@ fn check_personal_info(info: &Map<String, Value>) -> Result<(), Response> {
     }
 }
 
-async fn create_employee(
-    State(shared): State<Arc<Shared>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    Path(company): Path<String>,
-    body: String,
-) -> Response {
-    if let Err(r) = gate(&shared, &method, &uri, &headers).await.and_then(|()| known_company(&shared, &company)) {
+async fn create_employee(State(shared): State<Arc<Shared>>, Path(company): Path<String>, body: String) -> Response {
+    if let Err(r) = known_company(&shared, &company) {
         return r;
     }
     let body = match parse_object(&body) {
@@ -497,17 +491,7 @@ fn with_employee(shared: &Shared, id: &str, f: impl FnOnce(&mut StoredEmployee, 
     }
 }
 
-async fn put_personal_info(
-    State(shared): State<Arc<Shared>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    body: String,
-) -> Response {
-    if let Err(r) = gate(&shared, &method, &uri, &headers).await {
-        return r;
-    }
+async fn put_personal_info(State(shared): State<Arc<Shared>>, Path(id): Path<String>, body: String) -> Response {
     let info = match parse_object(&body) {
         Ok(b) => b,
         Err(r) => return r,
@@ -521,17 +505,7 @@ async fn put_personal_info(
     })
 }
 
-async fn post_address(
-    State(shared): State<Arc<Shared>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    body: String,
-) -> Response {
-    if let Err(r) = gate(&shared, &method, &uri, &headers).await {
-        return r;
-    }
+async fn post_address(State(shared): State<Arc<Shared>>, Path(id): Path<String>, body: String) -> Response {
     let address = match parse_object(&body) {
         Ok(b) => b,
         Err(r) => return r,
@@ -549,17 +523,7 @@ fn check_bank(account: &Map<String, Value>) -> Result<(), Response> {
     Ok(())
 }
 
-async fn post_bank_account(
-    State(shared): State<Arc<Shared>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    body: String,
-) -> Response {
-    if let Err(r) = gate(&shared, &method, &uri, &headers).await {
-        return r;
-    }
+async fn post_bank_account(State(shared): State<Arc<Shared>>, Path(id): Path<String>, body: String) -> Response {
     let mut account = match parse_object(&body).and_then(|a| check_bank(&a).map(|()| a)) {
         Ok(a) => a,
         Err(r) => return r,
@@ -573,17 +537,7 @@ async fn post_bank_account(
     })
 }
 
-async fn put_bank_account(
-    State(shared): State<Arc<Shared>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    body: String,
-) -> Response {
-    if let Err(r) = gate(&shared, &method, &uri, &headers).await {
-        return r;
-    }
+async fn put_bank_account(State(shared): State<Arc<Shared>>, Path(id): Path<String>, body: String) -> Response {
     let account = match parse_object(&body).and_then(|a| check_bank(&a).map(|()| a)) {
         Ok(a) => a,
         Err(r) => return r,
@@ -606,17 +560,7 @@ async fn put_bank_account(
     })
 }
 
-async fn post_salary(
-    State(shared): State<Arc<Shared>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    body: String,
-) -> Response {
-    if let Err(r) = gate(&shared, &method, &uri, &headers).await {
-        return r;
-    }
+async fn post_salary(State(shared): State<Arc<Shared>>, Path(id): Path<String>, body: String) -> Response {
     let mut salary = match parse_object(&body) {
         Ok(b) => b,
         Err(r) => return r,
