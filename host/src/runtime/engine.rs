@@ -1,7 +1,7 @@
 //! The wasmtime `Engine` and `Linker` shared by every connector, and the
 //! per-call limits (fuel as the CPU budget, a linear-memory cap).
 
-use super::bindings::{Connector, paybridge};
+use super::bindings::paybridge;
 use super::sandbox::HostState;
 use anyhow::Context as _;
 use wasmtime::component::{HasSelf, Linker};
@@ -44,8 +44,6 @@ impl ConnectorEngine {
         paybridge::connector::host::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)
             .map_err(anyhow::Error::from)
             .context("linking paybridge:connector/host")?;
-        // Types-only interface: nothing to link, but keep the world honest.
-        let _ = Connector::add_to_linker::<HostState, HasSelf<HostState>>;
         Ok(Self { engine, linker, limits })
     }
 
