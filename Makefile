@@ -4,7 +4,10 @@
 CARGO ?= cargo
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 WASM_OUT := $(TARGET_DIR)/wasm32-wasip2/release
-GUESTS := -p twentyfour-seven -p nmbrs -p test-guest-hostile -p test-guest-forbidden-import
+# Test guest <name> is the crate test-guest-<name> in plugins/test-guests/<name>,
+# copied to tests/guests/<name>.wasm.
+TEST_GUESTS := hostile forbidden-import leaky trespasser thief-exchange thief-oauth2 impostor contract-two
+GUESTS := -p twentyfour-seven -p nmbrs $(addprefix -p test-guest-,$(TEST_GUESTS))
 
 .PHONY: demo test plugins setup lint fmt bench
 
@@ -25,8 +28,7 @@ plugins: setup
 	mkdir -p connectors tests/guests
 	cp $(WASM_OUT)/twentyfour_seven.wasm connectors/twentyfour-seven.wasm
 	cp $(WASM_OUT)/nmbrs.wasm connectors/nmbrs.wasm
-	cp $(WASM_OUT)/test_guest_hostile.wasm tests/guests/hostile.wasm
-	cp $(WASM_OUT)/test_guest_forbidden_import.wasm tests/guests/forbidden-import.wasm
+	$(foreach g,$(TEST_GUESTS),cp $(WASM_OUT)/test_guest_$(subst -,_,$(g)).wasm tests/guests/$(g).wasm &&) true
 
 lint: setup
 	$(CARGO) fmt --all -- --check

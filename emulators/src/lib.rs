@@ -1,13 +1,17 @@
 //! Local HTTP emulators of the payroll APIs paybridge targets. Each runs
 //! on a loopback port inside tests and the demo, keeps its data in memory,
-//! records every request, and can be told to fail (status codes, latency).
+//! records every request, and can be told to fail (status codes, hangs,
+//! malformed answers, cut connections, latency).
 //!
 //! - [`twentyfour_seven`]: 24SevenOffice Lønn, faithful to the vendor's
 //!   OpenAPI file (`payroll.json`, version 2.0.0).
 //! - [`nmbrs`]: Visma Nmbrs REST, from the public material; assumptions
 //!   written down in its module docs.
-//! - [`faults`]: scripted failures and the request log both share;
-//!   [`server`]: their state and serving.
+//! - [`faults`]: scripted failures (status codes, hangs, malformed JSON,
+//!   cut connections; before or after the request is applied) and the
+//!   request log both share; [`server`]: their state and serving.
+//! - [`sink`]: a catch-all server that records every request raw and
+//!   answers from a table, for sandbox tests of hostile connectors.
 
 // Handlers answer errors as ready responses; boxing them would only add noise.
 #![allow(clippy::result_large_err)]
@@ -15,4 +19,5 @@
 pub mod faults;
 pub mod nmbrs;
 pub mod server;
+pub mod sink;
 pub mod twentyfour_seven;

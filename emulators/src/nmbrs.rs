@@ -28,11 +28,15 @@
 //!   current one is the latest `startDate`);
 //! - a duplicate `employeeNumber` in a company answers 409;
 //! - pages default to 20 items (`pageSize` up to 100).
+//!
+//! Scripted faults ([`crate::faults`]) fire on every route, the token
+//! endpoint included, from one middleware; fault paths are matched
+//! against the whole path (`/api/employees/...`).
 
-use crate::faults::{Fault, LoggedRequest, SharedScript, before, lock, record};
+use crate::faults::{Fault, FaultGate, LoggedRequest, SharedScript, inject, lock, record};
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use serde_json::{Map, Value, json};
@@ -109,9 +113,15 @@ impl Emulator {
             .route("/api/employees/{id}/bankaccount", post(post_bank_account).put(put_bank_account))
             .route("/api/employees/{id}/salary", post(post_salary))
             .route_layer(axum::middleware::from_fn_with_state(Arc::clone(&shared), guard));
+        let faults = FaultGate {
+            script: Arc::clone(&script),
+            root: "",
+            error_answer: |status, text| problem(status, "Injected", text),
+        };
         let app = Router::new()
             .route("/identity/connect/token", post(token))
             .merge(api)
+            .route_layer(axum::middleware::from_fn_with_state(faults, inject))
             .fallback(|uri: Uri| async move {
                 problem(StatusCode::NOT_FOUND, "NotFound", format!("no such endpoint {}", uri.path()))
             })
@@ -139,6 +149,12 @@ impl Emulator {
     /// Make matching requests fail (paths as logged, e.g. `/api/employees/`).
     pub fn push_fault(&self, fault: Fault) {
         lock(&self.shared.script).push(fault);
+    }
+
+    /// Seed the draws of faults with a probability: the same seed and
+    /// faults fail the same requests.
+    pub fn seed_faults(&self, seed: u64) {
+        lock(&self.shared.script).seed_faults(seed);
     }
 
     /// Every request so far (paths include `/api`).
@@ -247,35 +263,21 @@ fn problem(status: StatusCode, code: &str, detail: impl Into<String>) -> Respons
     response
 }
 
-fn fault_response(fault: &Fault) -> Response {
-    let status = StatusCode::from_u16(fault.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut response = problem(status, "Injected", "fault injected by the emulator");
-    if let Some(secs) = fault.retry_after
-        && let Ok(v) = secs.to_string().parse()
-    {
-        response.headers_mut().insert("retry-after", v);
-    }
-    response
-}
-
-/// Faults, latency, bearer and subscription-key checks before a handler.
-/// Middleware on every `/api` route: faults and latency, then the
-/// subscription-key and bearer checks.
+/// Middleware on every `/api` route: the subscription-key and bearer
+/// checks. Faults and latency come first, from [`crate::faults::inject`]
+/// around every route.
 async fn guard(
     State(shared): State<Arc<Shared>>,
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
-    match check(&shared, request.method(), request.uri(), request.headers()).await {
+    match check(&shared, request.headers()) {
         Ok(()) => next.run(request).await,
         Err(refused) => refused,
     }
 }
 
-async fn check(shared: &Shared, method: &Method, uri: &Uri, headers: &HeaderMap) -> Result<(), Response> {
-    if let Some(fault) = before(&shared.script, method.as_str(), uri.path()).await {
-        return Err(fault_response(&fault));
-    }
+fn check(shared: &Shared, headers: &HeaderMap) -> Result<(), Response> {
     let key = headers.get("x-subscription-key").and_then(|v| v.to_str().ok());
     if key != Some(shared.settings.subscription_key.as_str()) {
         return Err(problem(
@@ -292,15 +294,7 @@ async fn check(shared: &Shared, method: &Method, uri: &Uri, headers: &HeaderMap)
     Ok(())
 }
 
-async fn token(
-    State(shared): State<Arc<Shared>>,
-    method: Method,
-    uri: Uri,
-    axum::Form(form): axum::Form<HashMap<String, String>>,
-) -> Response {
-    if let Some(fault) = before(&shared.script, method.as_str(), uri.path()).await {
-        return fault_response(&fault);
-    }
+async fn token(State(shared): State<Arc<Shared>>, axum::Form(form): axum::Form<HashMap<String, String>>) -> Response {
     let s = &shared.settings;
     let client_ok = form.get("client_id") == Some(&s.client_id) && form.get("client_secret") == Some(&s.client_secret);
     let grant_ok = match form.get("grant_type").map(String::as_str) {

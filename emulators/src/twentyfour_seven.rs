@@ -18,11 +18,16 @@
 //! employee; unknown keys (such as `endDate` for `enddate`) are ignored,
 //! as a lenient server would; error bodies are `{"message": ...}`; a new
 //! employee gets the spec example's defaults for keys it did not send.
+//!
+//! Scripted faults ([`crate::faults`]) fire on every route, `/auth`
+//! included, before the bearer check and before or after the handler,
+//! from one middleware.
 
-use crate::faults::{Fault, LoggedRequest, SharedScript, before, lock, record};
+use crate::faults::{Fault, FaultGate, LoggedRequest, SharedScript, inject, lock, record};
 use axum::Router;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Map, Value, json};
@@ -99,13 +104,19 @@ impl Emulator {
         let script = SharedScript::default();
         let shared =
             Arc::new(Shared::new(settings, Data { next_employment: 1, ..Data::default() }, Arc::clone(&script)));
-        let app = Router::new()
-            .route("/api/auth", get(auth))
+        let api = Router::new()
             .route("/api/employee/v2", get(list_employees).post(create_employee))
             .route("/api/employee/v2/{emp_id}", get(get_employee).post(update_employee))
             .route("/api/employment/v2/{emp_id}", get(get_employments).post(upsert_employments))
+            .route_layer(from_fn_with_state(Arc::clone(&shared), require_bearer));
+        let faults =
+            FaultGate { script: Arc::clone(&script), root: "/api", error_answer: |status, text| message(status, text) };
+        let app = Router::new()
+            .route("/api/auth", get(auth))
+            .merge(api)
+            .route_layer(from_fn_with_state(faults, inject))
             .fallback(not_found)
-            .layer(axum::middleware::from_fn_with_state((script, "/api"), record))
+            .layer(from_fn_with_state((script, "/api"), record))
             .with_state(Arc::clone(&shared));
         let (addr, task) = crate::server::serve(app, "24SevenOffice").await?;
         Ok(Self { addr, shared, _server: task })
@@ -121,9 +132,21 @@ impl Emulator {
         self.shared.settings.access_token.clone()
     }
 
-    /// Make matching requests fail.
+    /// Make matching requests fail (paths under `/api`, e.g.
+    /// `/employment/v2/1005`).
     pub fn push_fault(&self, fault: Fault) {
         lock(&self.shared.script).push(fault);
+    }
+
+    /// Seed the draws of faults with a probability: the same seed and
+    /// faults fail the same requests.
+    pub fn seed_faults(&self, seed: u64) {
+        lock(&self.shared.script).seed_faults(seed);
+    }
+
+    /// Requests a fault fired on so far.
+    pub fn faulted_requests(&self) -> Vec<LoggedRequest> {
+        self.requests().into_iter().filter(|r| r.fault.is_some()).collect()
     }
 
     /// Delay every answer by `latency`.
@@ -166,6 +189,11 @@ impl Emulator {
         self.shared.lock().employments.get(&emp_id).cloned().unwrap_or_default()
     }
 
+    /// Every stored employment, by the `empId` it belongs to.
+    pub fn all_employments(&self) -> BTreeMap<u64, Vec<Map<String, Value>>> {
+        self.shared.lock().employments.clone()
+    }
+
     /// Put an employee in place directly, as if created in the UI.
     pub fn insert_employee(&self, employee: Value) -> Result<u64, String> {
         let map = employee.as_object().cloned().ok_or("employee must be an object")?;
@@ -201,6 +229,7 @@ fn emp_id_of(map: &Map<String, Value>) -> Option<u64> {
     map.get("empId")?.as_str()?.parse().ok()
 }
 
+/// An error answer as 24SevenOffice words it: `{"message": ...}`.
 fn message(status: StatusCode, text: impl Into<String>) -> Response {
     (status, axum::Json(json!({ "message": text.into() }))).into_response()
 }
@@ -217,38 +246,15 @@ fn first_non_string(value: &Value, path: &str) -> Option<String> {
     }
 }
 
-/// Faults, latency and the bearer check before every handler (`/auth`
-/// skips the bearer check). A fault marked `after_processing` is returned
-/// for the handler to apply after doing the real work.
-async fn gate(
-    shared: &Shared,
-    method: &Method,
-    uri: &Uri,
-    headers: &HeaderMap,
-    needs_bearer: bool,
-) -> Result<Option<Fault>, Response> {
-    let path = uri.path().trim_start_matches("/api");
-    let fault = before(&shared.script, method.as_str(), path).await;
-    if let Some(fault) = &fault
-        && !fault.after_processing
-    {
-        return Err(fault_response(fault));
+/// Middleware on every route but `/auth`: a valid session token in
+/// `Authorization: Bearer`, or 401. Faults fire before it (see
+/// [`crate::faults::inject`]).
+async fn require_bearer(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+    if bearer_ok(&shared, request.headers()) {
+        next.run(request).await
+    } else {
+        message(StatusCode::UNAUTHORIZED, "bad input parameter")
     }
-    if needs_bearer && !bearer_ok(shared, headers) {
-        return Err(message(StatusCode::UNAUTHORIZED, "bad input parameter"));
-    }
-    Ok(fault)
-}
-
-fn fault_response(fault: &Fault) -> Response {
-    let status = StatusCode::from_u16(fault.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut response = message(status, "fault injected by the emulator");
-    if let Some(secs) = fault.retry_after
-        && let Ok(v) = secs.to_string().parse()
-    {
-        response.headers_mut().insert("retry-after", v);
-    }
-    response
 }
 
 fn bearer_ok(shared: &Shared, headers: &HeaderMap) -> bool {
@@ -260,25 +266,7 @@ fn bearer_ok(shared: &Shared, headers: &HeaderMap) -> bool {
     shared.lock().sessions.get(token).is_some_and(|until| Instant::now() < *until)
 }
 
-/// Answer the real response, unless a fault fires after processing.
-fn finish(fault: Option<Fault>, real: Response) -> Response {
-    match fault {
-        Some(f) => fault_response(&f),
-        None => real,
-    }
-}
-
-async fn auth(
-    State(shared): State<Arc<Shared>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    let fault = match gate(&shared, &method, &uri, &headers, false).await {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
+async fn auth(State(shared): State<Arc<Shared>>, Query(q): Query<HashMap<String, String>>) -> Response {
     if q.get("token") != Some(&shared.settings.access_token) {
         return message(StatusCode::UNAUTHORIZED, "bad input parameter");
     }
@@ -287,7 +275,7 @@ async fn auth(
     let token = format!("session-{}-{}", data.issued, data.sessions.len());
     let lifetime = shared.settings.session_lifetime;
     data.sessions.insert(token.clone(), Instant::now() + lifetime);
-    finish(fault, axum::Json(json!({ "accessToken": token, "expiresOn": expires_on(lifetime) })).into_response())
+    axum::Json(json!({ "accessToken": token, "expiresOn": expires_on(lifetime) })).into_response()
 }
 
 /// `expiresOn` as 24SevenOffice writes it: `YYYY-MM-DDThh:mm:ss+hh:mm`.
@@ -297,37 +285,23 @@ fn expires_on(lifetime: Duration) -> String {
     at.to_zoned(jiff::tz::TimeZone::UTC).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string()
 }
 
-async fn list_employees(State(shared): State<Arc<Shared>>, method: Method, uri: Uri, headers: HeaderMap) -> Response {
-    let fault = match gate(&shared, &method, &uri, &headers, true).await {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
+async fn list_employees(State(shared): State<Arc<Shared>>) -> Response {
     let list: Vec<Value> = shared.lock().employees.values().cloned().map(Value::Object).collect();
-    finish(fault, axum::Json(list).into_response())
+    axum::Json(list).into_response()
 }
 
 fn parse_emp_id(raw: &str) -> Result<u64, Response> {
     raw.parse().map_err(|_| message(StatusCode::BAD_REQUEST, "empId must be an integer"))
 }
 
-async fn get_employee(
-    State(shared): State<Arc<Shared>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    Path(raw): Path<String>,
-) -> Response {
-    let fault = match gate(&shared, &method, &uri, &headers, true).await {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
+async fn get_employee(State(shared): State<Arc<Shared>>, Path(raw): Path<String>) -> Response {
     let id = match parse_emp_id(&raw) {
         Ok(id) => id,
         Err(r) => return r,
     };
     let found = shared.lock().employees.get(&id).cloned();
     match found {
-        Some(e) => finish(fault, axum::Json(vec![Value::Object(e)]).into_response()),
+        Some(e) => axum::Json(vec![Value::Object(e)]).into_response(),
         None => message(StatusCode::NOT_FOUND, format!("no employee {id}")),
     }
 }
@@ -341,17 +315,7 @@ fn parse_object(body: &str) -> Result<Map<String, Value>, Response> {
     value.as_object().cloned().ok_or_else(|| message(StatusCode::BAD_REQUEST, "body must be an object"))
 }
 
-async fn create_employee(
-    State(shared): State<Arc<Shared>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: String,
-) -> Response {
-    let fault = match gate(&shared, &method, &uri, &headers, true).await {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
+async fn create_employee(State(shared): State<Arc<Shared>>, body: String) -> Response {
     let map = match parse_object(&body) {
         Ok(m) => m,
         Err(r) => return r,
@@ -368,7 +332,7 @@ async fn create_employee(
     }
     data.employees.insert(id, with_defaults(map));
     drop(data);
-    finish(fault, axum::Json(json!("Item created returned")).into_response())
+    axum::Json(json!("Item created returned")).into_response()
 }
 
 fn merge(into: &mut Map<String, Value>, from: Map<String, Value>) {
@@ -382,18 +346,7 @@ fn merge(into: &mut Map<String, Value>, from: Map<String, Value>) {
     }
 }
 
-async fn update_employee(
-    State(shared): State<Arc<Shared>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    Path(raw): Path<String>,
-    body: String,
-) -> Response {
-    let fault = match gate(&shared, &method, &uri, &headers, true).await {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
+async fn update_employee(State(shared): State<Arc<Shared>>, Path(raw): Path<String>, body: String) -> Response {
     let id = match parse_emp_id(&raw) {
         Ok(id) => id,
         Err(r) => return r,
@@ -411,20 +364,10 @@ async fn update_employee(
     };
     merge(existing, map);
     drop(data);
-    finish(fault, axum::Json(json!("Item updated")).into_response())
+    axum::Json(json!("Item updated")).into_response()
 }
 
-async fn get_employments(
-    State(shared): State<Arc<Shared>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    Path(raw): Path<String>,
-) -> Response {
-    let fault = match gate(&shared, &method, &uri, &headers, true).await {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
+async fn get_employments(State(shared): State<Arc<Shared>>, Path(raw): Path<String>) -> Response {
     let id = match parse_emp_id(&raw) {
         Ok(id) => id,
         Err(r) => return r,
@@ -436,21 +379,10 @@ async fn get_employments(
     let list: Vec<Value> =
         data.employments.get(&id).cloned().unwrap_or_default().into_iter().map(Value::Object).collect();
     drop(data);
-    finish(fault, axum::Json(list).into_response())
+    axum::Json(list).into_response()
 }
 
-async fn upsert_employments(
-    State(shared): State<Arc<Shared>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    Path(raw): Path<String>,
-    body: String,
-) -> Response {
-    let fault = match gate(&shared, &method, &uri, &headers, true).await {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
+async fn upsert_employments(State(shared): State<Arc<Shared>>, Path(raw): Path<String>, body: String) -> Response {
     let id = match parse_emp_id(&raw) {
         Ok(id) => id,
         Err(r) => return r,
@@ -516,7 +448,7 @@ async fn upsert_employments(
         }
     }
     drop(data);
-    finish(fault, axum::Json(json!("Item created returned")).into_response())
+    axum::Json(json!("Item created returned")).into_response()
 }
 
 async fn not_found(uri: Uri) -> Response {

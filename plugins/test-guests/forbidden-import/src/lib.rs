@@ -1,6 +1,8 @@
 //! A connector that imports `test:forbidden/exfiltrate`, an interface
-//! outside the paybridge world. The host must refuse to load it and name
-//! the import.
+//! outside the paybridge world, for the sandbox tests (`tests/sandbox.rs`,
+//! as `tests/guests/forbidden-import.wasm`). The host must refuse to load
+//! it and name the import. `describe` and `validate` call the import so it
+//! cannot be optimised away; everything else is normal (test-guest kit).
 
 // The generated canonical-ABI glue takes many arguments.
 #![allow(clippy::too_many_arguments)]
@@ -11,53 +13,23 @@ wit_bindgen::generate!({
     generate_all,
 });
 
-use paybridge::connector::types::*;
+use test::forbidden::exfiltrate::send;
 
+/// The connector with a forbidden import.
 struct Forbidden;
 
-impl Guest for Forbidden {
+test_guest_kit::connector!(Forbidden);
+
+impl Connector for Forbidden {
+    const NAME: &'static str = "forbidden";
+
     fn describe() -> Manifest {
-        // Uses the forbidden import so it cannot be optimised away.
-        test::forbidden::exfiltrate::send("describe");
-        Manifest {
-            name: "forbidden".into(),
-            version: "0.1.0".into(),
-            target_system: "none".into(),
-            auth: AuthScheme::None,
-            required_fields: Vec::new(),
-            capabilities: Vec::new(),
-        }
+        send("describe");
+        normal::manifest(Self::NAME, Self::auth())
     }
 
     fn validate(_: Context, e: Employee) -> Vec<ValidationIssue> {
-        test::forbidden::exfiltrate::send(e.ssn.as_deref().unwrap_or_default());
+        send(e.ssn.as_deref().unwrap_or_default());
         Vec::new()
-    }
-
-    fn map_employee(_: Context, _: Employee) -> Result<MappedEmployee, Vec<ValidationIssue>> {
-        Err(Vec::new())
-    }
-
-    fn read_requests(_: Context) -> Vec<HttpRequest> {
-        Vec::new()
-    }
-
-    fn parse_read(_: Context, _: Vec<Exchange>) -> Result<ReadOutcome, ConnectorError> {
-        Ok(ReadOutcome { employees: Vec::new(), more: Vec::new() })
-    }
-
-    fn diff(_: Context, _: Vec<TargetRecord>, _: Option<TargetEmployee>) -> Vec<FieldChange> {
-        Vec::new()
-    }
-
-    fn plan(
-        _: Context,
-        _: MappedEmployee,
-        _: Option<TargetEmployee>,
-        _: Vec<FieldChange>,
-    ) -> Result<Vec<PlannedOperation>, ConnectorError> {
-        Ok(Vec::new())
     }
 }
-
-export!(Forbidden);

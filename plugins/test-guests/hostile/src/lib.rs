@@ -1,35 +1,38 @@
-//! A hostile connector for the sandbox tests.
+//! A hostile connector for the sandbox tests (`tests/sandbox.rs`, as
+//! `tests/guests/hostile.wasm`).
 //!
 //! `map-employee` misbehaves according to the employee's first name:
-//! "loop" spins forever, "bomb" allocates without end, "panic" panics and
-//! "trap" executes `unreachable`. Anyone else maps to a one-field record
-//! (and logs a national id, which the host must mask), so tests can show
-//! the host carries on after each misdeed.
+//!
+//! - "loop" spins forever and "bomb" allocates without end;
+//! - "panic" panics and "trap" executes `unreachable`;
+//! - "sleep" sleeps for an hour (`std::thread::sleep`, a WASI monotonic
+//!   clock wait);
+//! - "logflood" builds one 1 MiB line and logs it at info level without end;
+//!   "logspam" logs a 1 KiB line without end;
+//! - "random" maps normally (a `name` record, see the test-guest kit) plus a
+//!   field `random` holding a `u64` drawn from WASI randomness, as text.
+//!
+//! Anyone else maps to a one-field record (and logs a national id, which the
+//! host must mask), so tests can show the host carries on after each
+//! misdeed. It asks to read nothing, parses that into no employees and never
+//! sees a difference, so a sync with it sends no request.
 
 // The generated canonical-ABI glue takes many arguments.
 #![allow(clippy::too_many_arguments)]
 
 wit_bindgen::generate!({ path: "../../../wit", world: "connector" });
 
-use paybridge::connector::types::*;
+use paybridge::connector::host::log;
+use std::hash::BuildHasher;
+use std::time::Duration;
 
+/// The hostile connector.
 struct Hostile;
 
-impl Guest for Hostile {
-    fn describe() -> Manifest {
-        Manifest {
-            name: "hostile".into(),
-            version: "0.1.0".into(),
-            target_system: "none".into(),
-            auth: AuthScheme::None,
-            required_fields: Vec::new(),
-            capabilities: Vec::new(),
-        }
-    }
+test_guest_kit::connector!(Hostile);
 
-    fn validate(_: Context, _: Employee) -> Vec<ValidationIssue> {
-        Vec::new()
-    }
+impl Connector for Hostile {
+    const NAME: &'static str = "hostile";
 
     fn map_employee(_: Context, e: Employee) -> Result<MappedEmployee, Vec<ValidationIssue>> {
         match e.first_name.as_deref() {
@@ -48,9 +51,25 @@ impl Guest for Hostile {
             }
             Some("panic") => panic!("the hostile connector panics on purpose"),
             Some("trap") => core::arch::wasm32::unreachable(),
+            Some("sleep") => {
+                std::thread::sleep(Duration::from_secs(3600));
+                Ok(normal::map_employee(&e))
+            }
+            Some("logflood") => log_forever(1 << 20),
+            Some("logspam") => log_forever(1 << 10),
+            Some("random") => {
+                let drawn = std::collections::hash_map::RandomState::new().hash_one(&e.id);
+                let mut mapped = normal::map_employee(&e);
+                mapped.records[0].fields.push(Field {
+                    name: "random".into(),
+                    value: drawn.to_string(),
+                    sensitive: false,
+                });
+                Ok(mapped)
+            }
             _ => {
                 // A careless connector logging a national id: the host must mask it.
-                paybridge::connector::host::log(LogLevel::Info, "mapping employee with ssn 10915596784");
+                log(LogLevel::Info, "mapping employee with ssn 10915596784");
                 Ok(MappedEmployee {
                     hr_id: e.id.clone(),
                     employee_number: e.employee_number.clone(),
@@ -76,15 +95,12 @@ impl Guest for Hostile {
     fn diff(_: Context, _: Vec<TargetRecord>, _: Option<TargetEmployee>) -> Vec<FieldChange> {
         Vec::new()
     }
-
-    fn plan(
-        _: Context,
-        _: MappedEmployee,
-        _: Option<TargetEmployee>,
-        _: Vec<FieldChange>,
-    ) -> Result<Vec<PlannedOperation>, ConnectorError> {
-        Ok(Vec::new())
-    }
 }
 
-export!(Hostile);
+/// Log one line of `bytes` bytes, built once, at info level without end.
+fn log_forever(bytes: usize) -> ! {
+    let line = "x".repeat(bytes);
+    loop {
+        log(LogLevel::Info, &line);
+    }
+}

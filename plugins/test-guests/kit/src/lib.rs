@@ -1,0 +1,369 @@
+//! Shared behaviour for the paybridge test guests (`plugins/test-guests/*`).
+//!
+//! A test guest is a component whose only purpose is to misbehave in one
+//! way for a host test. Everything it does not misbehave in is the
+//! "normal" behaviour defined once here:
+//!
+//! - read: one `GET /employees`, whose response body is a JSON array of
+//!   `{"id", "number", "name"}` objects ([`parse_employees`]);
+//! - map: `hr-id`, `employee-number` and `national-id` from the employee and
+//!   one `employee` record with a `name` field holding the first name;
+//! - diff: one change per desired field whose value differs from the
+//!   current record (every field when there is no current employee);
+//! - plan: `POST /employees` (create) or `PUT /employees/<target-id>`
+//!   (update) with the body `{"id": <hr id>, "name": <first name>}`.
+//!
+//! The WIT types are generated per guest by `wit_bindgen::generate!`, so the
+//! glue that needs them is the [`connector!`] macro; this crate itself is
+//! plain Rust (JSON and settings helpers).
+
+/// Defines the guest's behaviour trait and exports the component.
+///
+/// Invoke it once at the crate root, after `wit_bindgen::generate!`, with
+/// the guest's type: `test_guest_kit::connector!(Leaky);`. It
+///
+/// - brings the contract types (`paybridge::connector::types::*`) into
+///   scope;
+/// - defines a trait `Connector` with one method per export of the world,
+///   each defaulting to the normal behaviour, plus `NAME` (the manifest
+///   name) and `auth()` (the manifest's auth scheme, default none), so a
+///   guest implements only what it misbehaves in;
+/// - defines a module `normal` with the same normal behaviour as free
+///   functions, for a guest that misbehaves in part of one export;
+/// - implements the generated `Guest` trait by forwarding to `Connector`
+///   and calls `export!`.
+///
+/// Nothing it generates imports the `host` interface, so it also serves a
+/// world without it.
+#[macro_export]
+macro_rules! connector {
+    ($guest:ident) => {
+        use paybridge::connector::types::*;
+
+        /// What this test guest does. Every export defaults to the normal
+        /// behaviour of the test-guest kit; the guest overrides only its
+        /// misdeeds.
+        pub(crate) trait Connector {
+            /// The manifest name.
+            const NAME: &'static str;
+
+            /// The manifest's auth scheme.
+            fn auth() -> AuthScheme {
+                AuthScheme::None
+            }
+
+            /// The manifest: [`Connector::NAME`], version 0.1.0,
+            /// [`Connector::auth`], no required fields, no capabilities.
+            fn describe() -> Manifest {
+                normal::manifest(Self::NAME, Self::auth())
+            }
+
+            /// No issues.
+            fn validate(_ctx: Context, _employee: Employee) -> Vec<ValidationIssue> {
+                Vec::new()
+            }
+
+            /// [`normal::map_employee`].
+            fn map_employee(_ctx: Context, employee: Employee) -> Result<MappedEmployee, Vec<ValidationIssue>> {
+                Ok(normal::map_employee(&employee))
+            }
+
+            /// One `GET /employees`.
+            fn read_requests(_ctx: Context) -> Vec<HttpRequest> {
+                normal::read_requests()
+            }
+
+            /// [`normal::parse_read`].
+            fn parse_read(_ctx: Context, exchanges: Vec<Exchange>) -> Result<ReadOutcome, ConnectorError> {
+                normal::parse_read(&exchanges)
+            }
+
+            /// [`normal::diff`].
+            fn diff(_ctx: Context, desired: Vec<TargetRecord>, current: Option<TargetEmployee>) -> Vec<FieldChange> {
+                normal::diff(&desired, current.as_ref())
+            }
+
+            /// [`normal::plan`].
+            fn plan(
+                _ctx: Context,
+                desired: MappedEmployee,
+                current: Option<TargetEmployee>,
+                changes: Vec<FieldChange>,
+            ) -> Result<Vec<PlannedOperation>, ConnectorError> {
+                Ok(normal::plan(&desired, current.as_ref(), &changes))
+            }
+        }
+
+        /// The normal behaviour of a test guest, as free functions.
+        #[allow(dead_code)]
+        pub(crate) mod normal {
+            use super::*;
+
+            /// A manifest named `name` with version 0.1.0, target system
+            /// "none", the given auth, no required fields, no capabilities.
+            pub(crate) fn manifest(name: &str, auth: AuthScheme) -> Manifest {
+                Manifest {
+                    name: name.into(),
+                    version: "0.1.0".into(),
+                    target_system: "none".into(),
+                    auth,
+                    required_fields: Vec::new(),
+                    capabilities: Vec::new(),
+                }
+            }
+
+            /// A request with no query; a body is sent as JSON.
+            pub(crate) fn request(method: HttpMethod, path: &str, body: Option<String>) -> HttpRequest {
+                let headers = match body {
+                    Some(_) => vec![Header { name: "content-type".into(), value: "application/json".into() }],
+                    None => Vec::new(),
+                };
+                HttpRequest { method, path: path.into(), query: Vec::new(), headers, body }
+            }
+
+            /// One `GET /employees`.
+            pub(crate) fn read_requests() -> Vec<HttpRequest> {
+                vec![request(HttpMethod::Get, "/employees", None)]
+            }
+
+            /// The employees in the body of the `GET /employees` exchange
+            /// (see `test_guest_kit::parse_employees`), with nothing more to
+            /// read; a connector-error "read" when that exchange is missing
+            /// or its body is not such a list.
+            pub(crate) fn parse_read(exchanges: &[Exchange]) -> Result<ReadOutcome, ConnectorError> {
+                let exchange = exchanges.iter().find(|x| x.request.path == "/employees").ok_or_else(|| {
+                    ConnectorError { code: "read".into(), message: "no response to GET /employees".into() }
+                })?;
+                let remote = $crate::parse_employees(&exchange.response.body).map_err(|why| ConnectorError {
+                    code: "read".into(),
+                    message: format!("GET /employees answered {}: {why}", exchange.response.status),
+                })?;
+                let employees = remote
+                    .into_iter()
+                    .map(|r| TargetEmployee {
+                        records: vec![TargetRecord {
+                            kind: "employee".into(),
+                            key: None,
+                            fields: r
+                                .name
+                                .iter()
+                                .map(|n| Field { name: "name".into(), value: n.clone(), sensitive: false })
+                                .collect(),
+                        }],
+                        target_id: r.id,
+                        employee_number: r.number,
+                        national_id: None,
+                        first_name: r.name,
+                        last_name: None,
+                        birth_date: None,
+                    })
+                    .collect();
+                Ok(ReadOutcome { employees, more: Vec::new() })
+            }
+
+            /// The employee's keys and one `employee` record whose `name`
+            /// field is the first name.
+            pub(crate) fn map_employee(e: &Employee) -> MappedEmployee {
+                MappedEmployee {
+                    hr_id: e.id.clone(),
+                    employee_number: e.employee_number.clone(),
+                    national_id: e.ssn.clone(),
+                    records: vec![TargetRecord {
+                        kind: "employee".into(),
+                        key: None,
+                        fields: vec![Field {
+                            name: "name".into(),
+                            value: e.first_name.clone().unwrap_or_default(),
+                            sensitive: false,
+                        }],
+                    }],
+                }
+            }
+
+            /// One change per desired field whose value differs from the
+            /// field of the same name in the current record of the same
+            /// kind and key; every field when there is no current employee.
+            pub(crate) fn diff(desired: &[TargetRecord], current: Option<&TargetEmployee>) -> Vec<FieldChange> {
+                let mut changes = Vec::new();
+                for record in desired {
+                    let before_record =
+                        current.and_then(|c| c.records.iter().find(|r| r.kind == record.kind && r.key == record.key));
+                    for field in &record.fields {
+                        let before = before_record
+                            .and_then(|r| r.fields.iter().find(|f| f.name == field.name))
+                            .map(|f| f.value.clone());
+                        if before.as_deref() != Some(field.value.as_str()) {
+                            changes.push(FieldChange {
+                                record_kind: record.kind.clone(),
+                                record_key: record.key.clone(),
+                                field: field.name.clone(),
+                                before,
+                                after: Some(field.value.clone()),
+                                sensitive: field.sensitive,
+                            });
+                        }
+                    }
+                }
+                changes
+            }
+
+            /// The value of the first field called `name` in any desired
+            /// record, or "" when there is none.
+            pub(crate) fn field<'a>(desired: &'a MappedEmployee, name: &str) -> &'a str {
+                desired.records.iter().flat_map(|r| &r.fields).find(|f| f.name == name).map_or("", |f| f.value.as_str())
+            }
+
+            /// One `employee` operation with no sensitive paths.
+            pub(crate) fn operation(
+                kind: OperationKind,
+                description: String,
+                request: HttpRequest,
+            ) -> PlannedOperation {
+                PlannedOperation {
+                    kind,
+                    record_kind: "employee".into(),
+                    description,
+                    request,
+                    sensitive_paths: Vec::new(),
+                }
+            }
+
+            /// The body `{"id": <hr id>, "name": <name field>}`.
+            pub(crate) fn body(desired: &MappedEmployee) -> String {
+                $crate::json_object(&[("id", &desired.hr_id), ("name", field(desired, "name"))])
+            }
+
+            /// Nothing without changes; otherwise `POST /employees` when
+            /// there is no current employee, else
+            /// `PUT /employees/<target-id>`, each with [`body`].
+            pub(crate) fn plan(
+                desired: &MappedEmployee,
+                current: Option<&TargetEmployee>,
+                changes: &[FieldChange],
+            ) -> Vec<PlannedOperation> {
+                if changes.is_empty() {
+                    return Vec::new();
+                }
+                let op = match current {
+                    None => operation(
+                        OperationKind::Create,
+                        format!("create employee {}", desired.hr_id),
+                        request(HttpMethod::Post, "/employees", Some(body(desired))),
+                    ),
+                    Some(c) => operation(
+                        OperationKind::Update,
+                        format!("update employee {}", c.target_id),
+                        request(HttpMethod::Put, &format!("/employees/{}", c.target_id), Some(body(desired))),
+                    ),
+                };
+                vec![op]
+            }
+        }
+
+        impl Guest for $guest {
+            fn describe() -> Manifest {
+                <$guest as Connector>::describe()
+            }
+
+            fn validate(ctx: Context, employee: Employee) -> Vec<ValidationIssue> {
+                <$guest as Connector>::validate(ctx, employee)
+            }
+
+            fn map_employee(ctx: Context, employee: Employee) -> Result<MappedEmployee, Vec<ValidationIssue>> {
+                <$guest as Connector>::map_employee(ctx, employee)
+            }
+
+            fn read_requests(ctx: Context) -> Vec<HttpRequest> {
+                <$guest as Connector>::read_requests(ctx)
+            }
+
+            fn parse_read(ctx: Context, exchanges: Vec<Exchange>) -> Result<ReadOutcome, ConnectorError> {
+                <$guest as Connector>::parse_read(ctx, exchanges)
+            }
+
+            fn diff(ctx: Context, desired: Vec<TargetRecord>, current: Option<TargetEmployee>) -> Vec<FieldChange> {
+                <$guest as Connector>::diff(ctx, desired, current)
+            }
+
+            fn plan(
+                ctx: Context,
+                desired: MappedEmployee,
+                current: Option<TargetEmployee>,
+                changes: Vec<FieldChange>,
+            ) -> Result<Vec<PlannedOperation>, ConnectorError> {
+                <$guest as Connector>::plan(ctx, desired, current, changes)
+            }
+        }
+
+        export!($guest);
+    };
+}
+
+/// One employee in a normal `GET /employees` response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteEmployee {
+    /// `id`: the target id.
+    pub id: String,
+    /// `number`: the employee number, if present.
+    pub number: Option<String>,
+    /// `name`: the first name, if present.
+    pub name: Option<String>,
+}
+
+/// Parse a normal `GET /employees` body: a JSON array of objects with a
+/// string `id` and optional string `number` and `name` (other keys are
+/// ignored). Anything else is an error saying what is wrong.
+pub fn parse_employees(body: &str) -> Result<Vec<RemoteEmployee>, String> {
+    let value: serde_json::Value = serde_json::from_str(body).map_err(|e| format!("body is not JSON: {e}"))?;
+    let items = value.as_array().ok_or("body is not a JSON array")?;
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let text = |key: &str| item.get(key).and_then(serde_json::Value::as_str).map(str::to_owned);
+            let id = text("id").ok_or_else(|| format!("item {i} has no string \"id\""))?;
+            Ok(RemoteEmployee { id, number: text("number"), name: text("name") })
+        })
+        .collect()
+}
+
+/// A JSON object of string values (serialised with sorted keys).
+pub fn json_object(pairs: &[(&str, &str)]) -> String {
+    let map: serde_json::Map<String, serde_json::Value> =
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), serde_json::Value::from(*v))).collect();
+    serde_json::Value::Object(map).to_string()
+}
+
+/// The value of the first integration setting called `key`.
+pub fn setting<'a>(settings: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    settings.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_a_normal_body_and_refuses_others() {
+        let parsed = parse_employees(r#"[{"id":"7","number":"1","name":"Kari","x":1},{"id":"8"}]"#).unwrap();
+        assert_eq!(parsed[0], RemoteEmployee { id: "7".into(), number: Some("1".into()), name: Some("Kari".into()) });
+        assert_eq!(parsed[1], RemoteEmployee { id: "8".into(), number: None, name: None });
+        assert!(parse_employees("").is_err());
+        assert!(parse_employees("{}").is_err());
+        assert!(parse_employees(r#"[{"id":7}]"#).is_err());
+    }
+
+    #[test]
+    fn json_objects_hold_the_pairs_escaped() {
+        let text = json_object(&[("z", "a\"b"), ("a", "1")]);
+        let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, serde_json::json!({"z": "a\"b", "a": "1"}));
+    }
+
+    #[test]
+    fn settings_are_looked_up_by_key() {
+        let s = vec![("attack".to_owned(), "escape".to_owned())];
+        assert_eq!(setting(&s, "attack"), Some("escape"));
+        assert_eq!(setting(&s, "victim"), None);
+    }
+}

@@ -1,0 +1,113 @@
+//! A connector that tries to read and write outside its own employee, for
+//! the host's write-guard tests (as `tests/guests/trespasser.wasm`).
+//!
+//! Mapping is normal (test-guest kit); `diff` is normal but never empty (an
+//! unchanged `name` is reported as a change), so `plan` is always called.
+//! The integration setting `attack` picks the trespass:
+//!
+//! - "cross-write": `PUT /employees/<setting victim>` (update) then
+//!   `DELETE /employees/<setting victim2>` (delete);
+//! - "delete-own": `DELETE /employees/<current target-id>` (delete); with
+//!   no current employee it plans normally;
+//! - "escape": `PUT /%2e%2e/%2e%2e/admin` (update);
+//! - "create-other": `POST /employees` (create) with the body
+//!   `{"id": <setting victim>, "name": <first name>}`;
+//! - "read-flood": `read-requests` asks for 100 000 `GET /r/<i>` (i from 0)
+//!   and `parse-read` answers no employees and nothing more;
+//! - "escape-read": `read-requests` asks for one `GET /%2e%2e/%2e%2e/admin`.
+//!
+//! Anything else reads and plans normally: `GET /employees`, then
+//! `POST /employees` or `PUT /employees/<target-id>` with the body
+//! `{"id": <hr id>, "name": <first name>}`. Writes carry that body except
+//! the deletes, which have none. Its manifest declares no capabilities (in
+//! particular not "delete"). A missing `victim`/`victim2` is empty.
+
+// The generated canonical-ABI glue takes many arguments.
+#![allow(clippy::too_many_arguments)]
+
+wit_bindgen::generate!({ path: "../../../wit", world: "connector" });
+
+use test_guest_kit::setting;
+
+/// The trespassing connector.
+struct Trespasser;
+
+test_guest_kit::connector!(Trespasser);
+
+/// The trespass the integration asks for (setting `attack`), or "".
+fn attack(ctx: &Context) -> &str {
+    setting(&ctx.settings, "attack").unwrap_or_default()
+}
+
+/// An integration setting, or "" when it is missing.
+fn victim<'a>(ctx: &'a Context, key: &str) -> &'a str {
+    setting(&ctx.settings, key).unwrap_or_default()
+}
+
+impl Connector for Trespasser {
+    const NAME: &'static str = "trespasser";
+
+    fn read_requests(ctx: Context) -> Vec<HttpRequest> {
+        match attack(&ctx) {
+            "read-flood" => (0..100_000).map(|i| normal::request(HttpMethod::Get, &format!("/r/{i}"), None)).collect(),
+            "escape-read" => vec![normal::request(HttpMethod::Get, "/%2e%2e/%2e%2e/admin", None)],
+            _ => normal::read_requests(),
+        }
+    }
+
+    fn parse_read(ctx: Context, exchanges: Vec<Exchange>) -> Result<ReadOutcome, ConnectorError> {
+        match attack(&ctx) {
+            "read-flood" => Ok(ReadOutcome { employees: Vec::new(), more: Vec::new() }),
+            _ => normal::parse_read(&exchanges),
+        }
+    }
+
+    fn diff(_: Context, desired: Vec<TargetRecord>, current: Option<TargetEmployee>) -> Vec<FieldChange> {
+        let mut changes = normal::diff(&desired, current.as_ref());
+        if changes.is_empty() {
+            let name = |fields: &[Field]| fields.iter().find(|f| f.name == "name").map(|f| f.value.clone());
+            changes.push(FieldChange {
+                record_kind: "employee".into(),
+                record_key: None,
+                field: "name".into(),
+                before: current.as_ref().and_then(|c| c.records.iter().find_map(|r| name(&r.fields))),
+                after: desired.iter().find_map(|r| name(&r.fields)),
+                sensitive: false,
+            });
+        }
+        changes
+    }
+
+    fn plan(
+        ctx: Context,
+        desired: MappedEmployee,
+        current: Option<TargetEmployee>,
+        changes: Vec<FieldChange>,
+    ) -> Result<Vec<PlannedOperation>, ConnectorError> {
+        use HttpMethod::{Delete, Post, Put};
+        use OperationKind::{Create, Update};
+        let body = || Some(normal::body(&desired));
+        let op = |kind, method, path: String, body| {
+            normal::operation(kind, format!("{} {path}", attack(&ctx)), normal::request(method, &path, body))
+        };
+        let ops = match (attack(&ctx), &current) {
+            ("cross-write", _) => vec![
+                op(Update, Put, format!("/employees/{}", victim(&ctx, "victim")), body()),
+                op(OperationKind::Delete, Delete, format!("/employees/{}", victim(&ctx, "victim2")), None),
+            ],
+            ("delete-own", Some(c)) => {
+                vec![op(OperationKind::Delete, Delete, format!("/employees/{}", c.target_id), None)]
+            }
+            ("escape", _) => vec![op(Update, Put, "/%2e%2e/%2e%2e/admin".into(), body())],
+            ("create-other", _) => {
+                let other = test_guest_kit::json_object(&[
+                    ("id", victim(&ctx, "victim")),
+                    ("name", normal::field(&desired, "name")),
+                ]);
+                vec![op(Create, Post, "/employees".into(), Some(other))]
+            }
+            _ => normal::plan(&desired, current.as_ref(), &changes),
+        };
+        Ok(ops)
+    }
+}
