@@ -117,3 +117,38 @@ fn a_malformed_config_names_the_problem() {
     assert!(!out.status.success());
     assert!(text(&out).contains("hr_snapshot"), "{}", text(&out));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_sync_processes_for_one_integration_never_write_at_once_the_second_is_refused_clearly() {
+    let (emulator, _dir, config) = setup().await;
+    // Slow enough that the first process is still syncing when the second starts.
+    emulator.set_latency(std::time::Duration::from_millis(400));
+    let token = emulator.access_token();
+    let first = Command::new(env!("CARGO_BIN_EXE_paybridge"))
+        .arg("--config")
+        .arg(&config)
+        .args(["sync", "--integration", "24so"])
+        .env("TEST_24SO_TOKEN", &token)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("first process starts");
+    // Wait until the first process has sent its first request: it holds the lock.
+    for _ in 0..200 {
+        if !emulator.requests().is_empty() || emulator.max_in_flight() > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    let second = paybridge(&config, &["sync", "--integration", "24so"], &token);
+    assert!(!second.status.success(), "{}", text(&second));
+    assert!(
+        text(&second).contains("being synced by another run") && text(&second).contains("pid"),
+        "{}",
+        text(&second)
+    );
+    let first = first.wait_with_output().expect("first process ends");
+    assert!(first.status.success(), "{}", text(&first));
+    let creates = emulator.write_requests().iter().filter(|r| r.path == "/employee/v2").count();
+    assert_eq!(creates, emulator.employees().len(), "one create per employee: only one process wrote");
+}

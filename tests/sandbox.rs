@@ -5,12 +5,17 @@
 mod common;
 
 use common::component;
+use paybridge::runtime::connector::{CallSite, digit_run_filter};
 use paybridge::runtime::types::{Context, Employee};
 use paybridge::runtime::{CallError, ConnectorEngine, Limits, Registry};
 use std::path::Path;
 
 fn limits() -> Limits {
-    Limits { fuel: 200_000_000, memory_bytes: 32 << 20 }
+    Limits { fuel: 200_000_000, memory_bytes: 32 << 20, deadline: std::time::Duration::from_secs(30) }
+}
+
+fn site() -> CallSite {
+    CallSite::new(digit_run_filter(), &["test"])
 }
 
 fn ctx() -> Context {
@@ -51,22 +56,22 @@ async fn a_runaway_loop_a_memory_bomb_a_panic_and_a_trap_each_fail_alone_and_the
     let registry = registry();
     let hostile = registry.load_file(&component("tests/guests/hostile.wasm")).expect("hostile loads");
 
-    let looped = hostile.map_employee(ctx(), employee("loop")).await;
+    let looped = hostile.map_employee(site(), ctx(), employee("loop")).await;
     assert!(matches!(looped, Err(CallError::OutOfFuel { .. })), "{looped:?}");
     let message = looped.err().map(|e| e.to_string()).unwrap_or_default();
     assert!(message.contains("CPU budget") && message.contains("map-employee"), "{message}");
 
-    let bomb = hostile.map_employee(ctx(), employee("bomb")).await;
+    let bomb = hostile.map_employee(site(), ctx(), employee("bomb")).await;
     assert!(matches!(bomb, Err(CallError::MemoryCap { cap_mib: 32, .. })), "{bomb:?}");
 
-    let panicked = hostile.map_employee(ctx(), employee("panic")).await;
+    let panicked = hostile.map_employee(site(), ctx(), employee("panic")).await;
     assert!(matches!(panicked, Err(CallError::Trap { .. })), "{panicked:?}");
 
-    let trapped = hostile.map_employee(ctx(), employee("trap")).await;
+    let trapped = hostile.map_employee(site(), ctx(), employee("trap")).await;
     assert!(matches!(trapped, Err(CallError::Trap { .. })), "{trapped:?}");
 
     // Each call had a fresh store: the same instance-pre still works.
-    let fine = hostile.map_employee(ctx(), employee("Kari")).await.expect("call runs").expect("maps");
+    let fine = hostile.map_employee(site(), ctx(), employee("Kari")).await.expect("call runs").expect("maps");
     assert_eq!(fine.hr_id, "hr-Kari");
 }
 
@@ -82,13 +87,8 @@ async fn a_sync_with_a_hostile_connector_fails_the_hostile_employees_and_finishe
     let connectors = dir.path().join("connectors");
     std::fs::create_dir(&connectors).expect("dir");
     std::fs::copy(component("tests/guests/hostile.wasm"), connectors.join("hostile.wasm")).expect("copy");
-    let mut config = Config {
-        database: dir.path().join("db.sqlite"),
-        connectors_dir: connectors,
-        hr_snapshot: dir.path().join("none.json"),
-        timezone: "Europe/Oslo".into(),
-        integrations: vec![IntegrationConfig::new("hostile", "hostile", "http://127.0.0.1:9")],
-    };
+    let mut config = Config::new(dir.path().join("db.sqlite"), connectors, dir.path().join("none.json"));
+    config.integrations = vec![IntegrationConfig::new("hostile", "hostile", "http://127.0.0.1:9")];
     config.integrations[0].scope.active = paybridge::sync::scope::ActiveFilter::All;
     let mut app = App::open(config, limits()).expect("app");
     let mut people = vec![employee("loop"), employee("bomb"), employee("Kari")];
@@ -115,7 +115,9 @@ fn a_component_importing_outside_the_world_is_refused_naming_the_import() {
 
 #[test]
 fn a_file_that_is_not_a_component_is_refused_clearly() {
-    let err = registry().load_bytes(b"\0asm not really", Path::new("junk.wasm")).expect_err("refused");
+    let err = registry()
+        .load_bytes(b"\0asm not really", Path::new("junk.wasm"), Path::new("junk.wasm"))
+        .expect_err("refused");
     assert!(format!("{err:#}").contains("junk.wasm is not a valid WebAssembly component"));
 }
 
@@ -129,11 +131,15 @@ fn patched(from: &[u8], to: &[u8]) -> Vec<u8> {
 
 #[test]
 fn several_versions_load_side_by_side_and_the_active_one_swaps_without_touching_holders() {
-    let registry = registry();
+    let registry = Registry::auto_activating(ConnectorEngine::new(limits()).expect("engine"));
     let v100 = registry.load_file(&component("connectors/twentyfour-seven.wasm")).expect("1.0.0");
     // A second version: the same component with its manifest version patched.
     let v101 = registry
-        .load_bytes(&patched(b"twentyfour-seven1.0.0", b"twentyfour-seven1.0.1"), Path::new("v101.wasm"))
+        .load_bytes(
+            &patched(b"twentyfour-seven1.0.0", b"twentyfour-seven1.0.1"),
+            Path::new("v101.wasm"),
+            Path::new("v101.wasm"),
+        )
         .expect("1.0.1");
     assert_ne!(v100.sha256, v101.sha256, "content-addressed");
     assert_eq!(
@@ -157,7 +163,8 @@ fn two_different_components_claiming_the_same_version_are_refused() {
     let registry = registry();
     registry.load_file(&component("connectors/twentyfour-seven.wasm")).expect("original");
     let impostor = patched(b"24SevenOffice", b"25SevenOffice");
-    let err = registry.load_bytes(&impostor, Path::new("impostor.wasm")).expect_err("refused");
+    let err =
+        registry.load_bytes(&impostor, Path::new("impostor.wasm"), Path::new("impostor.wasm")).expect_err("refused");
     assert!(err.to_string().contains("two different components claim twentyfour-seven@1.0.0"), "{err}");
 }
 
@@ -186,7 +193,7 @@ async fn a_national_id_in_a_connector_log_line_is_masked() {
     let buffer = common::capture_logs();
 
     let hostile = registry().load_file(&component("tests/guests/hostile.wasm")).expect("loads");
-    hostile.map_employee(ctx(), employee("Kari")).await.expect("runs").expect("maps");
+    hostile.map_employee(site(), ctx(), employee("Kari")).await.expect("runs").expect("maps");
     let logs = buffer.text();
     assert!(logs.contains("mapping employee with ssn ###########"), "{logs}");
     assert!(!logs.contains("10915596784"));

@@ -143,31 +143,48 @@ async fn a_500_that_persists_fails_that_employee_and_the_others_carry_on() {
     assert_eq!(outcome_of(&report, "1002").outcome, Outcome::Created);
 }
 
+fn creates_of(h: &Harness, number: &str) -> usize {
+    let marker = format!("\"empId\":\"{number}\"");
+    h.emulator.write_requests().iter().filter(|r| r.path == "/employee/v2" && r.body.contains(&marker)).count()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_409_on_create_leads_to_matching_not_a_duplicate() {
+async fn a_create_whose_answer_is_lost_is_not_resent_but_re_read_and_completed() {
     let h = Harness::new(&sample_snapshot()).await;
-    // The first create is stored but its answer is lost (500); the retry then
-    // meets 409 because the employee exists.
+    // The first create is stored but its answer is lost (500).
     let mut lost = Fault::status("POST", "/employee/v2", 500, 1);
     lost.after_processing = true;
     h.emulator.push_fault(lost);
     let report = h.sync().await;
-    // The employee exists after the lost create; what remained (its
-    // employment) was written as an update to the matched employee.
-    match &outcome_of(&report, "1001").outcome {
-        Outcome::Updated { fields } => assert!(fields.iter().all(|f| f.starts_with("employment[")), "{fields:?}"),
-        other => panic!("{other:?}"),
-    }
+    assert_eq!(report.status, "succeeded", "{}", report.summary());
+    assert_eq!(outcome_of(&report, "1001").outcome, Outcome::Created);
+    assert_eq!(creates_of(&h, "1001"), 1, "never sent a second time");
+    assert_eq!(h.emulator.employments(1001).len(), 1, "completed after re-reading");
+    let journal = h.app.store.journal_for_run(report.run_id).expect("journal");
+    assert!(
+        journal.iter().any(|e| e.state == "unknown" && e.path == "/employee/v2"),
+        "the lost answer is journalled as unknown"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_409_on_create_leads_to_matching_not_a_duplicate() {
+    let h = Harness::new(&sample_snapshot()).await;
+    // Someone created the employee at the same moment: the create meets 409.
+    let mut raced = Fault::status("POST", "/employee/v2", 409, 1);
+    raced.after_processing = true;
+    h.emulator.push_fault(raced);
+    let report = h.sync().await;
     assert!(h.emulator.requests().iter().any(|r| r.status == 409), "the target answered 409");
     assert_eq!(report.status, "succeeded", "{}", report.summary());
-    let creates_of_first = h
-        .emulator
-        .write_requests()
-        .iter()
-        .filter(|r| r.path == "/employee/v2" && r.body.contains("\"empId\":\"1001\""))
-        .count();
-    assert_eq!(creates_of_first, 2, "one lost create and one 409, no third attempt");
-    assert_eq!(h.emulator.employees().len(), report.count("created") + 1);
+    assert_eq!(creates_of(&h, "1001"), 1, "one create and no second attempt");
+    assert_eq!(h.emulator.employments(1001).len(), 1, "the matched employee got its employment");
+    assert_eq!(h.emulator.employees().len(), report.count("created"));
+    let reads_of_another = h.emulator.requests().iter().filter(|r| r.path == "/employment/v2/1002").count();
+    assert_eq!(
+        reads_of_another, 2,
+        "another employee is read by the first read and the verifying read only, not again for the 409"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -225,7 +242,7 @@ async fn no_secret_or_national_id_reaches_logs_or_the_journal_display() {
 
     let snapshot = sample_snapshot();
     let h = Harness::new(&snapshot).await;
-    h.emulator.push_fault(Fault::status("POST", "/employee/v2", 500, 1));
+    h.emulator.push_fault(Fault::status("GET", "/employee/v2", 500, 1));
     let first = h.sync().await;
     h.emulator.edit_employee(1001, "personnr", "01010112345");
     let dry = h.try_sync(SyncOptions { dry_run: true, ..SyncOptions::default() }).await.expect("dry run");

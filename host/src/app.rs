@@ -3,9 +3,9 @@
 //! HR source, then sync" used by the CLI and the tests.
 
 use crate::config::{Config, IntegrationConfig};
-use crate::http::auth::Authenticator;
+use crate::http::auth::{AuthPolicy, Authenticator};
 use crate::http::retry::RetryPolicy;
-use crate::http::{Executor, Secrets};
+use crate::http::{BaseUrl, Executor, Secrets};
 use crate::runtime::{ConnectorEngine, Limits, LoadedConnector, Registry};
 use crate::source::HrSnapshot;
 use crate::store::Store;
@@ -25,12 +25,86 @@ pub struct App {
 }
 
 impl App {
-    /// Open the store and load every connector of the connectors folder.
+    /// Open the store, load every connector of the connectors folder and
+    /// make active the versions the operator chose (see
+    /// [`App::restore_activations`]).
     pub fn open(config: Config, limits: Limits) -> anyhow::Result<Self> {
         let store = Store::open(&config.database)?;
-        let registry = Registry::new(ConnectorEngine::new(limits)?);
+        let engine = ConnectorEngine::new(limits)?;
+        let registry =
+            if config.auto_activate_connectors { Registry::auto_activating(engine) } else { Registry::new(engine) };
         registry.load_dir(&config.connectors_dir)?;
-        Ok(Self { config, store, registry })
+        let app = Self { config, store, registry };
+        app.restore_activations()?;
+        Ok(app)
+    }
+
+    /// Make active, per connector name, the version the store records as
+    /// the operator's choice. Where none is recorded and exactly one version
+    /// is loaded, that one becomes active and is recorded; where several are
+    /// loaded and none was chosen, none is active until the operator
+    /// activates one (a component cannot make itself active by claiming a
+    /// higher version). A recorded version that is gone, with exactly one
+    /// other version present, is replaced by it (the operator replaced the
+    /// file).
+    pub fn restore_activations(&self) -> anyhow::Result<()> {
+        for name in self.registry.names() {
+            let versions = self.registry.versions(&name);
+            let recorded = self.store.activation(&name)?;
+            let chosen = match &recorded {
+                Some(a) => versions.iter().find(|v| v.manifest.version == a.version).map(|v| (v, "operator")),
+                None => None,
+            };
+            let chosen = chosen.or_else(|| match versions.as_slice() {
+                [only] => Some((only, if recorded.is_some() { "only version present" } else { "first seen" })),
+                _ => None,
+            });
+            if self.config.auto_activate_connectors {
+                if let Some(active) = self.registry.active(&name) {
+                    self.store.record_activation(&name, &active.manifest.version, &active.sha256, "auto")?;
+                }
+                continue;
+            }
+            match chosen {
+                Some((version, how)) => {
+                    self.registry.activate(&name, &version.manifest.version)?;
+                    let how = recorded
+                        .as_ref()
+                        .map_or(how, |a| if a.version == version.manifest.version { &a.how } else { how });
+                    self.store.record_activation(&name, &version.manifest.version, &version.sha256, how)?;
+                }
+                None => tracing::warn!(
+                    connector = name,
+                    "several versions are loaded and none is activated: run `paybridge connectors activate {name} VERSION`"
+                ),
+            }
+        }
+        Ok(())
+    }
+
+    /// Make `version` the active version of `name`, now and for later starts.
+    pub fn activate_connector(&self, name: &str, version: &str) -> anyhow::Result<Arc<LoadedConnector>> {
+        self.registry.activate(name, version)?;
+        let active = self.registry.resolve(name, Some(version))?;
+        self.store.record_activation(name, &active.manifest.version, &active.sha256, "operator")?;
+        Ok(active)
+    }
+
+    /// Check a component, store it in the connectors folder under its
+    /// sha256 and record where it came from. It becomes active only if it is
+    /// the first version of its name (or with `auto_activate_connectors`).
+    pub fn install_connector(&self, file: &std::path::Path) -> anyhow::Result<(Arc<LoadedConnector>, bool)> {
+        let loaded = self.registry.install(file, &self.config.connectors_dir)?;
+        let from = std::fs::canonicalize(file).unwrap_or_else(|_| file.to_owned());
+        self.store.record_install(
+            &loaded.sha256,
+            &loaded.manifest.name,
+            &loaded.manifest.version,
+            &from.display().to_string(),
+        )?;
+        self.restore_activations()?;
+        let active = self.registry.active(&loaded.manifest.name).is_some_and(|a| a.sha256 == loaded.sha256);
+        Ok((loaded, active))
     }
 
     /// Read the configured HR snapshot and store it.
@@ -106,7 +180,19 @@ impl App {
         secrets: Option<Secrets>,
     ) -> anyhow::Result<Vec<crate::runtime::types::TargetEmployee>> {
         let (integration, connector, executor) = self.open_integration(name, secrets)?;
-        crate::sync::read::read_target(&connector, &executor, &integration.context(&self.today()?)).await
+        let ctx = integration.context(&self.today()?);
+        let employees = self.store.current_employees()?;
+        let company = crate::privacy::Scrubber::whole_values(employees.iter().filter_map(|e| e.ssn.as_deref()));
+        let company = std::sync::Arc::new(company);
+        let filter: crate::runtime::connector::TextFilter = Arc::new(move |t: &str| company.scrub_all(t));
+        let reader = crate::sync::read::Reader {
+            connector: &connector,
+            executor: &executor,
+            ctx: &ctx,
+            site: crate::runtime::connector::CallSite::new(filter, &["read", &ctx.integration, &ctx.today]),
+            max_requests: integration.max_read_requests.unwrap_or(1000 + 10 * employees.len() as u64),
+        };
+        Ok(reader.read().await?.employees)
     }
 
     /// Proposed links for the not-connected employees of `name`.
@@ -134,21 +220,15 @@ pub fn executor_for(
     connector: &LoadedConnector,
     secrets: Secrets,
 ) -> anyhow::Result<Executor> {
-    let mut scheme = connector.manifest.auth.clone();
-    if let (crate::runtime::types::AuthScheme::Oauth2(o), Some(url)) = (&mut scheme, &integration.token_url) {
-        o.token_url = url.clone();
-    }
-    let auth = Authenticator::new(scheme, secrets).with_context(|| format!("integration {}", integration.name))?;
+    let base = BaseUrl::parse(&integration.base_url).with_context(|| format!("integration {}", integration.name))?;
+    let policy =
+        AuthPolicy { token_url: integration.token_url.clone(), secret_headers: integration.secret_headers.clone() };
+    let auth = Authenticator::new(connector.manifest.auth.clone(), secrets, &base, &policy)
+        .with_context(|| format!("integration {} (connector {})", integration.name, connector.label()))?;
     let retry = RetryPolicy {
         max_retries: integration.max_retries,
         base: Duration::from_millis(integration.retry_backoff_ms),
         ..RetryPolicy::default()
     };
-    Executor::new(
-        &integration.base_url,
-        auth,
-        retry,
-        integration.concurrency,
-        Duration::from_secs(integration.request_timeout_secs),
-    )
+    Executor::new(base, auth, retry, integration.concurrency, Duration::from_secs(integration.request_timeout_secs))
 }

@@ -23,6 +23,15 @@ pub struct Config {
     /// IANA time zone for "today" and HR date-times. Default Europe/Oslo.
     #[serde(default = "default_timezone")]
     pub timezone: String,
+    /// Wall-clock seconds one connector call may take. Default 30.
+    #[serde(default = "default_call_deadline")]
+    pub connector_deadline_secs: u64,
+    /// Make the newest loaded version of a connector active by itself.
+    /// Default false: a new version runs only once activated
+    /// (`paybridge connectors activate NAME VERSION`), so a component
+    /// dropped into the folder under another vendor's name cannot take over.
+    #[serde(default)]
+    pub auto_activate_connectors: bool,
     /// The integrations.
     #[serde(default, rename = "integration")]
     pub integrations: Vec<IntegrationConfig>,
@@ -51,8 +60,24 @@ pub struct IntegrationConfig {
     #[serde(default)]
     pub settings: BTreeMap<String, String>,
     /// OAuth2 token endpoint to use instead of the one the connector
-    /// declares (a sandbox or an emulator).
+    /// declares (a sandbox or an emulator). Required when the connector's
+    /// endpoint is not on `base_url`'s origin: credentials go only where
+    /// the operator says.
     pub token_url: Option<String>,
+    /// Header names that may carry secrets on API requests (e.g.
+    /// `["X-Subscription-Key"]`). Absent: the connector's secret headers,
+    /// except any carrying an OAuth2 credential.
+    pub secret_headers: Option<Vec<String>>,
+    /// Let the connector delete records in the target. Default false; the
+    /// connector must also declare the `delete` capability.
+    #[serde(default)]
+    pub allow_deletes: bool,
+    /// Most requests one read of the target may send. Default: 1000 plus
+    /// 10 per HR employee.
+    pub max_read_requests: Option<u64>,
+    /// Most requests one run may send, reads and writes. Default: 5 reads'
+    /// worth plus 20 per employee in scope.
+    pub max_run_requests: Option<u64>,
     /// Stored for the scheduler, e.g. "mon,thu 06:00".
     pub schedule: Option<String>,
     /// Requests in flight at once. Default 4.
@@ -90,8 +115,25 @@ fn default_backoff() -> u64 {
 fn default_timeout() -> u64 {
     30
 }
+fn default_call_deadline() -> u64 {
+    30
+}
 
 impl Config {
+    /// A configuration with defaults and the given paths, no integrations
+    /// (the demo and tests).
+    pub fn new(database: PathBuf, connectors_dir: PathBuf, hr_snapshot: PathBuf) -> Self {
+        Self {
+            database,
+            connectors_dir,
+            hr_snapshot,
+            timezone: default_timezone(),
+            connector_deadline_secs: default_call_deadline(),
+            auto_activate_connectors: false,
+            integrations: Vec::new(),
+        }
+    }
+
     /// Read and check `path`. Relative paths inside are taken relative to
     /// the file's folder.
     pub fn load(path: &Path) -> anyhow::Result<Self> {
@@ -123,11 +165,20 @@ impl Config {
                     i.base_url
                 );
             }
+            crate::http::BaseUrl::parse(&i.base_url).with_context(|| format!("integration {}", i.name))?;
             if i.concurrency == 0 {
                 bail!("integration {}: concurrency must be at least 1", i.name);
             }
         }
         Ok(())
+    }
+
+    /// Per-call limits of connectors under this configuration.
+    pub fn limits(&self) -> crate::runtime::Limits {
+        crate::runtime::Limits {
+            deadline: std::time::Duration::from_secs(self.connector_deadline_secs.max(1)),
+            ..crate::runtime::Limits::default()
+        }
     }
 
     /// The configured time zone.
@@ -166,6 +217,10 @@ impl IntegrationConfig {
             scope: Scope::default(),
             settings: BTreeMap::new(),
             token_url: None,
+            secret_headers: None,
+            allow_deletes: false,
+            max_read_requests: None,
+            max_run_requests: None,
             schedule: None,
             concurrency: default_concurrency(),
             max_retries: default_retries(),

@@ -2,7 +2,8 @@
 //!
 //! The host owns everything with side effects; connectors (wasm
 //! components) only map, diff and plan. Where things happen:
-//! [`source`] reads HR data, [`store`] keeps it and everything paybridge
+//! [`source`] reads HR data, [`privacy`] keeps personal data out of what
+//! people read, [`store`] keeps it and everything paybridge
 //! learns in SQLite, [`runtime`] loads and calls connectors, [`http`] talks
 //! to payroll APIs, [`sync`] runs the pipeline, [`cli`] is the command line
 //! and [`config`] reads `paybridge.toml`.
@@ -11,6 +12,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod http;
+pub mod privacy;
 pub mod runtime;
 pub mod source;
 pub mod store;

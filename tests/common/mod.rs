@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod company;
+
 use paybridge::app::App;
 use paybridge::config::{Config, IntegrationConfig};
 use paybridge::http::Secrets;
@@ -57,13 +59,9 @@ impl Harness {
         let mut integration = IntegrationConfig::new(INTEGRATION, "twentyfour-seven", &emulator.base_url());
         integration.secrets.insert("token".into(), "UNUSED_IN_TESTS".into());
         integration.retry_backoff_ms = 10;
-        let config = Config {
-            database: dir.path().join("paybridge.db"),
-            connectors_dir: component("connectors"),
-            hr_snapshot: dir.path().join("unused.json"),
-            timezone: "Europe/Oslo".into(),
-            integrations: vec![integration],
-        };
+        let mut config =
+            Config::new(dir.path().join("paybridge.db"), component("connectors"), dir.path().join("unused.json"));
+        config.integrations = vec![integration];
         let mut app = App::open(config, limits).expect("app opens");
         app.import(snapshot).expect("import");
         let token = emulator.access_token();
@@ -92,13 +90,9 @@ impl Harness {
 pub fn open_app(mut integration: IntegrationConfig, snapshot: &HrSnapshot, limits: Limits) -> (App, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temp dir");
     integration.retry_backoff_ms = 10;
-    let config = Config {
-        database: dir.path().join("paybridge.db"),
-        connectors_dir: component("connectors"),
-        hr_snapshot: dir.path().join("unused.json"),
-        timezone: "Europe/Oslo".into(),
-        integrations: vec![integration],
-    };
+    let mut config =
+        Config::new(dir.path().join("paybridge.db"), component("connectors"), dir.path().join("unused.json"));
+    config.integrations = vec![integration];
     let mut app = App::open(config, limits).expect("app opens");
     app.import(snapshot).expect("import");
     (app, dir)
@@ -119,6 +113,7 @@ impl NmbrsHarness {
         let emulator = paybridge_emulators::nmbrs::Emulator::start(Default::default()).await.expect("emulator starts");
         let mut integration = IntegrationConfig::new(NMBRS, "nmbrs", &emulator.base_url());
         integration.token_url = Some(emulator.token_url());
+        integration.secret_headers = Some(vec!["X-Subscription-Key".into()]);
         let company = emulator.settings().companies[0].0.clone();
         integration.settings.insert("company_id".into(), company);
         integration.settings.insert("page_size".into(), page_size.to_string());

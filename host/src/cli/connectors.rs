@@ -1,4 +1,4 @@
-//! `paybridge connectors list`.
+//! `paybridge connectors list | install | activate`.
 
 use clap::Subcommand;
 use serde::Serialize;
@@ -14,10 +14,18 @@ pub enum ConnectorsCommand {
         json: bool,
     },
     /// Check a component and add it to the connectors folder under its
-    /// sha256; the newest version of a name becomes active at the next start.
+    /// sha256, recording where it came from. It becomes active only if it
+    /// is the first version of its name; otherwise activate it.
     Install {
         /// The component file (`.wasm`).
         file: std::path::PathBuf,
+    },
+    /// Make a loaded version the active one of its name (kept across starts).
+    Activate {
+        /// Connector name.
+        name: String,
+        /// Version to make active.
+        version: String,
     },
 }
 
@@ -26,9 +34,11 @@ struct Row {
     name: String,
     version: String,
     active: bool,
+    contract: String,
     target_system: String,
     sha256: String,
     file: String,
+    installed_from: Option<String>,
     required_fields: Vec<String>,
     capabilities: Vec<String>,
 }
@@ -39,8 +49,20 @@ pub fn run(config: &Path, cmd: ConnectorsCommand) -> anyhow::Result<()> {
         ConnectorsCommand::List { json } => json,
         ConnectorsCommand::Install { file } => {
             let app = super::open(config)?;
-            let loaded = app.registry.install(&file, &app.config.connectors_dir)?;
+            let (loaded, active) = app.install_connector(&file)?;
             println!("installed {} ({}) as {}", loaded.label(), loaded.manifest.target_system, loaded.source.display());
+            if !active {
+                println!(
+                    "not active: integrations without a version pin keep their current version; run `paybridge connectors activate {} {}` to switch",
+                    loaded.manifest.name, loaded.manifest.version
+                );
+            }
+            return Ok(());
+        }
+        ConnectorsCommand::Activate { name, version } => {
+            let app = super::open(config)?;
+            let active = app.activate_connector(&name, &version)?;
+            println!("{} is now the active version of {name}", active.label());
             return Ok(());
         }
     };
@@ -53,9 +75,11 @@ pub fn run(config: &Path, cmd: ConnectorsCommand) -> anyhow::Result<()> {
             name: c.manifest.name.clone(),
             version: c.manifest.version.clone(),
             active,
+            contract: c.contract.clone(),
             target_system: c.manifest.target_system.clone(),
             sha256: c.sha256.clone(),
             file: c.source.display().to_string(),
+            installed_from: app.store.installed_from(&c.sha256).ok().flatten(),
             required_fields: c.manifest.required_fields.clone(),
             capabilities: c.manifest.capabilities.clone(),
         })
@@ -68,11 +92,13 @@ pub fn run(config: &Path, cmd: ConnectorsCommand) -> anyhow::Result<()> {
     }
     for r in rows {
         let active = if r.active { "active" } else { "" };
+        let from = r.installed_from.map(|f| format!(" (installed from {f})")).unwrap_or_default();
         println!(
-            "{:<20} {:<8} {:<7} {:<22} sha256:{}  {}",
+            "{:<20} {:<8} {:<7} contract {:<6} {:<22} sha256:{}  {}{from}",
             r.name,
             r.version,
             active,
+            r.contract,
             r.target_system,
             &r.sha256[..16],
             r.file

@@ -7,7 +7,6 @@
 use crate::app::App;
 use crate::config::{Config, IntegrationConfig};
 use crate::http::Secrets;
-use crate::runtime::Limits;
 use crate::source::parse_snapshot;
 use crate::sync::SyncOptions;
 use anyhow::{Context as _, bail};
@@ -64,15 +63,12 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     nmbrs_integration.token_url = Some(nmbrs.token_url());
     nmbrs_integration.settings.insert("company_id".into(), nmbrs.settings().companies[0].0.clone());
     nmbrs_integration.retry_backoff_ms = 100;
-    let config = Config {
-        database: args.database.clone(),
-        connectors_dir: args.connectors.clone(),
-        hr_snapshot: PathBuf::from("examples/hr-snapshot.json"),
-        timezone: "Europe/Oslo".into(),
-        integrations: vec![integration, nmbrs_integration],
-    };
+    let mut config =
+        Config::new(args.database.clone(), args.connectors.clone(), PathBuf::from("examples/hr-snapshot.json"));
+    config.integrations = vec![integration, nmbrs_integration];
     let tz = config.time_zone()?;
-    let mut app = App::open(config, Limits::default())?;
+    let limits = config.limits();
+    let mut app = App::open(config, limits)?;
     let snapshot = parse_snapshot(SAMPLE, &tz).context("the built-in sample data")?;
     let imported = app.import(&snapshot)?;
     let connector = app.connector_for(&app.config.integrations[0])?;

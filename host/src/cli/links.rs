@@ -98,7 +98,7 @@ pub async fn run(config_path: &Path, cmd: LinksCommand) -> anyhow::Result<()> {
         LinksCommand::List { integration, state, json } => {
             // The views show the HR side as it is now: import it first.
             drop(store);
-            let mut app = crate::app::App::open(config.clone(), crate::runtime::Limits::default())?;
+            let mut app = crate::app::App::open(config.clone(), config.limits())?;
             app.import_hr()?;
             let required = app.connector_for(config.integration(&integration)?)?.manifest.required_fields.clone();
             let store = &app.store;

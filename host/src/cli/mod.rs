@@ -56,7 +56,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 /// Load the configuration and open the app.
 pub fn open(config: &std::path::Path) -> anyhow::Result<crate::app::App> {
     let config = crate::config::Config::load(config)?;
-    crate::app::App::open(config, crate::runtime::Limits::default())
+    let limits = config.limits();
+    crate::app::App::open(config, limits)
 }
 
 /// Print `value` as pretty JSON.

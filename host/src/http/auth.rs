@@ -2,12 +2,91 @@
 //! bearer, basic, 24SevenOffice's token exchange and OAuth2 (client
 //! credentials or refresh token). Session tokens are cached until shortly
 //! before they expire and dropped on a 401.
+//!
+//! Invariant: credentials never follow the connector. The token-exchange
+//! URL is the connector's path joined under the integration's base URL and
+//! checked like every request path; an OAuth2 token URL on another origin
+//! is used only when the operator names it (`token_url`); secret headers
+//! never carry the OAuth2 client credentials or refresh token unless the
+//! operator allowed that header (`secret_headers`), and with
+//! `secret_headers` set only the listed headers go out.
 
+use super::origin::BaseUrl;
 use super::secrets::Secrets;
 use crate::runtime::types::AuthScheme;
 use anyhow::{Context as _, anyhow, bail};
+use reqwest::Url;
 use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
+
+/// What the operator decided about credentials, from the integration's
+/// configuration.
+#[derive(Debug, Clone, Default)]
+pub struct AuthPolicy {
+    /// The OAuth2 token endpoint to use, whatever the connector declares.
+    pub token_url: Option<String>,
+    /// Header names that may carry secrets on API requests. `None`: the
+    /// connector's secret headers, except those carrying a credential.
+    pub secret_headers: Option<Vec<String>>,
+}
+
+/// Headers the host alone sets.
+pub const HOST_ONLY_HEADERS: &[&str] = &["authorization", "host", "cookie", "proxy-authorization"];
+
+/// Where the session token comes from, resolved once.
+enum TokenEndpoint {
+    None,
+    Exchange(Url),
+    OAuth2(Url),
+}
+
+/// The OAuth2 token URL the host will use: the operator's, or the
+/// connector's when it is on the integration's own origin.
+fn oauth2_token_url(declared: &str, base: &BaseUrl, policy: &AuthPolicy) -> anyhow::Result<Url> {
+    if let Some(url) = &policy.token_url {
+        return Url::parse(url).with_context(|| format!("token_url {url:?} is not a URL"));
+    }
+    let url = Url::parse(declared)
+        .map_err(|e| anyhow!("the connector's OAuth2 token URL {declared:?} is not a URL ({e}); set token_url"))?;
+    if !base.same_origin(&url) {
+        bail!(
+            "the connector sends OAuth2 credentials to {}, which is not the integration's origin {}; \
+             credentials go only where the operator says: add `token_url = \"{declared}\"` to this integration if you trust it",
+            url.origin().ascii_serialization(),
+            base.origin()
+        );
+    }
+    Ok(url)
+}
+
+/// Check the connector's secret headers against the operator's policy.
+fn check_secret_headers(o: &crate::runtime::types::Oauth2, policy: &AuthPolicy) -> anyhow::Result<()> {
+    let credentials = [Some(&o.client_id_secret), Some(&o.client_secret_secret), o.refresh_token_secret.as_ref()];
+    for (header, secret) in &o.secret_headers {
+        if reqwest::header::HeaderName::from_bytes(header.as_bytes()).is_err() {
+            bail!(
+                "the connector declares a secret header with an invalid name {:?}",
+                header.escape_debug().to_string()
+            );
+        }
+        if HOST_ONLY_HEADERS.contains(&header.to_ascii_lowercase().as_str()) {
+            bail!("the connector may not set the {header} header; the host sets it");
+        }
+        let allowed = policy.secret_headers.as_ref().map(|names| names.iter().any(|n| n.eq_ignore_ascii_case(header)));
+        if allowed == Some(false) {
+            bail!(
+                "the connector wants to send secret `{secret}` in header {header}, which this integration's secret_headers does not list"
+            );
+        }
+        if allowed.is_none() && credentials.contains(&Some(secret)) {
+            bail!(
+                "the connector wants to send the OAuth2 credential `{secret}` in header {header} on every API request; refused. \
+                 If that is really what the API needs, list {header:?} in this integration's secret_headers"
+            );
+        }
+    }
+    Ok(())
+}
 
 /// Renew a session token this long before it expires.
 const RENEW_BEFORE: Duration = Duration::from_secs(60);
@@ -19,17 +98,45 @@ struct Cached {
     valid_until: Instant,
 }
 
+/// Attempts of one token request: a 5xx, a 429 or a connection failure
+/// is tried again after a short wait (a token request changes nothing the
+/// sync cares about).
+const TOKEN_ATTEMPTS: u32 = 3;
+
+async fn with_retries(build: impl Fn() -> reqwest::RequestBuilder) -> reqwest::Result<reqwest::Response> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let result = build().send().await;
+        let again = match &result {
+            Ok(r) => r.status().is_server_error() || r.status() == reqwest::StatusCode::TOO_MANY_REQUESTS,
+            Err(e) => e.is_connect() || e.is_timeout(),
+        };
+        if !again || attempt >= TOKEN_ATTEMPTS {
+            return result;
+        }
+        let wait = result
+            .as_ref()
+            .ok()
+            .and_then(|r| r.headers().get("retry-after")?.to_str().ok()?.trim().parse::<u64>().ok())
+            .map_or(Duration::from_millis(200 << attempt), |s| Duration::from_secs(s.min(10)));
+        tokio::time::sleep(wait).await;
+    }
+}
+
 /// Produces the auth headers for one integration.
 pub struct Authenticator {
     scheme: AuthScheme,
     secrets: Secrets,
+    endpoint: TokenEndpoint,
     cached: Mutex<Option<Cached>>,
 }
 
 impl Authenticator {
-    /// An authenticator for `scheme` using `secrets`; fails early when a
-    /// named secret is missing.
-    pub fn new(scheme: AuthScheme, secrets: Secrets) -> anyhow::Result<Self> {
+    /// An authenticator for `scheme` using `secrets`, its token endpoint
+    /// resolved against `base` under `policy`; fails early when a named
+    /// secret is missing or a credential would leave the integration.
+    pub fn new(scheme: AuthScheme, secrets: Secrets, base: &BaseUrl, policy: &AuthPolicy) -> anyhow::Result<Self> {
         let needed: Vec<&str> = match &scheme {
             AuthScheme::None => vec![],
             AuthScheme::Bearer(s) => vec![s.as_str()],
@@ -45,7 +152,18 @@ impl Authenticator {
         for name in needed {
             secrets.get(name)?;
         }
-        Ok(Self { scheme, secrets, cached: Mutex::new(None) })
+        let endpoint = match &scheme {
+            AuthScheme::TokenExchange(t) => TokenEndpoint::Exchange(
+                base.join(&t.path).map_err(|e| anyhow!("the connector's token-exchange path: {e}"))?,
+            ),
+            AuthScheme::Oauth2(o) => {
+                let url = oauth2_token_url(&o.token_url, base, policy)?;
+                check_secret_headers(o, policy)?;
+                TokenEndpoint::OAuth2(url)
+            }
+            _ => TokenEndpoint::None,
+        };
+        Ok(Self { scheme, secrets, endpoint, cached: Mutex::new(None) })
     }
 
     /// Forget the session token (after a 401).
@@ -64,7 +182,6 @@ impl Authenticator {
         &self,
         request: reqwest::RequestBuilder,
         client: &reqwest::Client,
-        base_url: &str,
     ) -> anyhow::Result<reqwest::RequestBuilder> {
         match &self.scheme {
             AuthScheme::None => Ok(request),
@@ -74,7 +191,7 @@ impl Authenticator {
                     .basic_auth(self.secrets.get(&b.username_secret)?, Some(self.secrets.get(&b.password_secret)?)))
             }
             AuthScheme::TokenExchange(_) | AuthScheme::Oauth2(_) => {
-                let token = self.session_token(client, base_url).await?;
+                let token = self.session_token(client).await?;
                 let mut request = request.bearer_auth(token);
                 if let AuthScheme::Oauth2(o) = &self.scheme {
                     for (header, secret) in &o.secret_headers {
@@ -86,20 +203,17 @@ impl Authenticator {
         }
     }
 
-    async fn session_token(&self, client: &reqwest::Client, base_url: &str) -> anyhow::Result<String> {
+    async fn session_token(&self, client: &reqwest::Client) -> anyhow::Result<String> {
         let mut cached = self.cached.lock().await;
         if let Some(c) = cached.as_ref()
             && Instant::now() + RENEW_BEFORE < c.valid_until
         {
             return Ok(c.token.clone());
         }
-        let fresh = match &self.scheme {
-            AuthScheme::TokenExchange(t) => {
-                let url = format!("{base_url}{}", t.path);
-                let response = client
-                    .get(&url)
-                    .query(&[(t.query_param.as_str(), self.secrets.get(&t.secret)?)])
-                    .send()
+        let fresh = match (&self.scheme, &self.endpoint) {
+            (AuthScheme::TokenExchange(t), TokenEndpoint::Exchange(url)) => {
+                let secret = self.secrets.get(&t.secret)?;
+                let response = with_retries(|| client.get(url.clone()).query(&[(t.query_param.as_str(), secret)]))
                     .await
                     // The URL carries the secret in its query: never show it.
                     .map_err(|e| {
@@ -126,7 +240,7 @@ impl Authenticator {
                     .unwrap_or(UNKNOWN_EXPIRY);
                 Cached { token: token.to_owned(), valid_until: Instant::now() + lifetime }
             }
-            AuthScheme::Oauth2(o) => {
+            (AuthScheme::Oauth2(o), TokenEndpoint::OAuth2(token_url)) => {
                 let mut form = vec![
                     ("client_id", self.secrets.get(&o.client_id_secret)?.to_owned()),
                     ("client_secret", self.secrets.get(&o.client_secret_secret)?.to_owned()),
@@ -141,15 +255,13 @@ impl Authenticator {
                 if let Some(scope) = &o.scope {
                     form.push(("scope", scope.clone()));
                 }
-                let response = client
-                    .post(&o.token_url)
-                    .form(&form)
-                    .send()
+                let response = with_retries(|| client.post(token_url.clone()).form(&form))
                     .await
-                    .with_context(|| format!("OAuth2 token request to {} failed to connect", o.token_url))?;
+                    .map_err(|e| anyhow::Error::new(e.without_url()))
+                    .with_context(|| format!("OAuth2 token request to {token_url} failed to connect"))?;
                 let status = response.status();
                 if !status.is_success() {
-                    bail!("OAuth2 token endpoint {} answered {status}: check the client credentials", o.token_url);
+                    bail!("OAuth2 token endpoint {token_url} answered {status}: check the client credentials");
                 }
                 let body: serde_json::Value =
                     response.json().await.context("OAuth2 token endpoint did not return JSON")?;
@@ -183,11 +295,17 @@ mod tests {
             token_field: "accessToken".into(),
             expiry_field: "expiresOn".into(),
         });
-        let auth = Authenticator::new(scheme, Secrets::from_pairs(&[("token", "s3cr3t-t0ken")])).expect("auth");
+        let base = BaseUrl::parse("http://127.0.0.1:9").expect("base");
+        let auth = Authenticator::new(
+            scheme,
+            Secrets::from_pairs(&[("token", "s3cr3t-t0ken")]),
+            &base,
+            &AuthPolicy::default(),
+        )
+        .expect("auth");
         let client = reqwest::Client::new();
         // Nothing listens on port 9 of loopback: the connection is refused.
-        let err =
-            auth.apply(client.get("http://127.0.0.1:9/x"), &client, "http://127.0.0.1:9").await.expect_err("fails");
+        let err = auth.apply(client.get("http://127.0.0.1:9/x"), &client).await.expect_err("fails");
         let shown = format!("{err:#} {err:?}");
         assert!(shown.contains("token exchange"), "{shown}");
         assert!(!shown.contains("s3cr3t-t0ken"), "{shown}");
@@ -213,10 +331,12 @@ mod tests {
             ("refresh", "a-refresh-token"),
             ("key", &s.subscription_key),
         ]);
-        let auth = Authenticator::new(scheme, secrets).expect("auth");
+        let base = BaseUrl::parse(&emulator.base_url()).expect("base");
+        let policy = AuthPolicy { token_url: Some(emulator.token_url()), secret_headers: None };
+        let auth = Authenticator::new(scheme, secrets, &base, &policy).expect("auth");
         let client = reqwest::Client::new();
         for _ in 0..3 {
-            let request = auth.apply(client.get(format!("{}/companies", emulator.base_url())), &client, "").await;
+            let request = auth.apply(client.get(format!("{}/companies", emulator.base_url())), &client).await;
             let response = request.expect("authenticated").send().await.expect("sent");
             assert_eq!(response.status(), 200);
         }
@@ -225,7 +345,11 @@ mod tests {
 
     #[test]
     fn a_missing_secret_is_named_with_how_to_provide_it() {
-        let err = Authenticator::new(AuthScheme::Bearer("api_key".into()), Secrets::default()).err().expect("refused");
+        let base = BaseUrl::parse("https://api.example").expect("base");
+        let err =
+            Authenticator::new(AuthScheme::Bearer("api_key".into()), Secrets::default(), &base, &AuthPolicy::default())
+                .err()
+                .expect("refused");
         assert!(err.to_string().contains("api_key") && err.to_string().contains("[integration.secrets]"));
     }
 }

@@ -1,13 +1,19 @@
 //! Sends connector-described requests to one integration's target.
 //!
 //! Invariants: a request goes only to the integration's base URL plus a
-//! path the connector gave (absolute, no `..`, no scheme, no query or
-//! fragment smuggled in); the connector cannot set `Authorization`,
-//! `Host` or `Cookie`; at most `concurrency` requests are in flight;
-//! timeouts, 5xx and 429 are retried a bounded number of times; one 401
-//! with a session token renews the token and tries again.
+//! path the connector gave, checked as written and percent-decoded
+//! ([`super::origin`]); the connector cannot set `Authorization`, `Host`
+//! or `Cookie`; redirects are not followed, so credentials never leave
+//! the origin; at most `concurrency` requests are in flight; at most the
+//! run's request budget is sent. Reads are retried on timeouts, 5xx and
+//! 429; a write is retried only when the target cannot have applied it
+//! (a refused connection, a 429) or when it is idempotent: any other
+//! failure leaves its outcome unknown and is returned as such, never sent
+//! twice blindly. One 401 with a session token renews the token and tries
+//! again.
 
-use super::auth::Authenticator;
+use super::auth::{Authenticator, HOST_ONLY_HEADERS};
+use super::origin::{BaseUrl, PathRefused};
 use super::retry::RetryPolicy;
 use crate::runtime::types::{Header, HttpMethod, HttpRequest, HttpResponse};
 use std::sync::Arc;
@@ -19,17 +25,34 @@ use tokio::sync::Semaphore;
 #[derive(Debug, thiserror::Error)]
 pub enum HttpError {
     /// The connector asked for something outside the base URL.
-    #[error("refused request path {path:?}: {why}")]
-    PathRefused { path: String, why: &'static str },
+    #[error(transparent)]
+    PathRefused(#[from] PathRefused),
+    /// A header the connector gave cannot be sent.
+    #[error("refused header {name:?}: {why}")]
+    BadHeader { name: String, why: &'static str },
     /// Authentication could not be set up.
     #[error("authentication failed: {0:#}")]
     Auth(anyhow::Error),
     /// The answer was larger than the host accepts.
     #[error("{method} {path} answered with a body over {limit_mib} MiB; refused")]
     TooLarge { method: &'static str, path: String, limit_mib: usize },
-    /// No answer after every retry.
+    /// The run's request budget is spent.
+    #[error(
+        "refused {method} {path}: this run already sent its budget of {budget} requests (max_run_requests); the connector may be flooding the target"
+    )]
+    Budget { method: &'static str, path: String, budget: u64 },
+    /// No answer after every retry. `maybe_applied`: the request may have
+    /// reached the target (a timeout or a cut connection after sending).
     #[error("{method} {path} failed after {attempts} attempt(s): {message}")]
-    Transport { method: &'static str, path: String, attempts: u32, message: String },
+    Transport { method: &'static str, path: String, attempts: u32, message: String, maybe_applied: bool },
+}
+
+impl HttpError {
+    /// Whether the target may have applied the request although no answer
+    /// came back.
+    pub fn maybe_applied(&self) -> bool {
+        matches!(self, Self::Transport { maybe_applied: true, .. })
+    }
 }
 
 /// Counts of what was sent, for run summaries and tests.
@@ -43,13 +66,25 @@ pub struct Counters {
     pub retries: AtomicU64,
 }
 
+/// How a request may be retried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resend {
+    /// A read, or a write the target applies once however often it is
+    /// sent (a PUT of the whole record): retried on any retryable failure.
+    Safe,
+    /// A write that could be applied twice: retried only when the target
+    /// cannot have applied it.
+    OnlyIfUnapplied,
+}
+
 /// The HTTP side of one integration.
 pub struct Executor {
     client: reqwest::Client,
-    base_url: String,
+    base: BaseUrl,
     auth: Authenticator,
     retry: RetryPolicy,
     permits: Arc<Semaphore>,
+    budget: AtomicU64,
     /// What was sent so far.
     pub counters: Counters,
 }
@@ -65,30 +100,22 @@ pub fn method_name(method: HttpMethod) -> &'static str {
     }
 }
 
-const FORBIDDEN_HEADERS: &[&str] = &["authorization", "host", "cookie", "proxy-authorization"];
-
-/// Check a connector-given path; the host owns everything before it.
-pub fn check_path(path: &str) -> Result<(), HttpError> {
-    let refuse = |why| Err(HttpError::PathRefused { path: path.to_owned(), why });
-    if !path.starts_with('/') || path.starts_with("//") {
-        return refuse("it must start with a single '/' and is joined to the base URL");
-    }
-    if path.contains("://") {
-        return refuse("it must not contain a scheme");
-    }
-    if path.split('/').any(|seg| seg == ".." || seg == ".") {
-        return refuse("it must not contain '.' or '..' segments");
-    }
-    if path.contains(['?', '#', '\\']) || path.chars().any(char::is_control) {
-        return refuse("query and fragment go in the request's query list, not the path");
-    }
-    Ok(())
+/// What one attempt produced.
+enum AttemptError {
+    Auth(anyhow::Error),
+    BadHeader(String, &'static str),
+    /// `sent`: the request may have reached the target.
+    Transport {
+        message: String,
+        sent: bool,
+    },
+    TooLarge,
 }
 
 impl Executor {
-    /// An executor for `base_url` with `concurrency` requests in flight.
+    /// An executor for `base` with `concurrency` requests in flight.
     pub fn new(
-        base_url: &str,
+        base: BaseUrl,
         auth: Authenticator,
         retry: RetryPolicy,
         concurrency: usize,
@@ -96,45 +123,63 @@ impl Executor {
     ) -> anyhow::Result<Self> {
         let client = reqwest::Client::builder()
             .timeout(timeout)
+            .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("paybridge/", env!("CARGO_PKG_VERSION")))
             .build()?;
         Ok(Self {
             client,
-            base_url: base_url.trim_end_matches('/').to_owned(),
+            base,
             auth,
             retry,
             permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            budget: AtomicU64::new(u64::MAX),
             counters: Counters::default(),
         })
     }
 
-    /// Send one request, retrying as the policy allows. Any HTTP answer,
-    /// error statuses included, is returned as a response.
-    pub async fn send(&self, request: &HttpRequest) -> Result<HttpResponse, HttpError> {
-        check_path(&request.path)?;
+    /// Allow at most `requests` requests (attempts) from now on, in total.
+    pub fn set_budget(&self, requests: u64) {
+        let sent = self.counters.requests.load(Ordering::Relaxed);
+        self.budget.store(sent.saturating_add(requests), Ordering::Relaxed);
+    }
+
+    /// Send one request, retrying as `resend` and the policy allow. Any
+    /// HTTP answer, error statuses included, is returned as a response.
+    pub async fn send(&self, request: &HttpRequest, resend: Resend) -> Result<HttpResponse, HttpError> {
+        let url = self.base.join(&request.path)?;
         let method = method_name(request.method);
-        let url = format!("{}{}", self.base_url, request.path);
+        let path = || request.path.clone();
         let mut renewed = false;
         let mut retry = 0;
         loop {
             let _permit = self.permits.acquire().await.map_err(|_| HttpError::Transport {
                 method,
-                path: request.path.clone(),
+                path: path(),
                 attempts: retry,
                 message: "executor closed".into(),
+                maybe_applied: false,
             })?;
-            self.counters.requests.fetch_add(1, Ordering::Relaxed);
+            let budget = self.budget.load(Ordering::Relaxed);
+            if self.counters.requests.fetch_add(1, Ordering::Relaxed) >= budget {
+                self.counters.requests.fetch_sub(1, Ordering::Relaxed);
+                return Err(HttpError::Budget { method, path: path(), budget });
+            }
             if request.method != HttpMethod::Get {
                 self.counters.writes.fetch_add(1, Ordering::Relaxed);
             }
             let outcome = self.attempt(request, &url).await;
             drop(_permit);
+            let may_retry = retry < self.retry.max_retries;
             match outcome {
                 Ok(response) if response.status == 401 && self.auth.has_session() && !renewed => {
                     renewed = true;
                     self.auth.invalidate().await;
                 }
-                Ok(response) if RetryPolicy::retryable_status(response.status) && retry < self.retry.max_retries => {
+                Ok(response)
+                    if may_retry
+                        && (response.status == 429
+                            || (resend == Resend::Safe && RetryPolicy::retryable_status(response.status))) =>
+                {
                     let after = response.headers.iter().find(|h| h.name.eq_ignore_ascii_case("retry-after"));
                     let wait = self.retry.wait(retry, after.map(|h| h.value.as_str()));
                     tracing::warn!(status = response.status, path = %request.path, ?wait, "retrying");
@@ -144,47 +189,53 @@ impl Executor {
                 }
                 Ok(response) => return Ok(response),
                 Err(AttemptError::Auth(e)) => return Err(HttpError::Auth(e)),
+                Err(AttemptError::BadHeader(name, why)) => return Err(HttpError::BadHeader { name, why }),
                 Err(AttemptError::TooLarge) => {
-                    return Err(HttpError::TooLarge {
-                        method,
-                        path: request.path.clone(),
-                        limit_mib: MAX_BODY_BYTES >> 20,
-                    });
+                    return Err(HttpError::TooLarge { method, path: path(), limit_mib: MAX_BODY_BYTES >> 20 });
                 }
-                Err(AttemptError::Transport(message)) if retry < self.retry.max_retries => {
+                Err(AttemptError::Transport { message, sent }) if may_retry && (!sent || resend == Resend::Safe) => {
                     let wait = self.retry.wait(retry, None);
                     tracing::warn!(path = %request.path, %message, ?wait, "retrying after transport error");
                     self.counters.retries.fetch_add(1, Ordering::Relaxed);
                     retry += 1;
                     tokio::time::sleep(wait).await;
                 }
-                Err(AttemptError::Transport(message)) => {
+                Err(AttemptError::Transport { message, sent }) => {
                     return Err(HttpError::Transport {
                         method,
-                        path: request.path.clone(),
+                        path: path(),
                         attempts: retry + 1,
                         message,
+                        maybe_applied: sent && request.method != HttpMethod::Get,
                     });
                 }
             }
         }
     }
 
-    async fn attempt(&self, request: &HttpRequest, url: &str) -> Result<HttpResponse, AttemptError> {
+    async fn attempt(&self, request: &HttpRequest, url: &reqwest::Url) -> Result<HttpResponse, AttemptError> {
         let method = reqwest::Method::from_bytes(method_name(request.method).as_bytes())
-            .map_err(|e| AttemptError::Transport(e.to_string()))?;
-        let mut builder = self.client.request(method, url).query(&request.query);
+            .map_err(|e| AttemptError::Transport { message: e.to_string(), sent: false })?;
+        let mut builder = self.client.request(method, url.clone()).query(&request.query);
         for header in &request.headers {
-            if FORBIDDEN_HEADERS.contains(&header.name.to_ascii_lowercase().as_str()) {
+            if HOST_ONLY_HEADERS.contains(&header.name.to_ascii_lowercase().as_str()) {
                 continue;
             }
-            builder = builder.header(header.name.as_str(), header.value.as_str());
+            let shown = || header.name.escape_debug().to_string();
+            let name = reqwest::header::HeaderName::from_bytes(header.name.as_bytes())
+                .map_err(|_| AttemptError::BadHeader(shown(), "not a valid header name"))?;
+            let value = reqwest::header::HeaderValue::from_str(&header.value)
+                .map_err(|_| AttemptError::BadHeader(shown(), "its value holds characters a header cannot carry"))?;
+            builder = builder.header(name, value);
         }
         if let Some(body) = &request.body {
             builder = builder.body(body.clone());
         }
-        let builder = self.auth.apply(builder, &self.client, &self.base_url).await.map_err(AttemptError::Auth)?;
-        let response = builder.send().await.map_err(|e| AttemptError::Transport(describe(e)))?;
+        let builder = self.auth.apply(builder, &self.client).await.map_err(AttemptError::Auth)?;
+        let response = builder
+            .send()
+            .await
+            .map_err(|e| AttemptError::Transport { sent: !e.is_connect(), message: describe(e) })?;
         let status = response.status().as_u16();
         let headers = response
             .headers()
@@ -193,7 +244,9 @@ impl Executor {
             .collect();
         let mut response = response;
         let mut bytes = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|e| AttemptError::Transport(describe(e)))? {
+        while let Some(chunk) =
+            response.chunk().await.map_err(|e| AttemptError::Transport { sent: true, message: describe(e) })?
+        {
             if bytes.len() + chunk.len() > MAX_BODY_BYTES {
                 return Err(AttemptError::TooLarge);
             }
@@ -202,12 +255,6 @@ impl Executor {
         let body = String::from_utf8_lossy(&bytes).into_owned();
         Ok(HttpResponse { status, headers, body })
     }
-}
-
-enum AttemptError {
-    Auth(anyhow::Error),
-    Transport(String),
-    TooLarge,
 }
 
 /// The largest response body the host accepts (and hands to a connector).
@@ -231,13 +278,41 @@ fn describe(e: reqwest::Error) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::check_path;
+    use super::*;
+    use crate::http::auth::AuthPolicy;
+    use crate::runtime::types::AuthScheme;
 
-    #[test]
-    fn paths_outside_the_base_url_are_refused() {
-        assert!(check_path("/employee/v2").is_ok());
-        for bad in ["employee", "//evil.example/x", "/a/../auth", "/x?token=1", "http://evil/", "/a#b"] {
-            assert!(check_path(bad).is_err(), "{bad}");
-        }
+    fn executor() -> Executor {
+        let base = BaseUrl::parse("http://127.0.0.1:9/api").expect("base");
+        let auth =
+            Authenticator::new(AuthScheme::None, super::super::Secrets::default(), &base, &AuthPolicy::default())
+                .expect("auth");
+        Executor::new(base, auth, RetryPolicy::default(), 1, Duration::from_secs(1)).expect("executor")
+    }
+
+    fn request(path: &str, headers: Vec<Header>) -> HttpRequest {
+        HttpRequest { method: HttpMethod::Post, path: path.into(), query: vec![], headers, body: None }
+    }
+
+    #[tokio::test]
+    async fn a_bad_header_is_named_and_nothing_is_sent() {
+        let bad = Header { name: "x-bad\nname".into(), value: "1".into() };
+        let err = executor().send(&request("/x", vec![bad]), Resend::OnlyIfUnapplied).await.expect_err("refused");
+        assert!(matches!(&err, HttpError::BadHeader { name, .. } if name == "x-bad\\nname"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_request_over_the_budget_is_refused_before_it_is_sent() {
+        let e = executor();
+        e.set_budget(0);
+        let err = e.send(&request("/x", vec![]), Resend::Safe).await.expect_err("refused");
+        assert!(err.to_string().contains("max_run_requests"), "{err}");
+        assert_eq!(e.counters.requests.load(Ordering::Relaxed), 0);
+    }
+
+    #[tokio::test]
+    async fn a_write_that_never_connected_is_known_unapplied() {
+        let err = executor().send(&request("/x", vec![]), Resend::OnlyIfUnapplied).await.expect_err("refused");
+        assert!(!err.maybe_applied(), "a refused connection cannot have applied anything: {err}");
     }
 }

@@ -1,5 +1,6 @@
-//! Masking of sensitive values in everything a person reads: logs, the
-//! journal's display, dry-run plans, error texts from targets.
+//! Masking of values in everything a person reads: logs, the journal,
+//! dry-run plans, error texts from targets. [`mask`] hides a whole value;
+//! [`mask_digit_runs`] hides long numbers in free text of unknown shape.
 //!
 //! A masked value shows a short hash so "changed" stays visible without
 //! the value: `•••• (sha256 3f2a…)`.
@@ -31,7 +32,7 @@ pub fn mask_digit_runs(text: &str) -> String {
     };
     for c in text.chars() {
         // Digits with the separators people write inside numbers.
-        if c.is_ascii_digit() || (!run.is_empty() && matches!(c, '.' | '-')) {
+        if c.is_ascii_digit() || (!run.is_empty() && matches!(c, '.' | '-' | ' ' | '/' | ',' | '\u{a0}')) {
             run.push(c);
         } else {
             flush(&mut run, &mut out);
@@ -88,6 +89,7 @@ mod tests {
         assert_eq!(mask_digit_runs("id 10915596784 failed"), "id ########### failed");
         assert_eq!(mask_digit_runs("acct 8601.11.17947"), "acct ####.##.#####");
         assert_eq!(mask_digit_runs("HTTP 409 on employee 12"), "HTTP 409 on employee 12");
+        assert_eq!(mask_digit_runs("ssn 148 385 124 70."), "ssn ### ### ### ##.");
     }
 
     #[test]

@@ -1,14 +1,27 @@
 //! One loaded connector version and the calls into it.
 //!
 //! Invariant: every call gets a fresh `Store` (fresh WASI context, fresh
-//! memory, a full fuel budget) and runs on a blocking thread, so nothing
-//! leaks between calls and a misbehaving call fails alone.
+//! memory, a full fuel budget, randomness seeded from the call's input, a
+//! wall-clock deadline) and runs on a blocking thread, so nothing leaks
+//! between calls, the same input gives the same output, and a misbehaving
+//! call fails alone. What the connector logs or prints passes through the
+//! caller's [`TextFilter`] before it reaches the host's logs or an error.
 
 use super::bindings::{ConnectorPre, types::*};
 use super::engine::ConnectorEngine;
 use super::sandbox::HostState;
 use std::sync::Arc;
 use wasmtime::{Store, Trap};
+
+/// Cleans a text a connector produced before the host shows or logs it
+/// (removes personal data the caller knows about).
+pub type TextFilter = Arc<dyn Fn(&str) -> String + Send + Sync>;
+
+/// A filter that only masks long digit runs: for calls that concern no
+/// one employee.
+pub fn digit_run_filter() -> TextFilter {
+    Arc::new(|text: &str| crate::privacy::mask_digit_runs(text))
+}
 
 /// A connector call that did not return normally.
 #[derive(Debug, thiserror::Error)]
@@ -18,9 +31,17 @@ pub enum CallError {
         "connector {connector} used up its CPU budget ({fuel} fuel) in `{function}`; it may loop forever. Fix or replace the connector; the step was abandoned"
     )]
     OutOfFuel { connector: String, function: &'static str, fuel: u64 },
+    /// The wall-clock deadline passed.
+    #[error(
+        "connector {connector} did not finish `{function}` within its {seconds} s deadline; it may wait or loop. Fix or replace the connector; the step was abandoned"
+    )]
+    Deadline { connector: String, function: &'static str, seconds: f64 },
     /// Tried to grow memory past the cap.
     #[error("connector {connector} exceeded its memory cap of {cap_mib} MiB in `{function}`; the step was abandoned")]
     MemoryCap { connector: String, function: &'static str, cap_mib: usize },
+    /// Logged more than a call may.
+    #[error("connector {connector} flooded the log in `{function}`: {reason}; the step was abandoned")]
+    LogFlood { connector: String, function: &'static str, reason: String },
     /// Any other trap, panics included.
     #[error("connector {connector} crashed in `{function}`: {message}")]
     Trap { connector: String, function: &'static str, message: String },
@@ -37,6 +58,8 @@ pub struct LoadedConnector {
     pub sha256: String,
     /// Where it was loaded from.
     pub source: std::path::PathBuf,
+    /// The `paybridge:connector` contract version it was built against.
+    pub contract: String,
     pub(crate) pre: ConnectorPre<HostState>,
     pub(crate) engine: ConnectorEngine,
 }
@@ -44,6 +67,39 @@ pub struct LoadedConnector {
 impl std::fmt::Debug for LoadedConnector {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}@{} ({})", self.manifest.name, self.manifest.version, &self.sha256[..12])
+    }
+}
+
+/// A stable 64-bit hash (FNV-1a) of `parts`, for seeding a call's
+/// randomness from its input.
+pub fn seed_of(parts: &[&str]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for byte in part.bytes().chain([0xff]) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    hash
+}
+
+/// Bytes of guest stderr kept to explain a crash.
+const STDERR_CAPACITY: usize = 64 << 10;
+
+/// What a call needs besides its function: who it is, how to clean its
+/// texts, and the seed for its randomness.
+#[derive(Clone)]
+pub struct CallSite {
+    /// Cleans log lines and crash messages.
+    pub filter: TextFilter,
+    /// Seed of the call's WASI randomness.
+    pub seed: u64,
+}
+
+impl CallSite {
+    /// A call site seeded from `parts`, cleaning texts with `filter`.
+    pub fn new(filter: TextFilter, parts: &[&str]) -> Self {
+        Self { filter, seed: seed_of(parts) }
     }
 }
 
@@ -59,17 +115,21 @@ impl LoadedConnector {
         engine: &ConnectorEngine,
         label: &str,
         function: &'static str,
+        site: &CallSite,
         f: impl FnOnce(&super::bindings::Connector, &mut Store<HostState>) -> wasmtime::Result<R>,
     ) -> Result<R, CallError> {
         let limits = engine.limits;
-        let mut store = Store::new(&engine.engine, HostState::new(limits.memory_bytes));
+        let stderr = wasmtime_wasi::p2::pipe::MemoryOutputPipe::new(STDERR_CAPACITY);
+        let mut store = Store::new(&engine.engine, HostState::new(limits.memory_bytes, site.seed, stderr.clone()));
         store.limiter(|s| &mut s.limiter);
         let host_err =
             |e: wasmtime::Error| CallError::Host { connector: label.to_owned(), function, message: e.to_string() };
         store.set_fuel(limits.fuel).map_err(host_err)?;
+        store.set_epoch_deadline(limits.deadline_ticks());
+        store.epoch_deadline_trap();
         let result = pre.instantiate(&mut store).and_then(|instance| f(&instance, &mut store));
         for line in std::mem::take(&mut store.data_mut().logs) {
-            let message = crate::sync::redact::mask_digit_runs(&line.message);
+            let message = (site.filter)(&line.message);
             match line.level {
                 LogLevel::Debug => tracing::debug!(connector = label, "{message}"),
                 LogLevel::Info => tracing::info!(connector = label, "{message}"),
@@ -79,12 +139,26 @@ impl LoadedConnector {
         }
         result.map_err(|e| {
             let connector = label.to_owned();
+            let trap = e.downcast_ref::<Trap>().copied();
             if store.data().limiter.exceeded {
                 CallError::MemoryCap { connector, function, cap_mib: limits.memory_bytes >> 20 }
-            } else if matches!(e.downcast_ref::<Trap>(), Some(Trap::OutOfFuel)) {
+            } else if trap == Some(Trap::OutOfFuel) {
                 CallError::OutOfFuel { connector, function, fuel: limits.fuel }
+            } else if trap == Some(Trap::Interrupt) {
+                CallError::Deadline { connector, function, seconds: limits.deadline.as_secs_f64() }
+            } else if store.data().log_flooded {
+                CallError::LogFlood { connector, function, reason: super::sandbox::LogFlood.to_string() }
             } else {
-                CallError::Trap { connector, function, message: format!("{e:#}") }
+                // The reason first; the wasm backtrace only in debug logs.
+                tracing::debug!(connector = label, function, "trap details: {}", (site.filter)(&format!("{e:?}")));
+                let mut message = e.root_cause().to_string();
+                let said = String::from_utf8_lossy(&stderr.contents()).into_owned();
+                let useful = |l: &&str| !l.is_empty() && !l.starts_with("note:");
+                if let Some(last) = said.lines().map(str::trim).rfind(useful) {
+                    message.push_str("; it said: ");
+                    message.push_str(&last.chars().take(300).collect::<String>());
+                }
+                CallError::Trap { connector, function, message: (site.filter)(&message) }
             }
         })
     }
@@ -97,18 +171,20 @@ impl LoadedConnector {
         function: &'static str,
         f: impl FnOnce(&super::bindings::Connector, &mut Store<HostState>) -> wasmtime::Result<R>,
     ) -> Result<R, CallError> {
-        Self::call_blocking(&self.pre, &self.engine, &self.label(), function, f)
+        let site = CallSite::new(digit_run_filter(), &[function]);
+        Self::call_blocking(&self.pre, &self.engine, &self.label(), function, &site, f)
     }
 
     /// Run `f` against a fresh instance on a blocking thread.
     async fn call<R: Send + 'static>(
         self: &Arc<Self>,
         function: &'static str,
+        site: CallSite,
         f: impl FnOnce(&super::bindings::Connector, &mut Store<HostState>) -> wasmtime::Result<R> + Send + 'static,
     ) -> Result<R, CallError> {
         let me = Arc::clone(self);
         let label = self.label();
-        tokio::task::spawn_blocking(move || Self::call_blocking(&me.pre, &me.engine, &me.label(), function, f))
+        tokio::task::spawn_blocking(move || Self::call_blocking(&me.pre, &me.engine, &me.label(), function, &site, f))
             .await
             .map_err(|e| CallError::Host { connector: label, function, message: e.to_string() })?
     }
@@ -116,53 +192,58 @@ impl LoadedConnector {
     /// `validate`.
     pub async fn validate(
         self: &Arc<Self>,
+        site: CallSite,
         ctx: Context,
         employee: Employee,
     ) -> Result<Vec<ValidationIssue>, CallError> {
-        self.call("validate", move |c, s| c.call_validate(s, &ctx, &employee)).await
+        self.call("validate", site, move |c, s| c.call_validate(s, &ctx, &employee)).await
     }
 
     /// `map-employee`.
     pub async fn map_employee(
         self: &Arc<Self>,
+        site: CallSite,
         ctx: Context,
         employee: Employee,
     ) -> Result<Result<MappedEmployee, Vec<ValidationIssue>>, CallError> {
-        self.call("map-employee", move |c, s| c.call_map_employee(s, &ctx, &employee)).await
+        self.call("map-employee", site, move |c, s| c.call_map_employee(s, &ctx, &employee)).await
     }
 
     /// `read-requests`.
-    pub async fn read_requests(self: &Arc<Self>, ctx: Context) -> Result<Vec<HttpRequest>, CallError> {
-        self.call("read-requests", move |c, s| c.call_read_requests(s, &ctx)).await
+    pub async fn read_requests(self: &Arc<Self>, site: CallSite, ctx: Context) -> Result<Vec<HttpRequest>, CallError> {
+        self.call("read-requests", site, move |c, s| c.call_read_requests(s, &ctx)).await
     }
 
     /// `parse-read`.
     pub async fn parse_read(
         self: &Arc<Self>,
+        site: CallSite,
         ctx: Context,
         exchanges: Arc<Vec<Exchange>>,
     ) -> Result<Result<ReadOutcome, ConnectorError>, CallError> {
-        self.call("parse-read", move |c, s| c.call_parse_read(s, &ctx, &exchanges)).await
+        self.call("parse-read", site, move |c, s| c.call_parse_read(s, &ctx, &exchanges)).await
     }
 
     /// `diff`.
     pub async fn diff(
         self: &Arc<Self>,
+        site: CallSite,
         ctx: Context,
         desired: Vec<TargetRecord>,
         current: Option<TargetEmployee>,
     ) -> Result<Vec<FieldChange>, CallError> {
-        self.call("diff", move |c, s| c.call_diff(s, &ctx, &desired, current.as_ref())).await
+        self.call("diff", site, move |c, s| c.call_diff(s, &ctx, &desired, current.as_ref())).await
     }
 
     /// `plan`.
     pub async fn plan(
         self: &Arc<Self>,
+        site: CallSite,
         ctx: Context,
         desired: MappedEmployee,
         current: Option<TargetEmployee>,
         changes: Vec<FieldChange>,
     ) -> Result<Result<Vec<PlannedOperation>, ConnectorError>, CallError> {
-        self.call("plan", move |c, s| c.call_plan(s, &ctx, &desired, current.as_ref(), &changes)).await
+        self.call("plan", site, move |c, s| c.call_plan(s, &ctx, &desired, current.as_ref(), &changes)).await
     }
 }

@@ -1,11 +1,23 @@
 //! The wasmtime `Engine` and `Linker` shared by every connector, and the
-//! per-call limits (fuel as the CPU budget, a linear-memory cap).
+//! per-call limits: fuel as the CPU budget, a linear-memory cap, and a
+//! wall-clock deadline enforced by epoch interruption.
+//!
+//! Invariants: a background ticker advances the engine's epoch every
+//! [`EPOCH_TICK`] for as long as the engine lives, so a call's deadline
+//! holds whatever the guest does; WASI sleeps never block (the clocks are
+//! frozen, so a subscription to a duration is ready at once), so no guest
+//! can wait inside a host call past its deadline.
 
 use super::bindings::paybridge;
 use super::sandbox::HostState;
 use anyhow::Context as _;
-use wasmtime::component::{HasSelf, Linker};
-use wasmtime::{Config, Engine};
+use std::time::Duration;
+use wasmtime::component::{HasSelf, Linker, Resource};
+use wasmtime::{Config, Engine, StoreContextMut};
+use wasmtime_wasi::p2::{DynPollable, Pollable};
+
+/// How often the epoch advances; a deadline is a whole number of ticks.
+pub const EPOCH_TICK: Duration = Duration::from_millis(10);
 
 /// Per-call resource limits.
 #[derive(Debug, Clone, Copy)]
@@ -14,11 +26,20 @@ pub struct Limits {
     pub fuel: u64,
     /// Bytes one linear memory may grow to.
     pub memory_bytes: usize,
+    /// Wall-clock time one call may take, host calls included.
+    pub deadline: Duration,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Self { fuel: 2_000_000_000, memory_bytes: 64 << 20 }
+        Self { fuel: 2_000_000_000, memory_bytes: 64 << 20, deadline: Duration::from_secs(30) }
+    }
+}
+
+impl Limits {
+    /// The deadline in epoch ticks (at least one).
+    pub(crate) fn deadline_ticks(&self) -> u64 {
+        (self.deadline.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64
     }
 }
 
@@ -30,20 +51,56 @@ pub struct ConnectorEngine {
     pub(crate) limits: Limits,
 }
 
+/// A pollable that is always ready: what a sleep becomes under frozen clocks.
+struct AlreadyDue;
+
+impl Pollable for AlreadyDue {
+    fn ready<'a, 'b>(&'a mut self) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'b>>
+    where
+        'a: 'b,
+        Self: 'b,
+    {
+        Box::pin(std::future::ready(()))
+    }
+}
+
+fn already_due(mut store: StoreContextMut<'_, HostState>) -> wasmtime::Result<(Resource<DynPollable>,)> {
+    let table = store.data_mut().table();
+    let due = table.push(AlreadyDue)?;
+    Ok((wasmtime_wasi::p2::subscribe(table, due)?,))
+}
+
+/// The WASI version whose monotonic clock the host replaces.
+const MONOTONIC_CLOCK: &str = "wasi:clocks/monotonic-clock@0.2.12";
+
 impl ConnectorEngine {
-    /// Build the engine (fuel metering on) and link the host interface and
-    /// a deny-all WASI.
+    /// Build the engine (fuel metering and epoch interruption on), link the
+    /// host interface and a deny-all WASI whose sleeps return at once, and
+    /// start the epoch ticker.
     pub fn new(limits: Limits) -> anyhow::Result<Self> {
         let mut config = Config::new();
         config.consume_fuel(true);
+        config.epoch_interruption(true);
         let engine = Engine::new(&config).map_err(anyhow::Error::from).context("creating the wasm engine")?;
         let mut linker = Linker::<HostState>::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
             .map_err(anyhow::Error::from)
             .context("linking the deny-all WASI")?;
+        linker.allow_shadowing(true);
+        let mut clock = linker.instance(MONOTONIC_CLOCK).map_err(anyhow::Error::from).context("monotonic clock")?;
+        clock
+            .func_wrap("subscribe-duration", |store, (_,): (u64,)| already_due(store))
+            .map_err(anyhow::Error::from)
+            .context("replacing subscribe-duration")?;
+        clock
+            .func_wrap("subscribe-instant", |store, (_,): (u64,)| already_due(store))
+            .map_err(anyhow::Error::from)
+            .context("replacing subscribe-instant")?;
+        linker.allow_shadowing(false);
         paybridge::connector::host::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)
             .map_err(anyhow::Error::from)
             .context("linking paybridge:connector/host")?;
+        start_epoch_ticker(&engine)?;
         Ok(Self { engine, linker, limits })
     }
 
@@ -51,4 +108,20 @@ impl ConnectorEngine {
     pub fn limits(&self) -> Limits {
         self.limits
     }
+}
+
+/// Advance `engine`'s epoch every [`EPOCH_TICK`] until the engine is dropped.
+fn start_epoch_ticker(engine: &Engine) -> anyhow::Result<()> {
+    let weak = engine.weak();
+    std::thread::Builder::new()
+        .name("paybridge-epoch".into())
+        .spawn(move || {
+            while let Some(engine) = weak.upgrade() {
+                engine.increment_epoch();
+                drop(engine);
+                std::thread::sleep(EPOCH_TICK);
+            }
+        })
+        .context("starting the connector deadline ticker")?;
+    Ok(())
 }

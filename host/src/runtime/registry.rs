@@ -5,10 +5,17 @@
 //! content no longer hashes to its name.
 //!
 //! Several versions of one connector may be loaded at once. Each name has
-//! an active version (the newest unless set otherwise); an integration
-//! either pins a version or uses the active one. Activating a version swaps
-//! one `Arc` under a lock: runs already holding the previous version keep
-//! it until they finish.
+//! at most one active version, chosen by the operator (`activate`), never
+//! by a component: loading a newer version does not make it active unless
+//! the registry was built with `auto_activate`. An integration either pins
+//! a version or uses the active one. Activating a version swaps one `Arc`
+//! under a lock: runs already holding the previous version keep it until
+//! they finish.
+//!
+//! A component is checked before it is registered: only allowed imports,
+//! a `paybridge:connector` contract version this host speaks (read from
+//! its imports), a name of safe characters, a semver version, and no
+//! control characters anywhere in its manifest.
 
 use super::bindings::ConnectorPre;
 use super::connector::LoadedConnector;
@@ -21,6 +28,59 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, RwLock};
 use wasmtime::component::Component;
+
+/// Contract majors this host speaks.
+pub const SUPPORTED_CONTRACTS: &[u64] = &[1];
+
+/// Whether `name` is a connector name: 1 to 64 of `a-z 0-9 . _ -`,
+/// starting with a letter or digit.
+pub fn valid_name(name: &str) -> bool {
+    let mut bytes = name.bytes();
+    bytes.next().is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        && name.len() <= 64
+        && bytes.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+/// The contract version a component was built for, from the versions its
+/// paybridge imports name; they must agree and be one this host speaks.
+pub fn contract_of(imports: &[&str], shown: &str) -> anyhow::Result<String> {
+    let versions: std::collections::BTreeSet<&str> =
+        imports.iter().filter_map(|i| super::sandbox::contract_version(i)).collect();
+    let speaks = SUPPORTED_CONTRACTS.iter().map(|m| format!("{m}.x")).collect::<Vec<_>>().join(", ");
+    let mut versions = versions.into_iter();
+    let (Some(version), None) = (versions.next(), versions.next()) else {
+        bail!(
+            "refused connector {shown}: its imports name no single paybridge:connector contract version, so its contract cannot be told; this host speaks paybridge:connector {speaks}"
+        );
+    };
+    let parsed = Version::parse(version)
+        .map_err(|_| anyhow!("refused connector {shown}: contract version {version:?} is not semver"))?;
+    if !SUPPORTED_CONTRACTS.contains(&parsed.major) {
+        bail!(
+            "refused connector {shown}: it is built for paybridge:connector@{version}, and this host speaks paybridge:connector {speaks}; use a connector built for a version this host speaks, or upgrade paybridge"
+        );
+    }
+    Ok(version.to_owned())
+}
+
+fn check_manifest(m: &super::bindings::types::Manifest, shown: &str) -> anyhow::Result<()> {
+    if !valid_name(&m.name) {
+        bail!(
+            "refused connector {shown}: its name \"{}\" is not 1 to 64 of a-z, 0-9, '.', '_', '-'",
+            m.name.escape_debug()
+        );
+    }
+    let texts = [&m.version, &m.target_system].into_iter().chain(&m.required_fields).chain(&m.capabilities);
+    for text in texts {
+        if text.chars().any(char::is_control) || text.len() > 200 {
+            bail!(
+                "refused connector {shown}: its manifest holds \"{}\", with control characters or over 200 bytes",
+                text.chars().take(60).collect::<String>().escape_debug()
+            );
+        }
+    }
+    Ok(())
+}
 
 fn is_sha256(s: &str) -> bool {
     s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
@@ -36,12 +96,19 @@ struct Entries {
 pub struct Registry {
     engine: ConnectorEngine,
     entries: RwLock<Entries>,
+    auto_activate: bool,
 }
 
 impl Registry {
-    /// An empty registry on `engine`.
+    /// An empty registry on `engine`; no version becomes active by itself.
     pub fn new(engine: ConnectorEngine) -> Self {
-        Self { engine, entries: RwLock::new(Entries::default()) }
+        Self { engine, entries: RwLock::new(Entries::default()), auto_activate: false }
+    }
+
+    /// An empty registry where the newest loaded version of each name is
+    /// active (the operator trusts everything in the folder).
+    pub fn auto_activating(engine: ConnectorEngine) -> Self {
+        Self { auto_activate: true, ..Self::new(engine) }
     }
 
     /// Load every `*.wasm` file of `dir`. A file that fails to load is an
@@ -73,7 +140,7 @@ impl Registry {
                 );
             }
         }
-        self.load_bytes(&bytes, path)
+        self.load_bytes(&bytes, path, path)
     }
 
     /// Check a component, then store it in `dir` under its sha256
@@ -83,7 +150,7 @@ impl Registry {
         let bytes = std::fs::read(source).with_context(|| format!("reading {}", source.display()))?;
         let sha256 = hex::encode(Sha256::digest(&bytes));
         let target = dir.join(format!("{sha256}.wasm"));
-        let loaded = self.load_bytes(&bytes, &target)?;
+        let loaded = self.load_bytes(&bytes, source, &target)?;
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         let partial = dir.join(format!(".{sha256}.partial"));
         std::fs::write(&partial, &bytes).with_context(|| format!("writing {}", partial.display()))?;
@@ -91,14 +158,18 @@ impl Registry {
         Ok(loaded)
     }
 
-    /// Load, check and register a component from memory.
-    pub fn load_bytes(&self, bytes: &[u8], source: &Path) -> anyhow::Result<Arc<LoadedConnector>> {
+    /// Load, check and register a component from memory. Errors name
+    /// `shown` (the file the operator gave); the loaded version records
+    /// `stored_at` as its source.
+    pub fn load_bytes(&self, bytes: &[u8], shown: &Path, stored_at: &Path) -> anyhow::Result<Arc<LoadedConnector>> {
         let sha256 = hex::encode(Sha256::digest(bytes));
-        let shown = source.display();
+        let source = stored_at;
+        let shown = shown.display();
         let component = Component::from_binary(&self.engine.engine, bytes)
             .map_err(|e| anyhow!("{shown} is not a valid WebAssembly component: {e}"))?;
         let ty = component.component_type();
-        for (name, _) in ty.imports(&self.engine.engine) {
+        let imports: Vec<&str> = ty.imports(&self.engine.engine).map(|(name, _)| name).collect();
+        for name in &imports {
             if !import_allowed(name) {
                 bail!(
                     "refused connector {shown}: it imports `{name}`, which is outside the paybridge:connector world. \
@@ -106,6 +177,7 @@ impl Registry {
                 );
             }
         }
+        let contract = contract_of(&imports, &shown.to_string())?;
         let instance_pre = self
             .engine
             .linker
@@ -114,14 +186,23 @@ impl Registry {
         let pre = ConnectorPre::new(instance_pre).map_err(|e| {
             anyhow!("refused connector {shown}: it does not export the paybridge:connector world: {e:#}")
         })?;
-        let manifest = LoadedConnector::call_blocking(&pre, &self.engine, &shown.to_string(), "describe", |c, s| {
-            c.call_describe(s)
-        })?;
+        let site = super::connector::CallSite::new(super::connector::digit_run_filter(), &["describe"]);
+        let manifest =
+            LoadedConnector::call_blocking(&pre, &self.engine, &shown.to_string(), "describe", &site, |c, s| {
+                c.call_describe(s)
+            })?;
+        check_manifest(&manifest, &shown.to_string())?;
         let version = Version::parse(&manifest.version).with_context(|| {
             format!("connector {shown} declares version {:?}, which is not semver", manifest.version)
         })?;
-        let loaded =
-            Arc::new(LoadedConnector { manifest, sha256, source: source.to_owned(), pre, engine: self.engine.clone() });
+        let loaded = Arc::new(LoadedConnector {
+            manifest,
+            sha256,
+            source: source.to_owned(),
+            contract,
+            pre,
+            engine: self.engine.clone(),
+        });
         let mut entries = self.entries.write().map_err(|_| anyhow!("connector registry lock poisoned"))?;
         let name = loaded.manifest.name.clone();
         let versions = entries.versions.entry(name.clone()).or_default();
@@ -137,8 +218,10 @@ impl Registry {
             return Ok(Arc::clone(existing));
         }
         versions.insert(version.clone(), Arc::clone(&loaded));
-        let newest = versions.keys().next_back().cloned().unwrap_or(version);
-        entries.active.insert(name, newest);
+        if self.auto_activate {
+            let newest = versions.keys().next_back().cloned().unwrap_or(version);
+            entries.active.insert(name, newest);
+        }
         Ok(loaded)
     }
 
@@ -152,7 +235,14 @@ impl Registry {
             Some(pin) => {
                 Version::parse(pin).with_context(|| format!("version pin {pin:?} for {name} is not semver"))?
             }
-            None => entries.active.get(name).cloned().ok_or_else(|| anyhow!("{name} has no active version"))?,
+            None => entries.active.get(name).cloned().ok_or_else(|| {
+                let have: Vec<String> = versions.keys().map(Version::to_string).collect();
+                anyhow!(
+                    "{name} has {} loaded version(s) ({}) and none is active: run `paybridge connectors activate {name} VERSION`, or pin `version` in the integration",
+                    have.len(),
+                    have.join(", ")
+                )
+            })?,
         };
         versions.get(&version).cloned().ok_or_else(|| {
             let have: Vec<String> = versions.keys().map(Version::to_string).collect();
@@ -170,6 +260,26 @@ impl Registry {
         }
         entries.active.insert(name.to_owned(), version);
         Ok(())
+    }
+
+    /// The active version of `name`, if one is.
+    pub fn active(&self, name: &str) -> Option<Arc<LoadedConnector>> {
+        let entries = self.entries.read().ok()?;
+        let version = entries.active.get(name)?;
+        entries.versions.get(name)?.get(version).cloned()
+    }
+
+    /// Every loaded version of `name`, oldest first.
+    pub fn versions(&self, name: &str) -> Vec<Arc<LoadedConnector>> {
+        let Ok(entries) = self.entries.read() else {
+            return Vec::new();
+        };
+        entries.versions.get(name).map(|v| v.values().cloned().collect()).unwrap_or_default()
+    }
+
+    /// Names of every loaded connector.
+    pub fn names(&self) -> Vec<String> {
+        self.entries.read().map(|e| e.versions.keys().cloned().collect()).unwrap_or_default()
     }
 
     /// Every loaded connector with whether it is the active version.

@@ -1,6 +1,7 @@
 //! What a connector can reach: the per-call host state (a deny-all WASI
-//! context with frozen clocks, the memory limiter, captured log lines) and
-//! the import allow-list checked before a component is ever instantiated.
+//! context with frozen clocks and seeded randomness, the memory limiter,
+//! captured log lines under a budget) and the import allow-list checked
+//! before a component is ever instantiated.
 
 use super::bindings::paybridge::connector::{host, types};
 use wasmtime::component::ResourceTable;
@@ -18,6 +19,12 @@ const ALLOWED_PAYBRIDGE: &[&str] = &["paybridge:connector/host@", "paybridge:con
 /// Whether a component may import the instance named `name`.
 pub fn import_allowed(name: &str) -> bool {
     ALLOWED_PAYBRIDGE.iter().chain(ALLOWED_WASI_PREFIXES).any(|p| name.starts_with(p))
+}
+
+/// The contract version an import names, if it is a paybridge interface:
+/// `paybridge:connector/types@1.0.0` gives `1.0.0`.
+pub fn contract_version(import: &str) -> Option<&str> {
+    ALLOWED_PAYBRIDGE.iter().find_map(|p| import.strip_prefix(p))
 }
 
 /// A clock that always reads zero: connectors get "today" as an argument.
@@ -50,20 +57,40 @@ pub struct LogLine {
     pub message: String,
 }
 
+/// Log lines kept per call; later lines are counted but dropped.
+const KEPT_LINES: usize = 1000;
+/// Characters kept of one line.
+const KEPT_CHARS: usize = 2000;
+/// Lines a call may offer before it is stopped.
+pub const MAX_LOG_LINES: usize = 10_000;
+/// Bytes of log text a call may offer before it is stopped.
+pub const MAX_LOG_BYTES: usize = 1 << 20;
+
 /// Store data for one call.
 pub struct HostState {
     wasi: WasiCtx,
     table: ResourceTable,
     pub(crate) limiter: MemoryCap,
     pub(crate) logs: Vec<LogLine>,
+    log_lines: usize,
+    log_bytes: usize,
+    /// Set when the call offered more log text than its budget.
+    pub(crate) log_flooded: bool,
 }
 
 impl HostState {
-    /// Fresh state: deny-all WASI, memory cap of `memory_bytes`.
-    pub fn new(memory_bytes: usize) -> Self {
+    /// Fresh state: deny-all WASI whose random numbers come from `seed`
+    /// (the same input gives the same output), memory cap of `memory_bytes`,
+    /// stderr captured into `stderr` (to explain a crash).
+    pub fn new(memory_bytes: usize, seed: u64, stderr: wasmtime_wasi::p2::pipe::MemoryOutputPipe) -> Self {
+        use rand::SeedableRng as _;
         let wasi = WasiCtxBuilder::new()
+            .stderr(stderr)
             .wall_clock(FrozenClock)
             .monotonic_clock(FrozenClock)
+            .secure_random(rand::rngs::StdRng::seed_from_u64(seed))
+            .insecure_random(rand::rngs::StdRng::seed_from_u64(seed.rotate_left(32)))
+            .insecure_random_seed(u128::from(seed))
             .allow_tcp(false)
             .allow_udp(false)
             .allow_ip_name_lookup(false)
@@ -73,9 +100,22 @@ impl HostState {
             table: ResourceTable::new(),
             limiter: MemoryCap { cap: memory_bytes, exceeded: false },
             logs: Vec::new(),
+            log_lines: 0,
+            log_bytes: 0,
+            log_flooded: false,
         }
     }
+
+    /// The resource table (WASI handles).
+    pub(crate) fn table(&mut self) -> &mut ResourceTable {
+        &mut self.table
+    }
 }
+
+/// Why a call was stopped in `host.log`.
+#[derive(Debug, thiserror::Error)]
+#[error("the connector offered more than {MAX_LOG_LINES} log lines or {} KiB of log text in one call", MAX_LOG_BYTES >> 10)]
+pub struct LogFlood;
 
 impl WasiView for HostState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
@@ -86,14 +126,20 @@ impl WasiView for HostState {
 impl types::Host for HostState {}
 
 impl host::Host for HostState {
-    fn log(&mut self, level: types::LogLevel, message: String) {
-        // Bounded so a chatty connector cannot exhaust host memory.
-        const MAX_LINES: usize = 1000;
-        const MAX_LEN: usize = 2000;
-        if self.logs.len() < MAX_LINES {
-            let message: String = message.chars().take(MAX_LEN).collect();
+    /// Charge the line against the call's budget before keeping anything;
+    /// a call over budget traps, so a flood costs at most the budget.
+    fn log(&mut self, level: types::LogLevel, message: String) -> wasmtime::Result<()> {
+        self.log_lines += 1;
+        self.log_bytes = self.log_bytes.saturating_add(message.len());
+        if self.log_lines > MAX_LOG_LINES || self.log_bytes > MAX_LOG_BYTES {
+            self.log_flooded = true;
+            return Err(LogFlood.into());
+        }
+        if self.logs.len() < KEPT_LINES {
+            let message: String = message.chars().take(KEPT_CHARS).collect();
             self.logs.push(LogLine { level, message });
         }
+        Ok(())
     }
 }
 

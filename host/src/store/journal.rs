@@ -71,6 +71,17 @@ impl Store {
         Ok(())
     }
 
+    /// Settle an entry whose outcome is unknown: it was sent, and no answer
+    /// says whether the target applied it (a 5xx, a timeout, a cut
+    /// connection). The run re-reads the target before writing again.
+    pub fn journal_settle_unknown(&self, id: i64, status: Option<u16>, detail: &str) -> anyhow::Result<()> {
+        self.conn.execute(
+            "UPDATE journal SET state = 'unknown', http_status = ?2, detail = ?3, settled_at = ?4 WHERE id = ?1",
+            params![id, status, detail, super::now()],
+        )?;
+        Ok(())
+    }
+
     /// Mark entries of `integration` left pending by an earlier process as
     /// `unknown`; returns them.
     pub fn journal_recover(&self, integration: &str) -> anyhow::Result<Vec<JournalEntry>> {

@@ -104,17 +104,20 @@ impl Store {
         Ok(n > 0)
     }
 
-    /// Save what was last written for `hr_id` (the mapped records, JSON).
+    /// Save what was last written for `hr_id`: the sha256 of the mapped
+    /// records' JSON, never the values (they hold personal data).
     pub fn save_snapshot(&self, integration: &str, hr_id: &str, records_json: &str) -> anyhow::Result<()> {
+        use sha2::Digest as _;
+        let digest = format!("sha256:{}", hex::encode(sha2::Sha256::digest(records_json.as_bytes())));
         self.conn.execute(
             "INSERT INTO snapshots (integration, hr_id, records, synced_at) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT(integration, hr_id) DO UPDATE SET records = excluded.records, synced_at = excluded.synced_at",
-            params![integration, hr_id, records_json, super::now()],
+            params![integration, hr_id, digest, super::now()],
         )?;
         Ok(())
     }
 
-    /// The last-synced records of `hr_id`, JSON.
+    /// The hash of the last-synced records of `hr_id` (`sha256:<hex>`).
     pub fn snapshot(&self, integration: &str, hr_id: &str) -> anyhow::Result<Option<String>> {
         Ok(self
             .conn

@@ -7,9 +7,11 @@
 //! applies every newer migration in one transaction, and a file from a
 //! newer paybridge is refused rather than misread.
 
+pub mod connectors;
 pub mod employees;
 pub mod journal;
 pub mod links;
+pub mod run_lock;
 pub mod runs;
 pub mod schema;
 
@@ -19,6 +21,7 @@ use std::path::Path;
 /// An open store.
 pub struct Store {
     pub(crate) conn: rusqlite::Connection,
+    path: Option<std::path::PathBuf>,
 }
 
 impl Store {
@@ -29,7 +32,7 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL").context("enabling WAL")?;
         conn.pragma_update(None, "foreign_keys", "ON").context("enabling foreign keys")?;
         conn.busy_timeout(std::time::Duration::from_secs(5)).context("setting busy timeout")?;
-        let mut store = Self { conn };
+        let mut store = Self { conn, path: Some(path.to_owned()) };
         schema::migrate(&mut store.conn).with_context(|| format!("migrating {}", path.display()))?;
         Ok(store)
     }
@@ -38,7 +41,12 @@ impl Store {
     pub fn in_memory() -> anyhow::Result<Self> {
         let mut conn = rusqlite::Connection::open_in_memory().context("opening in-memory database")?;
         schema::migrate(&mut conn)?;
-        Ok(Self { conn })
+        Ok(Self { conn, path: None })
+    }
+
+    /// Take the run lock of `integration` (see [`run_lock`]).
+    pub fn lock_run(&self, integration: &str) -> Result<run_lock::RunLock, run_lock::LockError> {
+        run_lock::RunLock::acquire(self.path.as_deref(), integration)
     }
 }
 

@@ -85,6 +85,27 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX journal_pending ON journal(integration, state);
     "#,
+    // 2: the operator's choice of active connector versions, where
+    // installed components came from; snapshots hold hashes, not values.
+    r#"
+    CREATE TABLE connector_activations (
+        name TEXT PRIMARY KEY,
+        version TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        how TEXT NOT NULL,
+        activated_at TEXT NOT NULL
+    );
+
+    CREATE TABLE connector_installs (
+        sha256 TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        version TEXT NOT NULL,
+        installed_from TEXT NOT NULL,
+        installed_at TEXT NOT NULL
+    );
+
+    DELETE FROM snapshots;
+    "#,
 ];
 
 /// Bring the database to the newest schema.

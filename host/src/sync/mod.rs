@@ -2,11 +2,11 @@
 //! plan → apply → verify, with per-employee outcomes ([`pipeline`] runs
 //! it; the other modules are its steps).
 
+pub mod guard;
 pub mod matching;
 pub mod outcome;
 pub mod pipeline;
 pub mod read;
-pub mod redact;
 pub mod required;
 pub mod scope;
 pub mod views;

@@ -1,8 +1,8 @@
 //! Per-employee outcomes and the run report, as shown to people (masked)
 //! and as `--json`.
 
-use super::redact::mask;
 use crate::http::executor::method_name;
+use crate::privacy::{Scrubber, mask};
 use crate::runtime::types::{FieldChange, PlannedOperation};
 use serde::Serialize;
 
@@ -147,39 +147,44 @@ fn show_value(value: Option<&str>, sensitive: bool) -> String {
     }
 }
 
-/// Field changes for display, sensitive values masked.
-pub fn show_changes(changes: &[FieldChange]) -> Vec<ShownChange> {
+/// Field changes for display: a value is masked when the connector marked
+/// it sensitive or when it holds a personal value the host knows.
+pub fn show_changes(changes: &[FieldChange], scrubber: &Scrubber) -> Vec<ShownChange> {
     changes
         .iter()
-        .map(|c| ShownChange {
-            record: match &c.record_key {
-                Some(k) => format!("{} {k}", c.record_kind),
-                None => c.record_kind.clone(),
-            },
-            field: c.field.clone(),
-            before: show_value(c.before.as_deref(), c.sensitive),
-            after: show_value(c.after.as_deref(), c.sensitive),
+        .map(|c| {
+            let sensitive = c.sensitive || [&c.before, &c.after].into_iter().flatten().any(|v| scrubber.touches(v));
+            ShownChange {
+                record: scrubber.scrub(&match &c.record_key {
+                    Some(k) => format!("{} {k}", c.record_kind),
+                    None => c.record_kind.clone(),
+                }),
+                field: scrubber.scrub(&c.field),
+                before: scrubber.scrub(&show_value(c.before.as_deref(), sensitive)),
+                after: scrubber.scrub(&show_value(c.after.as_deref(), sensitive)),
+            }
         })
         .collect()
 }
 
-/// Planned writes for display.
-pub fn show_writes(ops: &[PlannedOperation]) -> Vec<ShownWrite> {
+/// Planned writes for display, personal values scrubbed from paths and
+/// descriptions.
+pub fn show_writes(ops: &[PlannedOperation], scrubber: &Scrubber) -> Vec<ShownWrite> {
     ops.iter()
         .map(|o| ShownWrite {
-            request: format!("{} {}", method_name(o.request.method), o.request.path),
-            description: o.description.clone(),
+            request: scrubber.scrub(&format!("{} {}", method_name(o.request.method), o.request.path)),
+            description: scrubber.scrub(&o.description),
         })
         .collect()
 }
 
 /// Changed field names, `kind[key].field` for keyed records.
-pub fn changed_fields(changes: &[FieldChange]) -> Vec<String> {
+pub fn changed_fields(changes: &[FieldChange], scrubber: &Scrubber) -> Vec<String> {
     let mut fields: Vec<String> = changes
         .iter()
         .map(|c| match &c.record_key {
-            Some(k) => format!("{}[{k}].{}", c.record_kind, c.field),
-            None => c.field.clone(),
+            Some(k) => scrubber.scrub(&format!("{}[{k}].{}", c.record_kind, c.field)),
+            None => scrubber.scrub(&c.field),
         })
         .collect();
     fields.dedup();

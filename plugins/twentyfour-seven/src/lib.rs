@@ -46,7 +46,14 @@ impl Guest for Connector {
                 expiry_field: "expiresOn".into(),
             }),
             required_fields: mapping::REQUIRED_FIELDS.iter().map(|f| f.to_string()).collect(),
-            capabilities: vec!["employees".into(), "employments".into(), "client-assigned-ids".into()],
+            // Updates send the whole record (employee) or carry the target's
+            // `employment_id`: sending one twice changes nothing more.
+            capabilities: vec![
+                "employees".into(),
+                "employments".into(),
+                "client-assigned-ids".into(),
+                "idempotent-updates".into(),
+            ],
         }
     }
 

@@ -1,0 +1,173 @@
+//! Writes stay within the employee: every planned operation is checked
+//! before anything is sent, whatever the connector claims.
+//!
+//! Rules: a plan carries writes only, to paths the executor would accept, and a DELETE method only with the
+//! delete kind (and back); no operation's path may name a target record
+//! known to belong to another employee; an update or delete must address
+//! the target record matched to this employee (or a sub-resource under
+//! it); a create may not carry another employee's id in its identifying
+//! fields; a delete needs the connector's `delete` capability and the
+//! integration's `allow_deletes`. A refused plan fails that employee with
+//! the reason and nothing of it is sent.
+
+use super::read::segments;
+use crate::http::executor::method_name;
+use crate::runtime::types::{HttpMethod, OperationKind, PlannedOperation};
+
+/// Top-level body keys that carry a record's identity (compared with
+/// `_`, `-` removed and lowercased).
+const ID_KEYS: &[&str] = &["id", "empid", "employeeid", "targetid", "uuid", "personid"];
+
+/// What the guard knows about one employee's writes.
+pub struct WriteScope<'a> {
+    /// The target id matched to this employee, if any.
+    pub own: Option<&'a str>,
+    /// Whether a target id belongs to another employee.
+    pub belongs_to_other: &'a dyn Fn(&str) -> bool,
+    /// Whether deletes are allowed (capability and configuration).
+    pub deletes_allowed: bool,
+}
+
+fn shown(op: &PlannedOperation) -> String {
+    format!("{} {}", method_name(op.request.method), op.request.path.escape_debug())
+}
+
+impl WriteScope<'_> {
+    /// Check one operation; the error says why it is refused.
+    pub fn check(&self, op: &PlannedOperation) -> Result<(), String> {
+        let what = shown(op);
+        if op.request.method == HttpMethod::Get {
+            return Err(format!("refused {what}: a plan carries writes only"));
+        }
+        crate::http::origin::check_path(&op.request.path).map_err(|e| e.to_string())?;
+        if (op.request.method == HttpMethod::Delete) != (op.kind == OperationKind::Delete) {
+            return Err(format!("refused {what}: the DELETE method and the delete kind go together"));
+        }
+        let segs = segments(&op.request.path);
+        if let Some(other) = segs.iter().find(|s| Some(s.as_str()) != self.own && (self.belongs_to_other)(s)) {
+            return Err(format!(
+                "refused {what}: it addresses target record {other}, which belongs to another employee"
+            ));
+        }
+        match op.kind {
+            OperationKind::Update | OperationKind::Delete => {
+                let Some(own) = self.own else {
+                    return Err(format!(
+                        "refused {what}: an update or delete needs a matched target record, and none is"
+                    ));
+                };
+                if !segs.iter().any(|s| s == own) {
+                    return Err(format!(
+                        "refused {what}: an update or delete must address this employee's target record {own}"
+                    ));
+                }
+            }
+            OperationKind::Create => self.check_create_body(op, &what)?,
+        }
+        if op.kind == OperationKind::Delete && !self.deletes_allowed {
+            return Err(format!(
+                "refused {what}: deletes need the connector's `delete` capability and `allow_deletes = true` on the integration"
+            ));
+        }
+        Ok(())
+    }
+
+    fn check_create_body(&self, op: &PlannedOperation, what: &str) -> Result<(), String> {
+        let Some(body) = &op.request.body else {
+            return Ok(());
+        };
+        let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(body) else {
+            return Ok(());
+        };
+        for (k, v) in &map {
+            let normal: String = k.chars().filter(|c| !matches!(c, '_' | '-')).collect::<String>().to_lowercase();
+            if !ID_KEYS.contains(&normal.as_str()) {
+                continue;
+            }
+            let value = match v {
+                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::Number(n) => n.to_string(),
+                _ => continue,
+            };
+            if Some(value.as_str()) != self.own && (self.belongs_to_other)(&value) {
+                return Err(format!(
+                    "refused {what}: its `{}` is {value}, the id of another employee's target record",
+                    k.escape_debug()
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Check every operation of a plan.
+    pub fn check_all(&self, ops: &[PlannedOperation]) -> Result<(), String> {
+        ops.iter().try_for_each(|op| self.check(op))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::types::HttpRequest;
+
+    fn op(kind: OperationKind, method: HttpMethod, path: &str, body: Option<&str>) -> PlannedOperation {
+        PlannedOperation {
+            kind,
+            record_kind: "employee".into(),
+            description: String::new(),
+            request: HttpRequest {
+                method,
+                path: path.into(),
+                query: vec![],
+                headers: vec![],
+                body: body.map(str::to_owned),
+            },
+            sensitive_paths: vec![],
+        }
+    }
+
+    fn scope<'a>(own: Option<&'a str>, others: &'a dyn Fn(&str) -> bool) -> WriteScope<'a> {
+        WriteScope { own, belongs_to_other: others, deletes_allowed: false }
+    }
+
+    #[test]
+    fn an_update_of_another_employees_record_is_refused() {
+        let others = |id: &str| id == "B";
+        let s = scope(Some("A"), &others);
+        assert!(s.check(&op(OperationKind::Update, HttpMethod::Put, "/employees/A", None)).is_ok());
+        assert!(s.check(&op(OperationKind::Create, HttpMethod::Post, "/employees/A/salary", None)).is_ok());
+        let err = s.check(&op(OperationKind::Update, HttpMethod::Put, "/employees/B", None)).expect_err("B");
+        assert!(err.contains("belongs to another employee"), "{err}");
+        let err = s.check(&op(OperationKind::Update, HttpMethod::Put, "/employees/C", None)).expect_err("not own");
+        assert!(err.contains("this employee's target record A"), "{err}");
+    }
+
+    #[test]
+    fn deletes_need_both_the_capability_and_the_integration() {
+        let others = |_: &str| false;
+        let err = scope(Some("A"), &others).check(&op(OperationKind::Delete, HttpMethod::Delete, "/employees/A", None));
+        assert!(err.expect_err("refused").contains("allow_deletes"));
+        let allowed = WriteScope { deletes_allowed: true, ..scope(Some("A"), &others) };
+        assert!(allowed.check(&op(OperationKind::Delete, HttpMethod::Delete, "/employees/A", None)).is_ok());
+        let err = allowed.check(&op(OperationKind::Update, HttpMethod::Delete, "/employees/A", None));
+        assert!(err.expect_err("kind mismatch").contains("go together"));
+    }
+
+    #[test]
+    fn a_create_carrying_another_employees_id_is_refused() {
+        let others = |id: &str| id == "1002";
+        let s = scope(None, &others);
+        let body = r#"{"empId":"1002","vacation_days":"25"}"#;
+        let err = s.check(&op(OperationKind::Create, HttpMethod::Post, "/employee/v2", Some(body)));
+        assert!(err.expect_err("refused").contains("empId"));
+        let mine = r#"{"empId":"1001","vacation_days":"1002"}"#;
+        assert!(s.check(&op(OperationKind::Create, HttpMethod::Post, "/employee/v2", Some(mine))).is_ok());
+    }
+
+    #[test]
+    fn an_encoded_path_is_checked_decoded() {
+        let others = |id: &str| id == "B/x";
+        let s = scope(Some("A"), &others);
+        assert!(s.check(&op(OperationKind::Update, HttpMethod::Put, "/employees/A/B%2Fx", None)).is_err());
+    }
+}
