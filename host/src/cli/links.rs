@@ -84,9 +84,11 @@ pub async fn run(config_path: &Path, cmd: LinksCommand) -> anyhow::Result<()> {
         }
         for s in suggestions {
             let number = s.employee_number.as_deref().unwrap_or(&s.hr_id);
+            // Target ids come from the connector: no control character reaches the terminal.
+            let target = crate::privacy::scrubber::without_controls(&s.target_id);
             println!(
-                "{number:>6}  {:<24} → target {:<38} {}   paybridge links connect --integration {integration} {number} {}",
-                s.name, s.target_id, s.reason, s.target_id
+                "{number:>6}  {:<24} → target {target:<38} {}   paybridge links connect --integration {integration} {number} {target}",
+                s.name, s.reason
             );
         }
         return Ok(());
