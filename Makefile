@@ -1,39 +1,44 @@
 # paybridge: the two commands of the README, and the pieces they use.
-#   make demo    sync the sample HR data to the built-in 24SevenOffice emulator, twice
-#   make test    every test (builds the connectors first)
+#   make demo    sync the sample HR data to the built-in emulators, twice
+#   make test    every test (builds the components on the way)
+#
+# Components: every workspace member with a cdylib library (the connectors
+# in plugins/, the test guests in plugins/test-guests/) is built for
+# wasm32-wasip2, in release, by the build script of the `components` crate
+# (package paybridge-components), which finds them with `cargo metadata`.
+# Tests take the files from its constants; `make plugins` copies the
+# connectors to connectors/, where the product and the demo load them.
+# Adding a connector: its crate plus one line in the top Cargo.toml members.
 CARGO ?= cargo
-TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
-WASM_OUT := $(TARGET_DIR)/wasm32-wasip2/release
-# Test guest <name> is the crate test-guest-<name> in plugins/test-guests/<name>,
-# copied to tests/guests/<name>.wasm.
-TEST_GUESTS := hostile forbidden-import leaky trespasser thief-exchange thief-oauth2 impostor contract-two
-GUESTS := -p twentyfour-seven -p nmbrs $(addprefix -p test-guest-,$(TEST_GUESTS))
+# The components crate's binary: `list` prints every component's package,
+# `copy-connectors DIR` copies the connectors. Running it builds them.
+COMPONENTS := $(CARGO) run --quiet -p paybridge-components --
 
 .PHONY: demo test plugins setup lint fmt bench
 
+# The demo subcommand and the emulators it starts exist only with the
+# `demo` feature; the product binary goes without them.
 demo: plugins
-	$(CARGO) run -p paybridge -- demo
+	$(CARGO) run -p paybridge --features demo -- demo
 
-test: plugins
+test: setup
 	$(CARGO) test
 
 # The wasm target is the only set-up a fresh machine with Rust needs.
 setup:
 	@rustup target list --installed | grep -qx wasm32-wasip2 || rustup target add wasm32-wasip2
 
-# Connectors go to connectors/ (loaded by the host); the hostile test
-# components to tests/guests/ (used only by the sandbox tests).
+# The connectors (not the test guests) to connectors/, for the product.
 plugins: setup
-	$(CARGO) build --release --target wasm32-wasip2 $(GUESTS)
-	mkdir -p connectors tests/guests
-	cp $(WASM_OUT)/twentyfour_seven.wasm connectors/twentyfour-seven.wasm
-	cp $(WASM_OUT)/nmbrs.wasm connectors/nmbrs.wasm
-	$(foreach g,$(TEST_GUESTS),cp $(WASM_OUT)/test_guest_$(subst -,_,$(g)).wasm tests/guests/$(g).wasm &&) true
+	$(COMPONENTS) copy-connectors connectors
 
+# Clippy twice: every crate natively (the demo feature included), then
+# every component for wasm32-wasip2, as listed by the components crate.
 lint: setup
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --all-targets -- -D warnings
-	$(CARGO) clippy --release --target wasm32-wasip2 $(GUESTS) -- -D warnings
+	$(CARGO) clippy --all-targets --all-features -- -D warnings
+	packages="$$($(COMPONENTS) list)" && test -n "$$packages" && \
+	  $(CARGO) clippy --release --target wasm32-wasip2 $$(printf -- '-p %s ' $$packages) -- -D warnings
 
 fmt:
 	$(CARGO) fmt --all

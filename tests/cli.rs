@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{component, root};
+use common::{connectors_in, root};
 use paybridge_emulators::twentyfour_seven::{Emulator, Settings};
 use std::process::{Command, Output};
 
@@ -43,7 +43,7 @@ token = "TEST_24SO_TOKEN"
 [integration.scope]
 test_employees = ["1001", "1002", "1009"]
 "#,
-        connectors = component("connectors").display(),
+        connectors = connectors_in(dir.path()).display(),
         snapshot = root().join("examples/hr-snapshot.json").display(),
         base = emulator.base_url(),
     );

@@ -10,12 +10,17 @@ use common::{component, sample_snapshot};
 use paybridge::app::App;
 use paybridge::config::{Config, IntegrationConfig};
 use paybridge::http::Secrets;
+use paybridge::model::HrEmployee as Employee;
 use paybridge::runtime::connector::{CallSite, digit_run_filter};
-use paybridge::runtime::types::{Context, Employee};
+use paybridge::runtime::types::Context;
 use paybridge::runtime::{CallError, ConnectorEngine, Limits, Registry};
 use paybridge::sync::{RunReport, SyncError, SyncOptions};
+use paybridge_components::{
+    TEST_GUEST_CONTRACT_TWO, TEST_GUEST_FORBIDDEN_IMPORT, TEST_GUEST_HOSTILE, TEST_GUEST_IMPOSTOR, TEST_GUEST_LEAKY,
+    TEST_GUEST_THIEF_EXCHANGE, TEST_GUEST_THIEF_OAUTH2, TEST_GUEST_TRESPASSER, TWENTYFOUR_SEVEN,
+};
 use paybridge_emulators::sink::Sink;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 /// Nothing in these tests may take long: a hang is a failure.
@@ -27,10 +32,6 @@ fn site() -> CallSite {
 
 fn ctx() -> Context {
     Context { integration: "hostile".into(), today: "2026-11-23".into(), settings: vec![] }
-}
-
-fn guest(name: &str) -> PathBuf {
-    component(&format!("tests/guests/{name}.wasm"))
 }
 
 fn registry(limits: Limits) -> Registry {
@@ -50,6 +51,11 @@ fn sample(number: &str, first_name: Option<&str>) -> Employee {
     e
 }
 
+/// The same employee in the contract's types, for calling a component directly.
+fn cue(number: &str, first_name: &str) -> paybridge::runtime::types::Employee {
+    (&sample(number, Some(first_name))).into()
+}
+
 /// A host with one guest component as its only connector, syncing to a
 /// catch-all sink.
 struct Setup {
@@ -59,7 +65,7 @@ struct Setup {
 }
 
 async fn setup(
-    guest_name: &str,
+    guest: &str,
     connector: &str,
     people: Vec<Employee>,
     edit: impl FnOnce(&mut IntegrationConfig, &Sink),
@@ -69,14 +75,14 @@ async fn setup(
     let dir = tempfile::tempdir().expect("temp");
     let connectors = dir.path().join("connectors");
     std::fs::create_dir(&connectors).expect("dir");
-    std::fs::copy(guest(guest_name), connectors.join(format!("{guest_name}.wasm"))).expect("copy");
+    std::fs::copy(component(guest), connectors.join(format!("{connector}.wasm"))).expect("copy");
     let mut integration = IntegrationConfig::new("hostile", connector, &sink.base_url());
     integration.retry_backoff_ms = 10;
-    integration.scope.active = paybridge::sync::scope::ActiveFilter::All;
+    integration.scope.active = paybridge::scope::ActiveFilter::All;
     edit(&mut integration, &sink);
     let mut config = Config::new(dir.path().join("paybridge.db"), connectors, dir.path().join("unused.json"));
     config.integrations = vec![integration];
-    let mut app = App::open(config, Limits::default()).expect("app");
+    let app = App::open(config, Limits::default()).expect("app");
     app.import(&paybridge::source::HrSnapshot { employees: people, ..Default::default() }).expect("import");
     Setup { app, sink, _dir: dir }
 }
@@ -93,8 +99,8 @@ impl Setup {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sleeping_connector_cannot_hang_the_host_because_sleeps_return_at_once() {
-    let hostile = registry(Limits::default()).load_file(&guest("hostile")).expect("loads");
-    let slept = tokio::time::timeout(HANG, hostile.map_employee(site(), ctx(), sample("1001", Some("sleep"))))
+    let hostile = registry(Limits::default()).load_file(&component(TEST_GUEST_HOSTILE)).expect("loads");
+    let slept = tokio::time::timeout(HANG, hostile.map_employee(site(), ctx(), cue("1001", "sleep")))
         .await
         .expect("an hour-long sleep does not hold the host");
     assert!(slept.is_ok(), "{slept:?}");
@@ -103,8 +109,8 @@ async fn a_sleeping_connector_cannot_hang_the_host_because_sleeps_return_at_once
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_call_past_its_wall_clock_deadline_is_stopped_naming_the_connector_and_the_step() {
     let limits = Limits { fuel: u64::MAX / 4, deadline: Duration::from_millis(500), ..Limits::default() };
-    let hostile = registry(limits).load_file(&guest("hostile")).expect("loads");
-    let looped = tokio::time::timeout(HANG, hostile.map_employee(site(), ctx(), sample("1001", Some("loop"))))
+    let hostile = registry(limits).load_file(&component(TEST_GUEST_HOSTILE)).expect("loads");
+    let looped = tokio::time::timeout(HANG, hostile.map_employee(site(), ctx(), cue("1001", "loop")))
         .await
         .expect("stopped by the deadline");
     assert!(matches!(looped, Err(CallError::Deadline { .. })), "{looped:?}");
@@ -117,23 +123,22 @@ async fn a_call_past_its_wall_clock_deadline_is_stopped_naming_the_connector_and
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_connector_flooding_the_log_is_stopped_by_its_budget_before_copying_more() {
-    let hostile = registry(Limits::default()).load_file(&guest("hostile")).expect("loads");
-    for cue in ["logflood", "logspam"] {
-        let flooded = tokio::time::timeout(HANG, hostile.map_employee(site(), ctx(), sample("1001", Some(cue))))
+    let hostile = registry(Limits::default()).load_file(&component(TEST_GUEST_HOSTILE)).expect("loads");
+    for name in ["logflood", "logspam"] {
+        let flooded = tokio::time::timeout(HANG, hostile.map_employee(site(), ctx(), cue("1001", name)))
             .await
             .expect("a log flood ends quickly");
-        assert!(matches!(flooded, Err(CallError::LogFlood { .. })), "{cue}: {flooded:?}");
+        assert!(matches!(flooded, Err(CallError::LogFlood { .. })), "{name}: {flooded:?}");
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_same_input_gives_the_same_random_numbers() {
-    let hostile = registry(Limits::default()).load_file(&guest("hostile")).expect("loads");
+    let hostile = registry(Limits::default()).load_file(&component(TEST_GUEST_HOSTILE)).expect("loads");
     let draw = |site: CallSite| {
         let hostile = hostile.clone();
         async move {
-            let mapped =
-                hostile.map_employee(site, ctx(), sample("1001", Some("random"))).await.expect("runs").expect("maps");
+            let mapped = hostile.map_employee(site, ctx(), cue("1001", "random")).await.expect("runs").expect("maps");
             let fields = &mapped.records[0].fields;
             fields.iter().find(|f| f.name == "random").map(|f| f.value.clone()).expect("a random field")
         }
@@ -145,8 +150,8 @@ async fn the_same_input_gives_the_same_random_numbers() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crash_message_leads_with_the_reason_and_keeps_the_backtrace_out() {
-    let hostile = registry(Limits::default()).load_file(&guest("hostile")).expect("loads");
-    let panicked = hostile.map_employee(site(), ctx(), sample("1001", Some("panic"))).await;
+    let hostile = registry(Limits::default()).load_file(&component(TEST_GUEST_HOSTILE)).expect("loads");
+    let panicked = hostile.map_employee(site(), ctx(), cue("1001", "panic")).await;
     let message = panicked.err().map(|e| e.to_string()).unwrap_or_default();
     assert!(message.contains("panics on purpose"), "what the connector said is kept: {message}");
     assert!(!message.contains("backtrace") && message.lines().count() == 1, "{message}");
@@ -156,7 +161,7 @@ async fn a_crash_message_leads_with_the_reason_and_keeps_the_backtrace_out() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_exchange_path_cannot_send_the_token_to_another_host() {
-    let s = setup("thief-exchange", "thief-exchange", vec![sample("1001", None)], |i, _| {
+    let s = setup(TEST_GUEST_THIEF_EXCHANGE, "thief-exchange", vec![sample("1001", None)], |i, _| {
         i.secrets.insert("token".into(), "UNUSED".into());
     })
     .await;
@@ -170,11 +175,11 @@ async fn a_token_exchange_path_cannot_send_the_token_to_another_host() {
 async fn oauth2_credentials_go_only_to_an_origin_the_operator_named_and_never_ride_in_api_headers() {
     let secrets = || Secrets::from_pairs(&[("client_id", "the-id"), ("client_secret", "the-secret")]);
     let people = vec![sample("1001", None)];
-    let foreign = setup("thief-oauth2", "thief-oauth2", people.clone(), |_, _| {}).await;
+    let foreign = setup(TEST_GUEST_THIEF_OAUTH2, "thief-oauth2", people.clone(), |_, _| {}).await;
     let err = format!("{:#}", foreign.sync(secrets()).await.expect_err("refused"));
     assert!(err.contains("not the integration's origin") && err.contains("token_url"), "{err}");
 
-    let header = setup("thief-oauth2", "thief-oauth2", people, |i, sink| {
+    let header = setup(TEST_GUEST_THIEF_OAUTH2, "thief-oauth2", people, |i, sink| {
         i.token_url = Some(format!("{}/token", sink.base_url()));
     })
     .await;
@@ -195,7 +200,7 @@ fn digits(text: &str) -> String {
 async fn personal_data_a_careless_connector_leaks_never_reaches_logs_reports_journal_links_or_snapshots() {
     let logs = common::capture_logs();
     let people = vec![sample("1001", None), sample("1002", Some("invalid")), sample("1003", Some("planfail"))];
-    let s = setup("leaky", "leaky", people.clone(), |_, _| {}).await;
+    let s = setup(TEST_GUEST_LEAKY, "leaky", people.clone(), |_, _| {}).await;
     let report = s.sync(Secrets::default()).await.expect("run completes");
     assert_eq!(s.sink.requests().iter().filter(|r| r.method == "POST").count(), 1, "the careless write was sent");
 
@@ -248,7 +253,7 @@ fn trespass(attack: &str) -> impl FnOnce(&mut IntegrationConfig, &Sink) + '_ {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_encoded_dot_dot_path_never_leaves_the_base_url() {
     for attack in ["escape", "escape-read"] {
-        let s = setup("trespasser", "trespasser", vec![sample("1001", None)], trespass(attack)).await;
+        let s = setup(TEST_GUEST_TRESPASSER, "trespasser", vec![sample("1001", None)], trespass(attack)).await;
         let report = s.sync(Secrets::default()).await.expect("run completes");
         let shown = serde_json::to_string(&report).expect("json");
         assert!(shown.contains("refused request path"), "{attack}: {shown}");
@@ -258,7 +263,7 @@ async fn an_encoded_dot_dot_path_never_leaves_the_base_url() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_read_that_asks_for_more_than_its_budget_is_stopped_before_a_request_is_sent() {
-    let s = setup("trespasser", "trespasser", vec![sample("1001", None)], trespass("read-flood")).await;
+    let s = setup(TEST_GUEST_TRESPASSER, "trespasser", vec![sample("1001", None)], trespass("read-flood")).await;
     let report = s.sync(Secrets::default()).await.expect("run completes");
     assert_eq!(report.status, "failed");
     assert!(report.error.as_deref().is_some_and(|e| e.contains("max_read_requests")), "{:?}", report.error);
@@ -273,7 +278,7 @@ async fn a_plan_cannot_write_to_another_employees_record_or_delete_without_permi
         ("delete-own", "allow_deletes"),
         ("create-other", "another employee's target record"),
     ] {
-        let s = setup("trespasser", "trespasser", people.clone(), trespass(attack)).await;
+        let s = setup(TEST_GUEST_TRESPASSER, "trespasser", people.clone(), trespass(attack)).await;
         let report = s.sync(Secrets::default()).await.expect("run completes");
         let reasons: Vec<String> = report.employees.iter().map(|e| e.outcome.detail()).collect();
         assert!(reasons.iter().any(|r| r.contains(expected)), "{attack}: {reasons:?}");
@@ -290,7 +295,7 @@ async fn a_plan_cannot_write_to_another_employees_record_or_delete_without_permi
 
 /// The impostor component with its name and version slots replaced.
 fn impostor(name: &[u8], version: &[u8]) -> Vec<u8> {
-    let mut bytes = std::fs::read(guest("impostor")).expect("impostor");
+    let mut bytes = std::fs::read(component(TEST_GUEST_IMPOSTOR)).expect("impostor");
     let patch = |bytes: &mut Vec<u8>, marker: &[u8], with: &[u8], len: usize| {
         let mut slot = marker.to_vec();
         slot.resize(len, 0);
@@ -320,8 +325,7 @@ async fn a_component_claiming_another_connectors_name_with_a_higher_version_does
     let dir = tempfile::tempdir().expect("temp");
     let connectors = dir.path().join("connectors");
     std::fs::create_dir(&connectors).expect("dir");
-    std::fs::copy(component("connectors/twentyfour-seven.wasm"), connectors.join("twentyfour-seven.wasm"))
-        .expect("copy");
+    std::fs::copy(component(TWENTYFOUR_SEVEN), connectors.join("twentyfour-seven.wasm")).expect("copy");
     let mut config = Config::new(dir.path().join("paybridge.db"), connectors, dir.path().join("unused.json"));
     config.integrations = vec![IntegrationConfig::new("24so", "twentyfour-seven", "http://127.0.0.1:9")];
     let app = App::open(config.clone(), Limits::default()).expect("app");
@@ -347,7 +351,7 @@ async fn a_component_claiming_another_connectors_name_with_a_higher_version_does
 
 #[test]
 fn a_component_of_a_foreign_contract_major_is_refused_naming_both_versions() {
-    let err = registry(Limits::default()).load_file(&guest("contract-two")).expect_err("refused");
+    let err = registry(Limits::default()).load_file(&component(TEST_GUEST_CONTRACT_TWO)).expect_err("refused");
     let message = format!("{err:#}");
     assert!(
         message.contains("paybridge:connector@2.0.0") && message.contains("speaks paybridge:connector 1.x"),
@@ -358,7 +362,7 @@ fn a_component_of_a_foreign_contract_major_is_refused_naming_both_versions() {
 #[test]
 fn an_install_error_names_the_file_given_not_its_stored_copy() {
     let dir = tempfile::tempdir().expect("temp");
-    let given = guest("forbidden-import");
+    let given = component(TEST_GUEST_FORBIDDEN_IMPORT);
     let err = registry(Limits::default()).install(&given, dir.path()).expect_err("refused");
     let message = format!("{err:#}");
     assert!(message.contains(&given.display().to_string()), "{message}");

@@ -5,9 +5,11 @@
 mod common;
 
 use common::component;
+use paybridge::model::HrEmployee as Employee;
 use paybridge::runtime::connector::{CallSite, digit_run_filter};
-use paybridge::runtime::types::{Context, Employee};
+use paybridge::runtime::types::Context;
 use paybridge::runtime::{CallError, ConnectorEngine, Limits, Registry};
+use paybridge_components::{TEST_GUEST_FORBIDDEN_IMPORT, TEST_GUEST_HOSTILE, TWENTYFOUR_SEVEN};
 use std::path::Path;
 
 fn limits() -> Limits {
@@ -27,24 +29,14 @@ fn employee(first_name: &str) -> Employee {
         id: format!("hr-{first_name}"),
         employee_number: Some("1".into()),
         first_name: Some(first_name.into()),
-        last_name: None,
-        work_email: None,
-        private_email: None,
-        work_phone: None,
-        private_phone: None,
-        ssn: None,
-        ssn_country: None,
-        birth_date: None,
-        nationality: None,
-        home_address: None,
-        bank_account: None,
-        office_id: None,
-        department_id: None,
         active: true,
-        employments: vec![],
-        compensations: vec![],
-        absences: vec![],
+        ..Employee::default()
     }
+}
+
+/// The employee in the contract's types, for calling a component directly.
+fn wit(first_name: &str) -> paybridge::runtime::types::Employee {
+    (&employee(first_name)).into()
 }
 
 fn registry() -> Registry {
@@ -54,24 +46,24 @@ fn registry() -> Registry {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_runaway_loop_a_memory_bomb_a_panic_and_a_trap_each_fail_alone_and_the_host_goes_on() {
     let registry = registry();
-    let hostile = registry.load_file(&component("tests/guests/hostile.wasm")).expect("hostile loads");
+    let hostile = registry.load_file(&component(TEST_GUEST_HOSTILE)).expect("hostile loads");
 
-    let looped = hostile.map_employee(site(), ctx(), employee("loop")).await;
+    let looped = hostile.map_employee(site(), ctx(), wit("loop")).await;
     assert!(matches!(looped, Err(CallError::OutOfFuel { .. })), "{looped:?}");
     let message = looped.err().map(|e| e.to_string()).unwrap_or_default();
     assert!(message.contains("CPU budget") && message.contains("map-employee"), "{message}");
 
-    let bomb = hostile.map_employee(site(), ctx(), employee("bomb")).await;
+    let bomb = hostile.map_employee(site(), ctx(), wit("bomb")).await;
     assert!(matches!(bomb, Err(CallError::MemoryCap { cap_mib: 32, .. })), "{bomb:?}");
 
-    let panicked = hostile.map_employee(site(), ctx(), employee("panic")).await;
+    let panicked = hostile.map_employee(site(), ctx(), wit("panic")).await;
     assert!(matches!(panicked, Err(CallError::Trap { .. })), "{panicked:?}");
 
-    let trapped = hostile.map_employee(site(), ctx(), employee("trap")).await;
+    let trapped = hostile.map_employee(site(), ctx(), wit("trap")).await;
     assert!(matches!(trapped, Err(CallError::Trap { .. })), "{trapped:?}");
 
     // Each call had a fresh store: the same instance-pre still works.
-    let fine = hostile.map_employee(site(), ctx(), employee("Kari")).await.expect("call runs").expect("maps");
+    let fine = hostile.map_employee(site(), ctx(), wit("Kari")).await.expect("call runs").expect("maps");
     assert_eq!(fine.hr_id, "hr-Kari");
 }
 
@@ -86,11 +78,11 @@ async fn a_sync_with_a_hostile_connector_fails_the_hostile_employees_and_finishe
     let dir = tempfile::tempdir().expect("temp");
     let connectors = dir.path().join("connectors");
     std::fs::create_dir(&connectors).expect("dir");
-    std::fs::copy(component("tests/guests/hostile.wasm"), connectors.join("hostile.wasm")).expect("copy");
+    std::fs::copy(component(TEST_GUEST_HOSTILE), connectors.join("hostile.wasm")).expect("copy");
     let mut config = Config::new(dir.path().join("db.sqlite"), connectors, dir.path().join("none.json"));
     config.integrations = vec![IntegrationConfig::new("hostile", "hostile", "http://127.0.0.1:9")];
-    config.integrations[0].scope.active = paybridge::sync::scope::ActiveFilter::All;
-    let mut app = App::open(config, limits()).expect("app");
+    config.integrations[0].scope.active = paybridge::scope::ActiveFilter::All;
+    let app = App::open(config, limits()).expect("app");
     let mut people = vec![employee("loop"), employee("bomb"), employee("Kari")];
     for (i, p) in people.iter_mut().enumerate() {
         p.employee_number = Some(format!("{}", i + 1));
@@ -107,7 +99,7 @@ async fn a_sync_with_a_hostile_connector_fails_the_hostile_employees_and_finishe
 
 #[test]
 fn a_component_importing_outside_the_world_is_refused_naming_the_import() {
-    let err = registry().load_file(&component("tests/guests/forbidden-import.wasm")).expect_err("refused");
+    let err = registry().load_file(&component(TEST_GUEST_FORBIDDEN_IMPORT)).expect_err("refused");
     let message = format!("{err:#}");
     assert!(message.contains("test:forbidden/exfiltrate"), "{message}");
     assert!(message.contains("outside the paybridge:connector world"), "{message}");
@@ -122,7 +114,7 @@ fn a_file_that_is_not_a_component_is_refused_clearly() {
 }
 
 fn patched(from: &[u8], to: &[u8]) -> Vec<u8> {
-    let bytes = std::fs::read(component("connectors/twentyfour-seven.wasm")).expect("connector");
+    let bytes = std::fs::read(component(TWENTYFOUR_SEVEN)).expect("connector");
     let at = bytes.windows(from.len()).position(|w| w == from).expect("marker in data segment");
     let mut out = bytes.clone();
     out[at..at + to.len()].copy_from_slice(to);
@@ -132,7 +124,7 @@ fn patched(from: &[u8], to: &[u8]) -> Vec<u8> {
 #[test]
 fn several_versions_load_side_by_side_and_the_active_one_swaps_without_touching_holders() {
     let registry = Registry::auto_activating(ConnectorEngine::new(limits()).expect("engine"));
-    let v100 = registry.load_file(&component("connectors/twentyfour-seven.wasm")).expect("1.0.0");
+    let v100 = registry.load_file(&component(TWENTYFOUR_SEVEN)).expect("1.0.0");
     // A second version: the same component with its manifest version patched.
     let v101 = registry
         .load_bytes(
@@ -161,7 +153,7 @@ fn several_versions_load_side_by_side_and_the_active_one_swaps_without_touching_
 #[test]
 fn two_different_components_claiming_the_same_version_are_refused() {
     let registry = registry();
-    registry.load_file(&component("connectors/twentyfour-seven.wasm")).expect("original");
+    registry.load_file(&component(TWENTYFOUR_SEVEN)).expect("original");
     let impostor = patched(b"24SevenOffice", b"25SevenOffice");
     let err =
         registry.load_bytes(&impostor, Path::new("impostor.wasm"), Path::new("impostor.wasm")).expect_err("refused");
@@ -171,12 +163,12 @@ fn two_different_components_claiming_the_same_version_are_refused() {
 #[test]
 fn install_stores_a_checked_component_under_its_sha256_and_an_altered_file_is_refused() {
     let dir = tempfile::tempdir().expect("temp");
-    let installed = registry().install(&component("tests/guests/hostile.wasm"), dir.path()).expect("installs");
+    let installed = registry().install(&component(TEST_GUEST_HOSTILE), dir.path()).expect("installs");
     let file = dir.path().join(format!("{}.wasm", installed.sha256));
     assert!(file.exists());
     assert!(registry().load_dir(dir.path()).is_ok(), "an installed folder loads");
 
-    let refused = registry().install(&component("tests/guests/forbidden-import.wasm"), dir.path());
+    let refused = registry().install(&component(TEST_GUEST_FORBIDDEN_IMPORT), dir.path());
     assert!(refused.is_err());
     assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 1, "a refused component is never written");
 
@@ -192,8 +184,8 @@ fn install_stores_a_checked_component_under_its_sha256_and_an_altered_file_is_re
 async fn a_national_id_in_a_connector_log_line_is_masked() {
     let buffer = common::capture_logs();
 
-    let hostile = registry().load_file(&component("tests/guests/hostile.wasm")).expect("loads");
-    hostile.map_employee(site(), ctx(), employee("Kari")).await.expect("runs").expect("maps");
+    let hostile = registry().load_file(&component(TEST_GUEST_HOSTILE)).expect("loads");
+    hostile.map_employee(site(), ctx(), wit("Kari")).await.expect("runs").expect("maps");
     let logs = buffer.text();
     assert!(logs.contains("mapping employee with ssn ###########"), "{logs}");
     assert!(!logs.contains("10915596784"));

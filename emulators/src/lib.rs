@@ -9,7 +9,8 @@
 //!   written down in its module docs.
 //! - [`faults`]: scripted failures (status codes, hangs, malformed JSON,
 //!   cut connections; before or after the request is applied) and the
-//!   request log both share; [`server`]: their state and serving.
+//!   request log both share; [`server`]: their state, the one gate that
+//!   checks credentials (each emulator gives its check) and serving.
 //! - [`sink`]: a catch-all server that records every request raw and
 //!   answers from a table, for sandbox tests of hostile connectors.
 

@@ -34,6 +34,7 @@
 //! against the whole path (`/api/employees/...`).
 
 use crate::faults::{Fault, FaultGate, LoggedRequest, SharedScript, inject, lock, record};
+use crate::server::{Check, Tokens, bearer, guard};
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
@@ -43,7 +44,7 @@ use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// How the emulator is set up.
 #[derive(Debug, Clone)]
@@ -85,7 +86,7 @@ struct StoredEmployee {
 #[derive(Default)]
 struct Data {
     employees: BTreeMap<String, StoredEmployee>,
-    tokens: HashMap<String, Instant>,
+    tokens: Tokens,
     issued: u64,
     ids: u64,
 }
@@ -112,7 +113,7 @@ impl Emulator {
             .route("/api/employees/{id}/address", post(post_address))
             .route("/api/employees/{id}/bankaccount", post(post_bank_account).put(put_bank_account))
             .route("/api/employees/{id}/salary", post(post_salary))
-            .route_layer(axum::middleware::from_fn_with_state(Arc::clone(&shared), guard));
+            .route_layer(axum::middleware::from_fn_with_state((Arc::clone(&shared), check as Check<_, _>), guard));
         let faults = FaultGate {
             script: Arc::clone(&script),
             root: "",
@@ -263,20 +264,8 @@ fn problem(status: StatusCode, code: &str, detail: impl Into<String>) -> Respons
     response
 }
 
-/// Middleware on every `/api` route: the subscription-key and bearer
-/// checks. Faults and latency come first, from [`crate::faults::inject`]
-/// around every route.
-async fn guard(
-    State(shared): State<Arc<Shared>>,
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Response {
-    match check(&shared, request.headers()) {
-        Ok(()) => next.run(request).await,
-        Err(refused) => refused,
-    }
-}
-
+/// The check on every `/api` route (by [`crate::server::guard`]): the
+/// subscription key, then a live bearer token.
 fn check(shared: &Shared, headers: &HeaderMap) -> Result<(), Response> {
     let key = headers.get("x-subscription-key").and_then(|v| v.to_str().ok());
     if key != Some(shared.settings.subscription_key.as_str()) {
@@ -286,8 +275,7 @@ fn check(shared: &Shared, headers: &HeaderMap) -> Result<(), Response> {
             "missing or invalid X-Subscription-Key",
         ));
     }
-    let token = headers.get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
-    let valid = token.is_some_and(|t| shared.lock().tokens.get(t).is_some_and(|until| Instant::now() < *until));
+    let valid = bearer(headers).is_some_and(|t| shared.lock().tokens.is_live(t));
     if !valid {
         return Err(problem(StatusCode::UNAUTHORIZED, "TokenInvalid", "missing, invalid or expired access token"));
     }
@@ -308,7 +296,7 @@ async fn token(State(shared): State<Arc<Shared>>, axum::Form(form): axum::Form<H
     let mut data = shared.lock();
     data.issued += 1;
     let token = format!("nmbrs-access-{}", data.issued);
-    data.tokens.insert(token.clone(), Instant::now() + s.token_lifetime);
+    data.tokens.issue(token.clone(), s.token_lifetime);
     axum::Json(json!({"access_token": token, "token_type": "Bearer", "expires_in": s.token_lifetime.as_secs()}))
         .into_response()
 }

@@ -24,17 +24,18 @@
 //! from one middleware.
 
 use crate::faults::{Fault, FaultGate, LoggedRequest, SharedScript, inject, lock, record};
+use crate::server::{Check, Tokens, bearer, guard};
 use axum::Router;
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
-use axum::middleware::{Next, from_fn_with_state};
+use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// How the emulator is set up.
 #[derive(Debug, Clone)]
@@ -55,7 +56,7 @@ impl Default for Settings {
 struct Data {
     employees: BTreeMap<u64, Map<String, Value>>,
     employments: BTreeMap<u64, Vec<Map<String, Value>>>,
-    sessions: HashMap<String, Instant>,
+    sessions: Tokens,
     issued: u64,
     next_employment: u64,
 }
@@ -108,7 +109,7 @@ impl Emulator {
             .route("/api/employee/v2", get(list_employees).post(create_employee))
             .route("/api/employee/v2/{emp_id}", get(get_employee).post(update_employee))
             .route("/api/employment/v2/{emp_id}", get(get_employments).post(upsert_employments))
-            .route_layer(from_fn_with_state(Arc::clone(&shared), require_bearer));
+            .route_layer(from_fn_with_state((Arc::clone(&shared), bearer_check as Check<_, _>), guard));
         let faults =
             FaultGate { script: Arc::clone(&script), root: "/api", error_answer: |status, text| message(status, text) };
         let app = Router::new()
@@ -246,24 +247,14 @@ fn first_non_string(value: &Value, path: &str) -> Option<String> {
     }
 }
 
-/// Middleware on every route but `/auth`: a valid session token in
-/// `Authorization: Bearer`, or 401. Faults fire before it (see
-/// [`crate::faults::inject`]).
-async fn require_bearer(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
-    if bearer_ok(&shared, request.headers()) {
-        next.run(request).await
+/// The check on every route but `/auth` (by [`crate::server::guard`]): a
+/// live session token in `Authorization: Bearer`, or 401.
+fn bearer_check(shared: &Shared, headers: &HeaderMap) -> Result<(), Response> {
+    if bearer(headers).is_some_and(|token| shared.lock().sessions.is_live(token)) {
+        Ok(())
     } else {
-        message(StatusCode::UNAUTHORIZED, "bad input parameter")
+        Err(message(StatusCode::UNAUTHORIZED, "bad input parameter"))
     }
-}
-
-fn bearer_ok(shared: &Shared, headers: &HeaderMap) -> bool {
-    let Some(token) =
-        headers.get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "))
-    else {
-        return false;
-    };
-    shared.lock().sessions.get(token).is_some_and(|until| Instant::now() < *until)
 }
 
 async fn auth(State(shared): State<Arc<Shared>>, Query(q): Query<HashMap<String, String>>) -> Response {
@@ -274,7 +265,7 @@ async fn auth(State(shared): State<Arc<Shared>>, Query(q): Query<HashMap<String,
     data.issued += 1;
     let token = format!("session-{}-{}", data.issued, data.sessions.len());
     let lifetime = shared.settings.session_lifetime;
-    data.sessions.insert(token.clone(), Instant::now() + lifetime);
+    data.sessions.issue(token.clone(), lifetime);
     axum::Json(json!({ "accessToken": token, "expiresOn": expires_on(lifetime) })).into_response()
 }
 

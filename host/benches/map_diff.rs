@@ -48,7 +48,8 @@ fn main() -> anyhow::Result<()> {
     let mut employees: Vec<Employee> = Vec::new();
     let mut currents = Vec::new();
     for e in &snapshot.employees {
-        let mapped = connector.call_sync("map-employee", |c, s| c.call_map_employee(s, &ctx, e))?;
+        let e: Employee = e.into();
+        let mapped = connector.call_sync("map-employee", |c, s| c.call_map_employee(s, &ctx, &e))?;
         if let Ok(m) = mapped {
             currents.push(paybridge::runtime::types::TargetEmployee {
                 target_id: m.employee_number.clone().unwrap_or_default(),
@@ -59,7 +60,7 @@ fn main() -> anyhow::Result<()> {
                 birth_date: None,
                 records: m.records.clone(),
             });
-            employees.push(e.clone());
+            employees.push(e);
         }
     }
     let n = employees.len() as u32;

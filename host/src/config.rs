@@ -2,7 +2,7 @@
 //! each integration (connector and version pin, base URL, secrets by
 //! environment-variable name, scope, settings, schedule).
 
-use crate::sync::scope::Scope;
+use crate::scope::Scope;
 use anyhow::{Context as _, bail};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -197,15 +197,6 @@ impl Config {
 }
 
 impl IntegrationConfig {
-    /// What connector calls of this integration get besides their data.
-    pub fn context(&self, today: &str) -> crate::runtime::types::Context {
-        crate::runtime::types::Context {
-            integration: self.name.clone(),
-            today: today.to_owned(),
-            settings: self.settings.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-        }
-    }
-
     /// A configuration with defaults, for the demo and tests.
     pub fn new(name: &str, connector: &str, base_url: &str) -> Self {
         Self {

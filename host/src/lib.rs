@@ -12,8 +12,15 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod http;
+pub mod model;
 pub mod privacy;
 pub mod runtime;
+pub mod scope;
 pub mod source;
 pub mod store;
 pub mod sync;
+
+/// The architecture notes (`docs/architecture.md`); their code compiles as
+/// doctests, so the example there cannot drift from the API.
+#[doc = include_str!("../../docs/architecture.md")]
+pub mod docs {}

@@ -5,7 +5,7 @@
 //! number or none, one employment, a monthly salary). Deterministic: the same size gives the
 //! same company. Every person, number and address is made up.
 
-use paybridge::runtime::types::{Address, BankAccount, Compensation, Employee, Employment, EmploymentType};
+use paybridge::model::hr::{Address, BankAccount, Compensation, Employee, Employment, EmploymentType};
 use paybridge::source::HrSnapshot;
 
 /// Employee numbers start after this one: the first employee is 1001.

@@ -1,6 +1,7 @@
 //! Shared set-up for the end-to-end tests: the real host, the real built
-//! components (from `make plugins`), a real SQLite file in a temporary
-//! folder and the 24SevenOffice emulator on loopback.
+//! components (built by `paybridge-components`, named by its constants), a
+//! real SQLite file in a temporary folder and the 24SevenOffice emulator on
+//! loopback.
 
 #![allow(dead_code)]
 
@@ -13,18 +14,35 @@ use paybridge::runtime::Limits;
 use paybridge::source::{HrSnapshot, parse_snapshot};
 use paybridge::sync::{RunReport, SyncError, SyncOptions};
 use paybridge_emulators::twentyfour_seven::{Emulator, Settings};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// The workspace root.
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// A built component, or a panic that says how to build it.
-pub fn component(relative: &str) -> PathBuf {
-    let path = root().join(relative);
-    assert!(path.exists(), "{} is missing: run `make plugins` (make test does it)", path.display());
+/// A built component, given by its constant in `paybridge_components`
+/// (`component(TEST_GUEST_HOSTILE)`), or a panic that says how to rebuild it.
+pub fn component(path: &str) -> PathBuf {
+    let path = PathBuf::from(path);
+    assert!(
+        path.exists(),
+        "{} is missing: the build script of paybridge-components builds it; `touch components/build.rs` and test again",
+        path.display()
+    );
     path
+}
+
+/// A folder `connectors` in `dir` holding the real connectors
+/// (`paybridge_components::CONNECTORS`), as `make plugins` fills the
+/// product's `connectors/`.
+pub fn connectors_in(dir: &Path) -> PathBuf {
+    let folder = dir.join("connectors");
+    std::fs::create_dir_all(&folder).expect("connectors folder");
+    for (package, path) in paybridge_components::CONNECTORS {
+        std::fs::copy(component(path), folder.join(format!("{package}.wasm"))).expect("connector copied");
+    }
+    folder
 }
 
 /// The sample HR snapshot of `examples/`.
@@ -60,9 +78,9 @@ impl Harness {
         integration.secrets.insert("token".into(), "UNUSED_IN_TESTS".into());
         integration.retry_backoff_ms = 10;
         let mut config =
-            Config::new(dir.path().join("paybridge.db"), component("connectors"), dir.path().join("unused.json"));
+            Config::new(dir.path().join("paybridge.db"), connectors_in(dir.path()), dir.path().join("unused.json"));
         config.integrations = vec![integration];
-        let mut app = App::open(config, limits).expect("app opens");
+        let app = App::open(config, limits).expect("app opens");
         app.import(snapshot).expect("import");
         let token = emulator.access_token();
         Self { app, emulator, token, _dir: dir }
@@ -91,9 +109,9 @@ pub fn open_app(mut integration: IntegrationConfig, snapshot: &HrSnapshot, limit
     let dir = tempfile::tempdir().expect("temp dir");
     integration.retry_backoff_ms = 10;
     let mut config =
-        Config::new(dir.path().join("paybridge.db"), component("connectors"), dir.path().join("unused.json"));
+        Config::new(dir.path().join("paybridge.db"), connectors_in(dir.path()), dir.path().join("unused.json"));
     config.integrations = vec![integration];
-    let mut app = App::open(config, limits).expect("app opens");
+    let app = App::open(config, limits).expect("app opens");
     app.import(snapshot).expect("import");
     (app, dir)
 }

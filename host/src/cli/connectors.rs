@@ -1,7 +1,6 @@
 //! `paybridge connectors list | install | activate`.
 
 use clap::Subcommand;
-use serde::Serialize;
 use std::path::Path;
 
 /// `connectors` subcommands.
@@ -29,20 +28,6 @@ pub enum ConnectorsCommand {
     },
 }
 
-#[derive(Serialize)]
-struct Row {
-    name: String,
-    version: String,
-    active: bool,
-    contract: String,
-    target_system: String,
-    sha256: String,
-    file: String,
-    installed_from: Option<String>,
-    required_fields: Vec<String>,
-    capabilities: Vec<String>,
-}
-
 /// Run a `connectors` subcommand.
 pub fn run(config: &Path, cmd: ConnectorsCommand) -> anyhow::Result<()> {
     let json = match cmd {
@@ -67,23 +52,7 @@ pub fn run(config: &Path, cmd: ConnectorsCommand) -> anyhow::Result<()> {
         }
     };
     let app = super::open(config)?;
-    let rows: Vec<Row> = app
-        .registry
-        .list()
-        .into_iter()
-        .map(|(c, active)| Row {
-            name: c.manifest.name.clone(),
-            version: c.manifest.version.clone(),
-            active,
-            contract: c.contract.clone(),
-            target_system: c.manifest.target_system.clone(),
-            sha256: c.sha256.clone(),
-            file: c.source.display().to_string(),
-            installed_from: app.store.installed_from(&c.sha256).ok().flatten(),
-            required_fields: c.manifest.required_fields.clone(),
-            capabilities: c.manifest.capabilities.clone(),
-        })
-        .collect();
+    let rows = app.connectors()?;
     if json {
         return super::print_json(&rows);
     }

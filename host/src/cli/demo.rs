@@ -3,6 +3,9 @@
 //! SQLite file, syncs (one line per employee), syncs again (all unchanged,
 //! no write), shows a dry run after an edit made in the target, then syncs
 //! the same employees to the Visma Nmbrs emulator.
+//!
+//! Only with the `demo` feature (`make demo`), which links the emulators:
+//! the product binary goes without them.
 
 use crate::app::App;
 use crate::config::{Config, IntegrationConfig};
@@ -68,7 +71,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     config.integrations = vec![integration, nmbrs_integration];
     let tz = config.time_zone()?;
     let limits = config.limits();
-    let mut app = App::open(config, limits)?;
+    let app = App::open(config, limits)?;
     let snapshot = parse_snapshot(SAMPLE, &tz).context("the built-in sample data")?;
     let imported = app.import(&snapshot)?;
     let connector = app.connector_for(&app.config.integrations[0])?;
@@ -79,15 +82,18 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         &connector.sha256[..16]
     );
     let secrets = Secrets::from_pairs(&[("token", &emulator.access_token())]);
-    let progress = |line: &str| eprintln!("  … {line}");
 
     println!("\n1) first sync: create every in-scope employee");
-    let first = app.sync("24so-demo", &SyncOptions::default(), Some(secrets.clone()), Some(&progress)).await?;
+    let first = app
+        .sync("24so-demo", &SyncOptions::default(), Some(secrets.clone()), Some(super::print::event_printer("  … ").0))
+        .await?;
     super::print::report(&first, false);
 
     println!("\n2) second sync: nothing changed, so nothing is written");
     let before = emulator.write_requests().len();
-    let second = app.sync("24so-demo", &SyncOptions::default(), Some(secrets.clone()), Some(&progress)).await?;
+    let second = app
+        .sync("24so-demo", &SyncOptions::default(), Some(secrets.clone()), Some(super::print::event_printer("  … ").0))
+        .await?;
     super::print::report(&second, false);
     let writes = emulator.write_requests().len() - before;
     println!("  the emulator saw {writes} write request(s) during the second sync");
@@ -102,7 +108,12 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     emulator.edit_employee(1001, "city", "Drammen");
     emulator.edit_employee(1001, "account", "12345678903");
     let dry = app
-        .sync("24so-demo", &SyncOptions { dry_run: true, ..SyncOptions::default() }, Some(secrets), Some(&progress))
+        .sync(
+            "24so-demo",
+            &SyncOptions { dry_run: true, ..SyncOptions::default() },
+            Some(secrets),
+            Some(super::print::event_printer("  … ").0),
+        )
         .await?;
     super::print::report(&dry, true);
 
@@ -115,10 +126,18 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         ("client_secret", &s.client_secret),
         ("subscription_key", &s.subscription_key),
     ]);
-    let to_nmbrs =
-        app.sync("nmbrs-demo", &SyncOptions::default(), Some(nmbrs_secrets.clone()), Some(&progress)).await?;
+    let to_nmbrs = app
+        .sync(
+            "nmbrs-demo",
+            &SyncOptions::default(),
+            Some(nmbrs_secrets.clone()),
+            Some(super::print::event_printer("  … ").0),
+        )
+        .await?;
     super::print::report(&to_nmbrs, false);
-    let again = app.sync("nmbrs-demo", &SyncOptions::default(), Some(nmbrs_secrets), Some(&progress)).await?;
+    let again = app
+        .sync("nmbrs-demo", &SyncOptions::default(), Some(nmbrs_secrets), Some(super::print::event_printer("  … ").0))
+        .await?;
     println!("  second Nmbrs sync: {}", again.summary());
     if again.writes_sent != 0 {
         bail!("demo self-check failed: the second Nmbrs sync wrote {} time(s)", again.writes_sent);

@@ -1,9 +1,7 @@
 //! `paybridge links list|connect|disconnect`: the seed's connected / not
 //! connected / all views, and manual linking.
 
-use crate::store::Store;
-use crate::sync::views::{View, link_rows};
-use anyhow::{Context as _, bail};
+use crate::sync::views::View;
 use clap::Subcommand;
 use std::path::Path;
 
@@ -17,7 +15,7 @@ pub enum LinksCommand {
         integration: String,
         /// Which tab.
         #[arg(long, value_enum, default_value = "all")]
-        state: View,
+        state: ViewArg,
         /// Machine-readable output.
         #[arg(long)]
         json: bool,
@@ -51,21 +49,24 @@ pub enum LinksCommand {
     },
 }
 
-fn resolve_hr_id(store: &Store, hr: &str) -> anyhow::Result<String> {
-    if store.employee(hr)?.is_some() {
-        return Ok(hr.to_owned());
-    }
-    let matches: Vec<String> = store
-        .current_employees()?
-        .into_iter()
-        .filter(|e| e.employee_number.as_deref() == Some(hr))
-        .map(|e| e.id)
-        .collect();
-    match matches.as_slice() {
-        [one] => Ok(one.clone()),
-        [] => bail!("no HR employee with id or employee number {hr:?}; run a sync first so the HR data is imported"),
-        _ => {
-            bail!("employee number {hr:?} belongs to several HR employees; give the HR id instead")
+/// Which tab `links list` shows (the command line's names for
+/// [`View`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ViewArg {
+    /// Linked and synced.
+    Connected,
+    /// Never linked, or disconnected.
+    NotConnected,
+    /// Everyone.
+    All,
+}
+
+impl From<ViewArg> for View {
+    fn from(v: ViewArg) -> Self {
+        match v {
+            ViewArg::Connected => View::Connected,
+            ViewArg::NotConnected => View::NotConnected,
+            ViewArg::All => View::All,
         }
     }
 }
@@ -73,7 +74,7 @@ fn resolve_hr_id(store: &Store, hr: &str) -> anyhow::Result<String> {
 /// Run a `links` subcommand.
 pub async fn run(config_path: &Path, cmd: LinksCommand) -> anyhow::Result<()> {
     if let LinksCommand::Suggest { integration, json } = &cmd {
-        let mut app = super::open(config_path)?;
+        let app = super::open(config_path)?;
         app.import_hr()?;
         let suggestions = app.suggest_links(integration, None).await?;
         if *json {
@@ -93,18 +94,13 @@ pub async fn run(config_path: &Path, cmd: LinksCommand) -> anyhow::Result<()> {
         }
         return Ok(());
     }
-    let config = crate::config::Config::load(config_path)?;
-    let store = Store::open(&config.database)?;
     match cmd {
         LinksCommand::Suggest { .. } => Ok(()),
         LinksCommand::List { integration, state, json } => {
             // The views show the HR side as it is now: import it first.
-            drop(store);
-            let mut app = crate::app::App::open(config.clone(), config.limits())?;
+            let app = super::open(config_path)?;
             app.import_hr()?;
-            let required = app.connector_for(config.integration(&integration)?)?.manifest.required_fields.clone();
-            let store = &app.store;
-            let rows = link_rows(store, &integration, state, &required)?;
+            let rows = app.link_rows(&integration, state.into())?;
             if json {
                 return super::print_json(&rows);
             }
@@ -124,23 +120,12 @@ pub async fn run(config_path: &Path, cmd: LinksCommand) -> anyhow::Result<()> {
             Ok(())
         }
         LinksCommand::Connect { integration, hr, target_id } => {
-            config.integration(&integration)?;
-            let hr_id = resolve_hr_id(&store, &hr)?;
-            if let Some(other) = store.linked_hr_id(&integration, &target_id)?
-                && other != hr_id
-            {
-                bail!("target employee {target_id} is already connected to HR employee {other}; disconnect that first");
-            }
-            store.connect(&integration, &hr_id, &target_id, "manual").context("saving the link")?;
+            let hr_id = super::open_store(config_path)?.connect_link(&integration, &hr, &target_id)?;
             println!("connected HR employee {hr_id} to target employee {target_id}; the next sync updates it");
             Ok(())
         }
         LinksCommand::Disconnect { integration, hr } => {
-            config.integration(&integration)?;
-            let hr_id = resolve_hr_id(&store, &hr)?;
-            if !store.disconnect(&integration, &hr_id)? {
-                bail!("HR employee {hr_id} has no link in {integration}");
-            }
+            let hr_id = super::open_store(config_path)?.disconnect_link(&integration, &hr)?;
             println!("disconnected HR employee {hr_id}; it is not updated until connected again");
             Ok(())
         }

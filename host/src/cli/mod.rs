@@ -2,6 +2,7 @@
 //! dispatches.
 
 pub mod connectors;
+#[cfg(feature = "demo")]
 pub mod demo;
 pub mod links;
 pub mod print;
@@ -28,6 +29,8 @@ pub struct Cli {
 pub enum Command {
     /// Run the main job on embedded defaults: sample HR data, a fresh
     /// SQLite file, the built-in 24SevenOffice emulator; sync twice.
+    // Only in a binary built with `--features demo` (`make demo`).
+    #[cfg(feature = "demo")]
     Demo(demo::DemoArgs),
     /// Sync one integration now.
     Sync(sync::SyncArgs),
@@ -45,12 +48,21 @@ pub enum Command {
 /// Run the parsed command.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
+        #[cfg(feature = "demo")]
         Command::Demo(args) => demo::run(args).await,
         Command::Sync(args) => sync::run(&cli.config, args).await,
         Command::Connectors(cmd) => connectors::run(&cli.config, cmd),
         Command::Runs(cmd) => runs::run(&cli.config, cmd),
         Command::Links(cmd) => links::run(&cli.config, cmd).await,
     }
+}
+
+/// Load the configuration and open the app without loading connectors,
+/// for commands that need none.
+pub fn open_store(config: &std::path::Path) -> anyhow::Result<crate::app::App> {
+    let config = crate::config::Config::load(config)?;
+    let limits = config.limits();
+    crate::app::App::open_without_connectors(config, limits)
 }
 
 /// Load the configuration and open the app.

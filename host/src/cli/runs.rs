@@ -1,7 +1,6 @@
 //! `paybridge runs show [RUN] [--json]`: recent runs, or one run with its
 //! outcomes and journal (sensitive values are already masked in storage).
 
-use anyhow::Context as _;
 use clap::Subcommand;
 use std::path::Path;
 
@@ -21,10 +20,9 @@ pub enum RunsCommand {
 /// Run a `runs` subcommand.
 pub fn run(config: &Path, cmd: RunsCommand) -> anyhow::Result<()> {
     let RunsCommand::Show { run, json } = cmd;
-    let config = crate::config::Config::load(config)?;
-    let store = crate::store::Store::open(&config.database)?;
+    let app = super::open_store(config)?;
     let Some(id) = run else {
-        let runs = store.runs(20)?;
+        let runs = app.runs(20)?;
         if json {
             return super::print_json(&runs);
         }
@@ -41,12 +39,11 @@ pub fn run(config: &Path, cmd: RunsCommand) -> anyhow::Result<()> {
         }
         return Ok(());
     };
-    let row = store.run(id)?.with_context(|| format!("no run {id}; `paybridge runs show` lists them"))?;
-    let outcomes = store.outcomes(id)?;
-    let journal = store.journal_for_run(id)?;
+    let detail = app.run_detail(id)?;
     if json {
-        return super::print_json(&serde_json::json!({ "run": row, "outcomes": outcomes, "journal": journal }));
+        return super::print_json(&detail);
     }
+    let crate::app::runs::RunDetail { run: row, outcomes, journal } = detail;
     println!("run {} · {} · {} · {}", row.id, row.integration, row.connector, row.status);
     println!("  started {}  finished {}", row.started_at, row.finished_at.as_deref().unwrap_or("-"));
     for o in outcomes {

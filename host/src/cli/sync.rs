@@ -21,19 +21,19 @@ pub struct SyncArgs {
 
 /// Import the HR snapshot, then sync.
 pub async fn run(config: &Path, args: SyncArgs) -> anyhow::Result<()> {
-    let mut app = super::open(config)?;
+    let app = super::open(config)?;
     let imported = app.import_hr()?;
     let json = args.json;
-    let progress = |line: &str| {
-        if !json {
-            eprintln!("{line}");
-        }
-    };
     if !json {
         eprintln!("imported {imported} employee(s) from {}", app.config.hr_snapshot.display());
     }
     let options = SyncOptions { dry_run: args.dry_run, ..SyncOptions::default() };
-    let report = app.sync(&args.integration, &options, None, Some(&progress)).await?;
+    let (events, printer) = if json { (None, None) } else { Some(super::print::event_printer("")).unzip() };
+    let report = app.sync(&args.integration, &options, None, events).await;
+    if let Some(printer) = printer {
+        let _ = printer.await;
+    }
+    let report = report?;
     if json {
         super::print_json(&report)?;
     } else {

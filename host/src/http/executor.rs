@@ -89,17 +89,6 @@ pub struct Executor {
     pub counters: Counters,
 }
 
-/// Method name as sent on the wire.
-pub fn method_name(method: HttpMethod) -> &'static str {
-    match method {
-        HttpMethod::Get => "GET",
-        HttpMethod::Post => "POST",
-        HttpMethod::Put => "PUT",
-        HttpMethod::Patch => "PATCH",
-        HttpMethod::Delete => "DELETE",
-    }
-}
-
 /// What one attempt produced.
 enum AttemptError {
     Auth(anyhow::Error),
@@ -147,7 +136,7 @@ impl Executor {
     /// HTTP answer, error statuses included, is returned as a response.
     pub async fn send(&self, request: &HttpRequest, resend: Resend) -> Result<HttpResponse, HttpError> {
         let url = self.base.join(&request.path)?;
-        let method = method_name(request.method);
+        let method = request.method.as_str();
         let path = || request.path.clone();
         let mut renewed = false;
         let mut retry = 0;
@@ -214,7 +203,7 @@ impl Executor {
     }
 
     async fn attempt(&self, request: &HttpRequest, url: &reqwest::Url) -> Result<HttpResponse, AttemptError> {
-        let method = reqwest::Method::from_bytes(method_name(request.method).as_bytes())
+        let method = reqwest::Method::from_bytes(request.method.as_str().as_bytes())
             .map_err(|e| AttemptError::Transport { message: e.to_string(), sent: false })?;
         let mut builder = self.client.request(method, url.clone()).query(&request.query);
         for header in &request.headers {

@@ -13,3 +13,16 @@ wasmtime::component::bindgen!({
 });
 
 pub use self::paybridge::connector::types;
+
+impl types::HttpMethod {
+    /// The method's name as sent on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Get => "GET",
+            Self::Post => "POST",
+            Self::Put => "PUT",
+            Self::Patch => "PATCH",
+            Self::Delete => "DELETE",
+        }
+    }
+}

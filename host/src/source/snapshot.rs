@@ -8,7 +8,7 @@
 //! Extra fields not in AlexisHR's API (`homeAddress.co`, `ssnCountry`)
 //! are read when present.
 
-use crate::runtime::types::{
+use crate::model::hr::{
     Absence, AbsenceType, Address, BankAccount, Compensation, Employee, Employment, EmploymentType,
 };
 use anyhow::{Context as _, bail};

@@ -21,7 +21,7 @@ impl Store {
     /// The recorded activation of `name`.
     pub fn activation(&self, name: &str) -> anyhow::Result<Option<Activation>> {
         Ok(self
-            .conn
+            .conn()
             .query_row(
                 "SELECT name, version, sha256, how FROM connector_activations WHERE name = ?1",
                 params![name],
@@ -32,7 +32,7 @@ impl Store {
 
     /// Record `version` (component `sha256`) as the active version of `name`.
     pub fn record_activation(&self, name: &str, version: &str, sha256: &str, how: &str) -> anyhow::Result<()> {
-        self.conn.execute(
+        self.conn().execute(
             "INSERT INTO connector_activations (name, version, sha256, how, activated_at) VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT(name) DO UPDATE SET version = excluded.version, sha256 = excluded.sha256, how = excluded.how,
              activated_at = excluded.activated_at",
@@ -43,7 +43,7 @@ impl Store {
 
     /// Record that the component `sha256` (`name@version`) was installed from `from`.
     pub fn record_install(&self, sha256: &str, name: &str, version: &str, from: &str) -> anyhow::Result<()> {
-        self.conn.execute(
+        self.conn().execute(
             "INSERT OR REPLACE INTO connector_installs (sha256, name, version, installed_from, installed_at)
              VALUES (?1, ?2, ?3, ?4, ?5)",
             params![sha256, name, version, from, super::now()],
@@ -54,7 +54,7 @@ impl Store {
     /// Where the component `sha256` was installed from, if it was installed.
     pub fn installed_from(&self, sha256: &str) -> anyhow::Result<Option<String>> {
         Ok(self
-            .conn
+            .conn()
             .query_row("SELECT installed_from FROM connector_installs WHERE sha256 = ?1", params![sha256], |r| r.get(0))
             .optional()?)
     }

@@ -1,7 +1,8 @@
-//! HR employees as last imported from the source.
+//! HR employees as last imported from the source, kept as the host
+//! model's JSON tagged with its version (`data_version`).
 
 use super::Store;
-use crate::runtime::types::Employee;
+use crate::model::hr::{Employee, STORED_VERSION};
 use anyhow::{Context as _, bail};
 use rusqlite::params;
 
@@ -10,26 +11,27 @@ impl Store {
     /// from this import are kept but marked, never deleted; an empty import
     /// over a non-empty store is refused, since "the source returned
     /// nothing" never means "everyone left".
-    pub fn import_employees(&mut self, employees: &[Employee]) -> anyhow::Result<()> {
-        let known: i64 = self.conn.query_row("SELECT COUNT(*) FROM hr_employees", [], |r| r.get(0))?;
+    pub fn import_employees(&self, employees: &[Employee]) -> anyhow::Result<()> {
+        let known: i64 = self.conn().query_row("SELECT COUNT(*) FROM hr_employees", [], |r| r.get(0))?;
         if employees.is_empty() && known > 0 {
             bail!(
                 "the HR source returned no employees while {known} are known; refusing to treat that as everyone leaving. Check the source"
             );
         }
         let now = super::now();
-        let tx = self.conn.transaction()?;
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
         tx.execute("UPDATE hr_employees SET in_last_import = 0", [])?;
         for e in employees {
             let data = serde_json::to_string(e).context("serialising an HR employee")?;
             let country = e.home_address.as_ref().and_then(|a| a.country.clone());
             tx.execute(
-                "INSERT INTO hr_employees (id, employee_number, department_id, office_id, country, active, in_last_import, data, imported_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7, ?8)
+                "INSERT INTO hr_employees (id, employee_number, department_id, office_id, country, active, in_last_import, data, imported_at, data_version)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7, ?8, ?9)
                  ON CONFLICT(id) DO UPDATE SET employee_number = excluded.employee_number, department_id = excluded.department_id,
                    office_id = excluded.office_id, country = excluded.country, active = excluded.active, in_last_import = 1,
-                   data = excluded.data, imported_at = excluded.imported_at",
-                params![e.id, e.employee_number, e.department_id, e.office_id, country, e.active, data, now],
+                   data = excluded.data, imported_at = excluded.imported_at, data_version = excluded.data_version",
+                params![e.id, e.employee_number, e.department_id, e.office_id, country, e.active, data, now, STORED_VERSION],
             )?;
         }
         tx.commit().context("saving the HR import")?;
@@ -38,27 +40,41 @@ impl Store {
 
     /// Employees present in the last import, in employee-number order.
     pub fn current_employees(&self) -> anyhow::Result<Vec<Employee>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT data FROM hr_employees WHERE in_last_import = 1
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT data, data_version FROM hr_employees WHERE in_last_import = 1
              ORDER BY CAST(employee_number AS INTEGER), employee_number, id",
         )?;
-        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
-        rows.map(|data| {
-            let data = data?;
-            serde_json::from_str(&data).context("an HR employee row in the database is unreadable")
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+        rows.map(|row| {
+            let (data, version) = row?;
+            decode(&data, version)
         })
         .collect()
     }
 
     /// One employee by HR id.
     pub fn employee(&self, hr_id: &str) -> anyhow::Result<Option<Employee>> {
-        let data: Option<String> = self
-            .conn
-            .query_row("SELECT data FROM hr_employees WHERE id = ?1", [hr_id], |r| r.get(0))
+        let data: Option<(String, i64)> = self
+            .conn()
+            .query_row("SELECT data, data_version FROM hr_employees WHERE id = ?1", [hr_id], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
             .map(Some)
             .or_else(|e| if matches!(e, rusqlite::Error::QueryReturnedNoRows) { Ok(None) } else { Err(e) })?;
-        data.map(|d| serde_json::from_str(&d).context("an HR employee row is unreadable")).transpose()
+        data.map(|(d, version)| decode(&d, version)).transpose()
     }
+}
+
+/// An employee from its stored JSON of `version`.
+fn decode(data: &str, version: i64) -> anyhow::Result<Employee> {
+    if version != STORED_VERSION {
+        bail!(
+            "an HR employee row is stored in format {version}, and this paybridge reads format {STORED_VERSION}; \
+             upgrade paybridge, or import the HR data again"
+        );
+    }
+    serde_json::from_str(data).context("an HR employee row in the database is unreadable; import the HR data again")
 }
 
 #[cfg(test)]
@@ -70,7 +86,7 @@ mod tests {
         let text = r#"{"employee": [{"id": "e1", "employeeNumber": "1"}, {"id": "e2", "employeeNumber": "2"}]}"#;
         let tz = jiff::tz::TimeZone::UTC;
         let snapshot = crate::source::parse_snapshot(text, &tz).expect("parses");
-        let mut store = Store::in_memory().expect("store");
+        let store = Store::in_memory().expect("store");
         store.import_employees(&snapshot.employees).expect("first import");
         let err = store.import_employees(&[]).expect_err("refused");
         assert!(err.to_string().contains("refusing to treat that as everyone leaving"));
@@ -82,7 +98,7 @@ mod tests {
         let tz = jiff::tz::TimeZone::UTC;
         let both = crate::source::parse_snapshot(r#"{"employee": [{"id": "e1"}, {"id": "e2"}]}"#, &tz).expect("parses");
         let one = crate::source::parse_snapshot(r#"{"employee": [{"id": "e1"}]}"#, &tz).expect("parses");
-        let mut store = Store::in_memory().expect("store");
+        let store = Store::in_memory().expect("store");
         store.import_employees(&both.employees).expect("import");
         store.import_employees(&one.employees).expect("import");
         assert_eq!(store.current_employees().expect("read").len(), 1);

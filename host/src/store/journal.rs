@@ -54,17 +54,17 @@ pub struct PendingWrite<'a> {
 impl Store {
     /// Record a write about to be sent; returns the entry id.
     pub fn journal_pending(&self, w: &PendingWrite<'_>) -> anyhow::Result<i64> {
-        self.conn.execute(
+        self.conn().execute(
             "INSERT INTO journal (run_id, integration, hr_id, operation, method, path, body_redacted, state, recorded_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending', ?8)",
             params![w.run_id, w.integration, w.hr_id, w.operation, w.method, w.path, w.body_redacted, super::now()],
         )?;
-        Ok(self.conn.last_insert_rowid())
+        Ok(self.conn().last_insert_rowid())
     }
 
     /// Settle an entry as `done` or `failed`.
     pub fn journal_settle(&self, id: i64, ok: bool, status: Option<u16>, detail: &str) -> anyhow::Result<()> {
-        self.conn.execute(
+        self.conn().execute(
             "UPDATE journal SET state = ?2, http_status = ?3, detail = ?4, settled_at = ?5 WHERE id = ?1",
             params![id, if ok { "done" } else { "failed" }, status, detail, super::now()],
         )?;
@@ -75,7 +75,7 @@ impl Store {
     /// says whether the target applied it (a 5xx, a timeout, a cut
     /// connection). The run re-reads the target before writing again.
     pub fn journal_settle_unknown(&self, id: i64, status: Option<u16>, detail: &str) -> anyhow::Result<()> {
-        self.conn.execute(
+        self.conn().execute(
             "UPDATE journal SET state = 'unknown', http_status = ?2, detail = ?3, settled_at = ?4 WHERE id = ?1",
             params![id, status, detail, super::now()],
         )?;
@@ -86,7 +86,7 @@ impl Store {
     /// `unknown`; returns them.
     pub fn journal_recover(&self, integration: &str) -> anyhow::Result<Vec<JournalEntry>> {
         let pending = self.journal_query("WHERE integration = ?1 AND state = 'pending'", integration)?;
-        self.conn.execute(
+        self.conn().execute(
             "UPDATE journal SET state = 'unknown', settled_at = ?2,
                detail = 'the process stopped after sending and before recording the outcome; the next run re-read the target and matched before writing'
              WHERE integration = ?1 AND state = 'pending'",
@@ -101,7 +101,8 @@ impl Store {
     }
 
     fn journal_query(&self, filter: &str, arg: impl rusqlite::ToSql) -> anyhow::Result<Vec<JournalEntry>> {
-        let mut stmt = self.conn.prepare(&format!(
+        let conn = self.conn();
+        let mut stmt = conn.prepare(&format!(
             "SELECT id, run_id, hr_id, operation, method, path, body_redacted, state, http_status, detail FROM journal {filter} ORDER BY id"
         ))?;
         let rows = stmt.query_map([arg], |r| {

@@ -54,7 +54,7 @@ impl Store {
     /// The link of `hr_id` in `integration`, if any.
     pub fn link(&self, integration: &str, hr_id: &str) -> anyhow::Result<Option<Link>> {
         Ok(self
-            .conn
+            .conn()
             .query_row(
                 "SELECT hr_id, target_id, state, how, linked_at FROM links WHERE integration = ?1 AND hr_id = ?2",
                 params![integration, hr_id],
@@ -65,7 +65,8 @@ impl Store {
 
     /// Every link of `integration`.
     pub fn links(&self, integration: &str) -> anyhow::Result<Vec<Link>> {
-        let mut stmt = self.conn.prepare(
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
             "SELECT hr_id, target_id, state, how, linked_at FROM links WHERE integration = ?1 ORDER BY hr_id",
         )?;
         let rows = stmt.query_map([integration], row_to_link)?;
@@ -75,7 +76,7 @@ impl Store {
     /// The HR id linked (connected) to `target_id`, if any.
     pub fn linked_hr_id(&self, integration: &str, target_id: &str) -> anyhow::Result<Option<String>> {
         Ok(self
-            .conn
+            .conn()
             .query_row(
                 "SELECT hr_id FROM links WHERE integration = ?1 AND target_id = ?2 AND state = 'connected'",
                 params![integration, target_id],
@@ -86,7 +87,7 @@ impl Store {
 
     /// Connect `hr_id` to `target_id` (replacing any earlier link).
     pub fn connect(&self, integration: &str, hr_id: &str, target_id: &str, how: &str) -> anyhow::Result<()> {
-        self.conn.execute(
+        self.conn().execute(
             "INSERT INTO links (integration, hr_id, target_id, state, how, linked_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
              ON CONFLICT(integration, hr_id) DO UPDATE SET target_id = excluded.target_id, state = excluded.state,
                how = excluded.how, linked_at = excluded.linked_at",
@@ -97,7 +98,7 @@ impl Store {
 
     /// Mark the link of `hr_id` disconnected. Returns false if there was none.
     pub fn disconnect(&self, integration: &str, hr_id: &str) -> anyhow::Result<bool> {
-        let n = self.conn.execute(
+        let n = self.conn().execute(
             "UPDATE links SET state = ?3, linked_at = ?4 WHERE integration = ?1 AND hr_id = ?2",
             params![integration, hr_id, LinkState::Disconnected.as_str(), super::now()],
         )?;
@@ -109,7 +110,7 @@ impl Store {
     pub fn save_snapshot(&self, integration: &str, hr_id: &str, records_json: &str) -> anyhow::Result<()> {
         use sha2::Digest as _;
         let digest = format!("sha256:{}", hex::encode(sha2::Sha256::digest(records_json.as_bytes())));
-        self.conn.execute(
+        self.conn().execute(
             "INSERT INTO snapshots (integration, hr_id, records, synced_at) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT(integration, hr_id) DO UPDATE SET records = excluded.records, synced_at = excluded.synced_at",
             params![integration, hr_id, digest, super::now()],
@@ -120,7 +121,7 @@ impl Store {
     /// The hash of the last-synced records of `hr_id` (`sha256:<hex>`).
     pub fn snapshot(&self, integration: &str, hr_id: &str) -> anyhow::Result<Option<String>> {
         Ok(self
-            .conn
+            .conn()
             .query_row(
                 "SELECT records FROM snapshots WHERE integration = ?1 AND hr_id = ?2",
                 params![integration, hr_id],

@@ -18,9 +18,11 @@ pub mod schema;
 use anyhow::Context as _;
 use std::path::Path;
 
-/// An open store.
+/// An open store. `Send + Sync`: one WAL connection behind a mutex, so runs
+/// on different tasks share it; each method holds the lock for its own
+/// statements only.
 pub struct Store {
-    pub(crate) conn: rusqlite::Connection,
+    conn: std::sync::Mutex<rusqlite::Connection>,
     path: Option<std::path::PathBuf>,
 }
 
@@ -32,16 +34,23 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL").context("enabling WAL")?;
         conn.pragma_update(None, "foreign_keys", "ON").context("enabling foreign keys")?;
         conn.busy_timeout(std::time::Duration::from_secs(5)).context("setting busy timeout")?;
-        let mut store = Self { conn, path: Some(path.to_owned()) };
-        schema::migrate(&mut store.conn).with_context(|| format!("migrating {}", path.display()))?;
-        Ok(store)
+        let mut conn = conn;
+        schema::migrate(&mut conn).with_context(|| format!("migrating {}", path.display()))?;
+        Ok(Self { conn: std::sync::Mutex::new(conn), path: Some(path.to_owned()) })
     }
 
     /// An in-memory store, for tests and benchmarks.
     pub fn in_memory() -> anyhow::Result<Self> {
         let mut conn = rusqlite::Connection::open_in_memory().context("opening in-memory database")?;
         schema::migrate(&mut conn)?;
-        Ok(Self { conn, path: None })
+        Ok(Self { conn: std::sync::Mutex::new(conn), path: None })
+    }
+
+    /// The connection, for one method's statements. A panic while it was
+    /// held leaves SQLite consistent (each statement or transaction is
+    /// atomic), so a poisoned lock is taken over.
+    pub(crate) fn conn(&self) -> std::sync::MutexGuard<'_, rusqlite::Connection> {
+        self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Take the run lock of `integration` (see [`run_lock`]).

@@ -66,7 +66,7 @@ impl Store {
         scope_json: &str,
         schedule: Option<&str>,
     ) -> anyhow::Result<()> {
-        self.conn.execute(
+        self.conn().execute(
             "INSERT INTO integrations (name, connector, version_pin, base_url, scope, schedule, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
              ON CONFLICT(name) DO UPDATE SET connector = excluded.connector, version_pin = excluded.version_pin,
@@ -78,16 +78,16 @@ impl Store {
 
     /// Start a run; returns its number.
     pub fn start_run(&self, integration: &str, connector: &str, dry_run: bool) -> anyhow::Result<i64> {
-        self.conn.execute(
+        self.conn().execute(
             "INSERT INTO runs (integration, connector, dry_run, started_at, status) VALUES (?1, ?2, ?3, ?4, 'running')",
             params![integration, connector, dry_run, super::now()],
         )?;
-        Ok(self.conn.last_insert_rowid())
+        Ok(self.conn().last_insert_rowid())
     }
 
     /// Close a run with its status and summary.
     pub fn finish_run(&self, run_id: i64, status: &str, summary: &str) -> anyhow::Result<()> {
-        self.conn.execute(
+        self.conn().execute(
             "UPDATE runs SET finished_at = ?2, status = ?3, summary = ?4 WHERE id = ?1",
             params![run_id, super::now(), status, summary],
         )?;
@@ -96,7 +96,7 @@ impl Store {
 
     /// Runs of `integration` still marked running: they were interrupted.
     pub fn mark_interrupted_runs(&self, integration: &str) -> anyhow::Result<usize> {
-        Ok(self.conn.execute(
+        Ok(self.conn().execute(
             "UPDATE runs SET status = 'interrupted', finished_at = ?2, summary = 'the process stopped before the run ended'
              WHERE integration = ?1 AND status = 'running'",
             params![integration, super::now()],
@@ -105,7 +105,7 @@ impl Store {
 
     /// Record one employee's outcome in a run.
     pub fn record_outcome(&self, run_id: i64, row: &OutcomeRow) -> anyhow::Result<()> {
-        self.conn.execute(
+        self.conn().execute(
             "INSERT OR REPLACE INTO outcomes (run_id, hr_id, employee_number, name, outcome, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![run_id, row.hr_id, row.employee_number, row.name, row.outcome, row.detail],
         )?;
@@ -114,7 +114,8 @@ impl Store {
 
     /// The newest runs first.
     pub fn runs(&self, limit: usize) -> anyhow::Result<Vec<RunRow>> {
-        let mut stmt = self.conn.prepare(&format!("SELECT {RUN_COLUMNS} FROM runs ORDER BY id DESC LIMIT ?1"))?;
+        let conn = self.conn();
+        let mut stmt = conn.prepare(&format!("SELECT {RUN_COLUMNS} FROM runs ORDER BY id DESC LIMIT ?1"))?;
         let rows = stmt.query_map([limit as i64], row_to_run)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -122,14 +123,15 @@ impl Store {
     /// One run.
     pub fn run(&self, id: i64) -> anyhow::Result<Option<RunRow>> {
         Ok(self
-            .conn
+            .conn()
             .query_row(&format!("SELECT {RUN_COLUMNS} FROM runs WHERE id = ?1"), [id], row_to_run)
             .optional()?)
     }
 
     /// Outcomes of a run in employee-number order.
     pub fn outcomes(&self, run_id: i64) -> anyhow::Result<Vec<OutcomeRow>> {
-        let mut stmt = self.conn.prepare(
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
             "SELECT hr_id, employee_number, name, outcome, detail FROM outcomes WHERE run_id = ?1
              ORDER BY CAST(employee_number AS INTEGER), employee_number, hr_id",
         )?;

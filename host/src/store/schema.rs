@@ -106,6 +106,10 @@ const MIGRATIONS: &[&str] = &[
 
     DELETE FROM snapshots;
     "#,
+    // 3: HR rows carry the version of the host model's JSON they hold.
+    r#"
+    ALTER TABLE hr_employees ADD COLUMN data_version INTEGER NOT NULL DEFAULT 1;
+    "#,
 ];
 
 /// Bring the database to the newest schema.

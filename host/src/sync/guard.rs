@@ -11,7 +11,6 @@
 //! the reason and nothing of it is sent.
 
 use super::read::segments;
-use crate::http::executor::method_name;
 use crate::runtime::types::{HttpMethod, OperationKind, PlannedOperation};
 
 /// Top-level body keys that carry a record's identity (compared with
@@ -29,7 +28,7 @@ pub struct WriteScope<'a> {
 }
 
 fn shown(op: &PlannedOperation) -> String {
-    format!("{} {}", method_name(op.request.method), op.request.path.escape_debug())
+    format!("{} {}", op.request.method.as_str(), op.request.path.escape_debug())
 }
 
 impl WriteScope<'_> {

@@ -1,8 +1,12 @@
 //! Matching an HR employee to a target employee: the stored link first,
-//! then the employee number, then the national id.
+//! then the employee number, then the national id; proposals for the
+//! not-connected; and the rules of connecting and disconnecting by hand.
 
-use crate::runtime::types::{MappedEmployee, TargetEmployee};
+use crate::model::TargetEmployee;
+use crate::runtime::types::MappedEmployee;
+use crate::store::Store;
 use crate::store::links::{Link, LinkState};
+use anyhow::{Context as _, bail};
 
 /// How a target employee was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,7 +65,7 @@ fn same_text(a: Option<&str>, b: Option<&str>) -> bool {
 /// neither number nor national id matched: same first and last name and
 /// same birth date (all three present on both sides).
 pub fn likely<'a>(
-    e: &crate::runtime::types::Employee,
+    e: &crate::model::HrEmployee,
     targets: &'a [TargetEmployee],
     taken: &dyn Fn(&str) -> bool,
 ) -> Option<&'a TargetEmployee> {
@@ -91,7 +95,7 @@ pub struct Suggestion {
 /// Proposals for every employee in `employees` (the not-connected ones),
 /// strongest reason first; targets already linked are never proposed.
 pub fn suggest(
-    employees: &[crate::runtime::types::Employee],
+    employees: &[crate::model::HrEmployee],
     targets: &[TargetEmployee],
     taken: &dyn Fn(&str) -> bool,
 ) -> Vec<Suggestion> {
@@ -123,4 +127,45 @@ pub fn suggest(
         }
     }
     out
+}
+
+/// The HR id of `hr`, given as an HR id or an employee number.
+pub fn resolve_hr_id(store: &Store, hr: &str) -> anyhow::Result<String> {
+    if store.employee(hr)?.is_some() {
+        return Ok(hr.to_owned());
+    }
+    let matches: Vec<String> = store
+        .current_employees()?
+        .into_iter()
+        .filter(|e| e.employee_number.as_deref() == Some(hr))
+        .map(|e| e.id)
+        .collect();
+    match matches.as_slice() {
+        [one] => Ok(one.clone()),
+        [] => bail!("no HR employee with id or employee number {hr:?}; run a sync first so the HR data is imported"),
+        _ => bail!("employee number {hr:?} belongs to several HR employees; give the HR id instead"),
+    }
+}
+
+/// Connect `hr` to `target_id` by hand; a target connected to someone
+/// else is refused. Returns the HR id.
+pub fn connect_by_hand(store: &Store, integration: &str, hr: &str, target_id: &str) -> anyhow::Result<String> {
+    let hr_id = resolve_hr_id(store, hr)?;
+    if let Some(other) = store.linked_hr_id(integration, target_id)?
+        && other != hr_id
+    {
+        bail!("target employee {target_id} is already connected to HR employee {other}; disconnect that first");
+    }
+    store.connect(integration, &hr_id, target_id, "manual").context("saving the link")?;
+    Ok(hr_id)
+}
+
+/// Disconnect `hr` by hand: it is not synced until connected again.
+/// Returns the HR id.
+pub fn disconnect_by_hand(store: &Store, integration: &str, hr: &str) -> anyhow::Result<String> {
+    let hr_id = resolve_hr_id(store, hr)?;
+    if !store.disconnect(integration, &hr_id)? {
+        bail!("HR employee {hr_id} has no link in {integration}");
+    }
+    Ok(hr_id)
 }

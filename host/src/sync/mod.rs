@@ -1,15 +1,28 @@
-//! The sync pipeline: scope → validate → map → read → match → diff →
-//! plan → apply → verify, with per-employee outcomes ([`pipeline`] runs
-//! it; the other modules are its steps).
+//! The sync engine: one run of one integration, in parts with one job each.
+//!
+//! [`run`] orchestrates a run (lock, recover, scope, prepare, read, first
+//! pass, verify, record) and is spawnable; [`context`] holds what its steps
+//! share; [`work`] is one employee's state; [`read`] reads the target;
+//! [`reconcile`] decides what an employee needs (match, diff, plan, guard);
+//! [`guard`] keeps writes within the employee; [`apply`] is the journalled
+//! writer; [`verify`] checks what was written; [`events`] reports as it
+//! goes; [`outcome`] is the report; [`matching`], [`required`] and
+//! [`views`] are the rules they use.
 
+pub mod apply;
+pub mod context;
+pub mod events;
 pub mod guard;
 pub mod matching;
 pub mod outcome;
-pub mod pipeline;
 pub mod read;
+pub mod reconcile;
 pub mod required;
-pub mod scope;
+pub mod run;
+pub mod verify;
 pub mod views;
+pub mod work;
 
+pub use events::RunEvent;
 pub use outcome::{EmployeeReport, Outcome, RunReport};
-pub use pipeline::{SyncError, SyncJob, SyncOptions};
+pub use run::{SyncError, SyncJob, SyncOptions};

@@ -1,7 +1,6 @@
 //! Per-employee outcomes and the run report, as shown to people (masked)
 //! and as `--json`.
 
-use crate::http::executor::method_name;
 use crate::privacy::{Scrubber, mask};
 use crate::runtime::types::{FieldChange, PlannedOperation};
 use serde::Serialize;
@@ -172,7 +171,7 @@ pub fn show_changes(changes: &[FieldChange], scrubber: &Scrubber) -> Vec<ShownCh
 pub fn show_writes(ops: &[PlannedOperation], scrubber: &Scrubber) -> Vec<ShownWrite> {
     ops.iter()
         .map(|o| ShownWrite {
-            request: scrubber.scrub(&format!("{} {}", method_name(o.request.method), o.request.path)),
+            request: scrubber.scrub(&format!("{} {}", o.request.method.as_str(), o.request.path)),
             description: scrubber.scrub(&o.description),
         })
         .collect()

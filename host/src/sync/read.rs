@@ -13,9 +13,10 @@
 //! re-sends only the shared requests and those of the named employees.
 
 use crate::http::{Executor, Resend};
+use crate::model::TargetEmployee;
 use crate::runtime::LoadedConnector;
 use crate::runtime::connector::CallSite;
-use crate::runtime::types::{Context, Exchange, HttpMethod, HttpRequest, HttpResponse, TargetEmployee};
+use crate::runtime::types::{Context, Exchange, HttpMethod, HttpRequest, HttpResponse};
 use anyhow::bail;
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
@@ -30,10 +31,16 @@ pub struct TargetState {
     pub employees: Vec<TargetEmployee>,
     /// Target ids whose records could not be read completely, with why.
     pub unreadable: BTreeMap<String, String>,
+    ids: HashSet<String>,
     exchanges: Vec<Exchange>,
 }
 
 impl TargetState {
+    /// Whether the target holds a record with this id.
+    pub fn holds(&self, target_id: &str) -> bool {
+        self.ids.contains(target_id)
+    }
+
     /// Why the record of `target_id` could not be read, if it could not.
     pub fn unreadable(&self, target_id: &str) -> Option<&str> {
         self.unreadable.get(target_id).map(String::as_str)
@@ -57,7 +64,7 @@ pub struct Reader<'a> {
 type Key = (&'static str, String, Vec<(String, String)>);
 
 fn key(r: &HttpRequest) -> Key {
-    (crate::http::executor::method_name(r.method), r.path.clone(), r.query.clone())
+    (r.method.as_str(), r.path.clone(), r.query.clone())
 }
 
 /// The path's segments, percent-decoded.
@@ -121,7 +128,7 @@ impl Reader<'_> {
                 bail!(
                     "connector {} asked to send {} {} while reading; reads must be GET so a dry run never writes",
                     self.connector.label(),
-                    crate::http::executor::method_name(write.method),
+                    write.method.as_str(),
                     write.path.escape_debug()
                 );
             }
@@ -168,7 +175,8 @@ impl Reader<'_> {
             }
             pending = outcome.more.into_iter().filter(|r| !asked.contains(&key(r))).collect();
             if pending.is_empty() {
-                state.employees = outcome.employees;
+                state.ids = outcome.employees.iter().map(|t| t.target_id.clone()).collect();
+                state.employees = outcome.employees.into_iter().map(Into::into).collect();
                 return Ok(());
             }
         }

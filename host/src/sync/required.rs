@@ -2,7 +2,8 @@
 //! names). Checked by the host before the connector sees the employee, so
 //! every connector gets the same "X missing" messages.
 
-use crate::runtime::types::{Employee, ValidationIssue};
+use crate::model::HrEmployee as Employee;
+use crate::runtime::types::ValidationIssue;
 
 fn present(value: &Option<String>) -> bool {
     value.as_deref().is_some_and(|v| !v.trim().is_empty())

@@ -6,7 +6,7 @@ use crate::store::links::LinkState;
 use serde::Serialize;
 
 /// Which employees a view shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum View {
     /// Linked and synced.
     Connected,

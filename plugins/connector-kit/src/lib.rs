@@ -5,11 +5,76 @@
 //! national-id checks ([`national_id`]), bank-number helpers ([`bank`]),
 //! flat "dotted" field maps and their JSON form ([`fields`]), and the
 //! field-by-field comparison every connector's `diff` uses ([`compare`]).
+//! The WIT side is left to macros that expand in the connector:
+//! [`export_connector!`] (bindings, export and [`record_conversions!`]), so
+//! a connector's `lib.rs` holds only its `Guest` impl.
 
 pub mod bank;
 pub mod compare;
 pub mod fields;
 pub mod national_id;
+
+/// Everything a connector's `lib.rs` needs besides its `Guest` impl: the
+/// guest bindings of `wit/connector.wit`, the export of the component and
+/// the record conversions ([`record_conversions!`]).
+///
+/// Invoke it once at the connector's crate root with the type that
+/// implements `Guest`:
+///
+/// ```ignore
+/// connector_kit::export_connector!(Connector);
+///
+/// pub struct Connector;
+///
+/// impl Guest for Connector {
+///     fn describe() -> Manifest { /* ... */ }
+///     // ... one function per export of the `connector` world
+/// }
+/// ```
+///
+/// It defines, in the calling crate:
+///
+/// - a private module `bindings` with `wit_bindgen::generate!` of the
+///   world `connector` (the connector depends on `wit-bindgen`);
+/// - `pub use` of the contract's `types` module and of `host` (the
+///   host's imports, such as `host::log`), and `use types::*` and
+///   `use bindings::Guest` at the crate root, so the connector and its
+///   modules (`use crate::types::*`) name the WIT types directly;
+/// - the component's export of the given type;
+/// - `to_kit`, `from_kit` and `to_wit_changes` ([`record_conversions!`]).
+///
+/// The WIT folder is `../../wit` from the connector's `Cargo.toml`
+/// (`wit_bindgen::generate!` resolves paths from the crate it expands in),
+/// so a connector lives in `plugins/<name>/`. To derive more traits on the
+/// generated types (the benchmark builds 24SevenOffice inputs from JSON),
+/// name them: `export_connector!(Connector, additional_derives: [serde::Deserialize]);`.
+#[macro_export]
+macro_rules! export_connector {
+    ($guest:ident $(, additional_derives: [$($derive:path),* $(,)?])? $(,)?) => {
+        /// Guest bindings of `wit/connector.wit`.
+        #[allow(clippy::too_many_arguments)] // generated canonical-ABI glue
+        mod bindings {
+            wit_bindgen::generate!({
+                path: "../../wit",
+                world: "connector",
+                pub_export_macro: true,
+                $(additional_derives: [$($derive),*],)?
+            });
+        }
+
+        /// The contract's types (`paybridge:connector/types`).
+        pub use bindings::paybridge::connector::types;
+        /// What the host offers the connector (`paybridge:connector/host`).
+        pub use bindings::paybridge::connector::host;
+        use bindings::Guest;
+        #[allow(unused_imports)]
+        use types::*;
+
+        bindings::export!($guest with_types_in bindings);
+
+        $crate::record_conversions!(TargetRecord, Field, FieldChange);
+    };
+}
 
 /// Defines `to_kit`, `from_kit` and `to_wit_changes` in the calling
 /// connector: conversions between its WIT `target-record`, `field` and

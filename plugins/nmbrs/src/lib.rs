@@ -7,23 +7,12 @@
 //! [`plan`] creates an employee (Nmbrs answers its id) and, once the host
 //! has re-read and matched it, writes only the sub-resources that differ.
 
-/// Guest bindings of `wit/connector.wit`.
-#[allow(clippy::too_many_arguments)] // generated canonical-ABI glue
-mod bindings {
-    wit_bindgen::generate!({
-        path: "../../wit",
-        world: "connector",
-        pub_export_macro: true,
-    });
-}
-
 pub mod mapping;
 pub mod plan;
 pub mod read;
 
-use bindings::Guest;
-pub use bindings::paybridge::connector::types;
-use types::*;
+// The bindings, the export and the record conversions.
+connector_kit::export_connector!(Connector);
 
 /// Connector name as registered with the host.
 pub const NAME: &str = "nmbrs";
@@ -69,7 +58,7 @@ impl Guest for Connector {
         let outcome = read::parse(&ctx, &exchanges);
         if let Ok(o) = &outcome {
             let line = format!("read {} employee(s); {} request(s) still to send", o.employees.len(), o.more.len());
-            bindings::paybridge::connector::host::log(LogLevel::Debug, &line);
+            host::log(LogLevel::Debug, &line);
         }
         outcome
     }
@@ -88,11 +77,7 @@ impl Guest for Connector {
     }
 }
 
-bindings::export!(Connector with_types_in bindings);
-
 /// A setting from the context.
 pub(crate) fn setting<'a>(ctx: &'a Context, name: &str) -> Option<&'a str> {
     ctx.settings.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
 }
-
-connector_kit::record_conversions!(TargetRecord, Field, FieldChange);

@@ -6,25 +6,13 @@
 //! and [`plan`] turns field changes into the vendor's write requests. This
 //! file only wires those to the WIT exports.
 
-/// Guest bindings of `wit/connector.wit`.
-#[allow(clippy::too_many_arguments)] // generated canonical-ABI glue
-mod bindings {
-    wit_bindgen::generate!({
-        path: "../../wit",
-        world: "connector",
-        pub_export_macro: true,
-        // Lets native callers (the benchmark's baseline) build inputs from JSON.
-        additional_derives: [serde::Deserialize],
-    });
-}
-
 pub mod mapping;
 pub mod plan;
 pub mod read;
 
-use bindings::Guest;
-pub use bindings::paybridge::connector::types;
-use types::*;
+// The bindings, the export and the record conversions. Deserialize lets
+// native callers (the benchmark's baseline) build inputs from JSON.
+connector_kit::export_connector!(Connector, additional_derives: [serde::Deserialize]);
 
 /// Connector name as registered with the host.
 pub const NAME: &str = "twentyfour-seven";
@@ -76,7 +64,7 @@ impl Guest for Connector {
         let outcome = read::parse(&exchanges);
         if let Ok(o) = &outcome {
             let line = format!("read {} employee(s); {} request(s) still to send", o.employees.len(), o.more.len());
-            bindings::paybridge::connector::host::log(LogLevel::Debug, &line);
+            host::log(LogLevel::Debug, &line);
         }
         outcome
     }
@@ -94,7 +82,3 @@ impl Guest for Connector {
         plan::plan(&desired, current.as_ref(), &changes)
     }
 }
-
-bindings::export!(Connector with_types_in bindings);
-
-connector_kit::record_conversions!(TargetRecord, Field, FieldChange);

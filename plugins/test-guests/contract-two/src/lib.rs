@@ -1,5 +1,5 @@
 //! A connector built against a foreign contract major, for the registry
-//! tests (as `tests/guests/contract-two.wasm`): its WIT
+//! tests (as `paybridge_components::TEST_GUEST_CONTRACT_TWO`): its WIT
 //! (`plugins/test-guests/contract-two/wit/connector.wit`) is the contract
 //! with the package at `paybridge:connector@2.0.0` and a world without the
 //! `host` import, so the component imports only

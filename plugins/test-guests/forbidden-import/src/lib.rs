@@ -1,6 +1,6 @@
 //! A connector that imports `test:forbidden/exfiltrate`, an interface
 //! outside the paybridge world, for the sandbox tests (`tests/sandbox.rs`,
-//! as `tests/guests/forbidden-import.wasm`). The host must refuse to load
+//! as `paybridge_components::TEST_GUEST_FORBIDDEN_IMPORT`). The host must refuse to load
 //! it and name the import. `describe` and `validate` call the import so it
 //! cannot be optimised away; everything else is normal (test-guest kit).
 

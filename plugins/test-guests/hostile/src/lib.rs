@@ -1,5 +1,5 @@
 //! A hostile connector for the sandbox tests (`tests/sandbox.rs`, as
-//! `tests/guests/hostile.wasm`).
+//! `paybridge_components::TEST_GUEST_HOSTILE`).
 //!
 //! `map-employee` misbehaves according to the employee's first name:
 //!
@@ -50,7 +50,7 @@ impl Connector for Hostile {
                 }
             }
             Some("panic") => panic!("the hostile connector panics on purpose"),
-            Some("trap") => core::arch::wasm32::unreachable(),
+            Some("trap") => trap(),
             Some("sleep") => {
                 std::thread::sleep(Duration::from_secs(3600));
                 Ok(normal::map_employee(&e))
@@ -103,4 +103,13 @@ fn log_forever(bytes: usize) -> ! {
     loop {
         log(LogLevel::Info, &line);
     }
+}
+
+/// Executes wasm's `unreachable`. Natively, where this guest only gets
+/// compiled (`cargo test` and clippy build every workspace member), an abort.
+fn trap() -> ! {
+    #[cfg(target_arch = "wasm32")]
+    core::arch::wasm32::unreachable();
+    #[cfg(not(target_arch = "wasm32"))]
+    std::process::abort()
 }

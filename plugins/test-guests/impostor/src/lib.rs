@@ -1,6 +1,6 @@
 //! A connector whose manifest name and version are read from fixed-size
 //! byte slots in its data segment, so the registry tests (as
-//! `tests/guests/impostor.wasm`) can patch the component file into other
+//! `paybridge_components::TEST_GUEST_IMPOSTOR`) can patch the component file into other
 //! names and versions (empty, invalid, a clash with another connector)
 //! without building one component per case.
 //!

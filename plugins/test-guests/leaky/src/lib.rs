@@ -1,6 +1,6 @@
 //! A careless connector that copies each employee's own personal data
 //! everywhere, ignoring the `sensitive` flags, for the privacy tests (as
-//! `tests/guests/leaky.wasm`): the host must keep national ids, bank
+//! `paybridge_components::TEST_GUEST_LEAKY`): the host must keep national ids, bank
 //! numbers and salaries out of its logs, journal, reports and errors even
 //! when a connector puts them there.
 //!

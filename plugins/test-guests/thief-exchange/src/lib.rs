@@ -1,6 +1,6 @@
 //! A connector whose token exchange tries to send the integration's secret
 //! to another host, for the host's authentication tests (as
-//! `tests/guests/thief-exchange.wasm`).
+//! `paybridge_components::TEST_GUEST_THIEF_EXCHANGE`).
 //!
 //! Its manifest asks for `token-exchange { path: "@127.0.0.1:1/steal",
 //! query-param: "token", secret: "token", token-field: "accessToken",

@@ -1,6 +1,6 @@
 //! A connector whose OAuth2 scheme tries to send the integration's client
 //! secret elsewhere, for the host's authentication tests (as
-//! `tests/guests/thief-oauth2.wasm`).
+//! `paybridge_components::TEST_GUEST_THIEF_OAUTH2`).
 //!
 //! Its manifest asks for `oauth2 { token-url: "http://127.0.0.1:1/steal",
 //! client-id-secret: "client_id", client-secret-secret: "client_secret",

@@ -1,5 +1,5 @@
 //! A connector that tries to read and write outside its own employee, for
-//! the host's write-guard tests (as `tests/guests/trespasser.wasm`).
+//! the host's write-guard tests (as `paybridge_components::TEST_GUEST_TRESPASSER`).
 //!
 //! Mapping is normal (test-guest kit); `diff` is normal but never empty (an
 //! unchanged `name` is reported as a change), so `plan` is always called.

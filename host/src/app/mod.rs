@@ -1,6 +1,18 @@
-//! Wiring: from a configuration to an open store, a registry of loaded
-//! connectors, and per-integration executors; and the one-call "import the
-//! HR source, then sync" used by the CLI and the tests.
+//! The facade: from a configuration to an open store, a registry of
+//! loaded connectors and per-integration executors, and every operation the
+//! CLI (and later the service API and console) performs, so no front end
+//! reaches into the store, the registry or the configuration itself.
+//!
+//! One file per concern: [`connectors`] (install, activate, list),
+//! [`runs`] (sync, spawn a run, past runs), [`links`] (views, suggestions,
+//! connect and disconnect).
+//!
+//! Invariant: `App` is cheap to share: the store and the registry sit
+//! behind `Arc`s, so a spawned run holds them for as long as it needs.
+
+pub mod connectors;
+pub mod links;
+pub mod runs;
 
 use crate::config::{Config, IntegrationConfig};
 use crate::http::auth::{AuthPolicy, Authenticator};
@@ -9,7 +21,6 @@ use crate::http::{BaseUrl, Executor, Secrets};
 use crate::runtime::{ConnectorEngine, Limits, LoadedConnector, Registry};
 use crate::source::HrSnapshot;
 use crate::store::Store;
-use crate::sync::{RunReport, SyncError, SyncJob, SyncOptions};
 use anyhow::Context as _;
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,10 +29,10 @@ use std::time::Duration;
 pub struct App {
     /// The configuration in force.
     pub config: Config,
-    /// The database.
-    pub store: Store,
-    /// Loaded connectors.
-    pub registry: Registry,
+    /// The database, shared with running syncs.
+    pub store: Arc<Store>,
+    /// Loaded connectors, shared with running syncs.
+    pub registry: Arc<Registry>,
 }
 
 impl App {
@@ -29,14 +40,23 @@ impl App {
     /// make active the versions the operator chose (see
     /// [`App::restore_activations`]).
     pub fn open(config: Config, limits: Limits) -> anyhow::Result<Self> {
-        let store = Store::open(&config.database)?;
-        let engine = ConnectorEngine::new(limits)?;
-        let registry =
-            if config.auto_activate_connectors { Registry::auto_activating(engine) } else { Registry::new(engine) };
-        registry.load_dir(&config.connectors_dir)?;
-        let app = Self { config, store, registry };
+        let app = Self::open_without_connectors(config, limits)?;
+        app.registry.load_dir(&app.config.connectors_dir)?;
         app.restore_activations()?;
         Ok(app)
+    }
+
+    /// Open the store with no connector loaded: for operations that need
+    /// none (past runs, connecting and disconnecting links).
+    pub fn open_without_connectors(config: Config, limits: Limits) -> anyhow::Result<Self> {
+        let store = Arc::new(Store::open(&config.database)?);
+        let engine = ConnectorEngine::new(limits)?;
+        let registry = Arc::new(if config.auto_activate_connectors {
+            Registry::auto_activating(engine)
+        } else {
+            Registry::new(engine)
+        });
+        Ok(Self { config, store, registry })
     }
 
     /// Make active, per connector name, the version the store records as
@@ -82,39 +102,14 @@ impl App {
         Ok(())
     }
 
-    /// Make `version` the active version of `name`, now and for later starts.
-    pub fn activate_connector(&self, name: &str, version: &str) -> anyhow::Result<Arc<LoadedConnector>> {
-        self.registry.activate(name, version)?;
-        let active = self.registry.resolve(name, Some(version))?;
-        self.store.record_activation(name, &active.manifest.version, &active.sha256, "operator")?;
-        Ok(active)
-    }
-
-    /// Check a component, store it in the connectors folder under its
-    /// sha256 and record where it came from. It becomes active only if it is
-    /// the first version of its name (or with `auto_activate_connectors`).
-    pub fn install_connector(&self, file: &std::path::Path) -> anyhow::Result<(Arc<LoadedConnector>, bool)> {
-        let loaded = self.registry.install(file, &self.config.connectors_dir)?;
-        let from = std::fs::canonicalize(file).unwrap_or_else(|_| file.to_owned());
-        self.store.record_install(
-            &loaded.sha256,
-            &loaded.manifest.name,
-            &loaded.manifest.version,
-            &from.display().to_string(),
-        )?;
-        self.restore_activations()?;
-        let active = self.registry.active(&loaded.manifest.name).is_some_and(|a| a.sha256 == loaded.sha256);
-        Ok((loaded, active))
-    }
-
     /// Read the configured HR snapshot and store it.
-    pub fn import_hr(&mut self) -> anyhow::Result<usize> {
+    pub fn import_hr(&self) -> anyhow::Result<usize> {
         let snapshot = crate::source::load_snapshot(&self.config.hr_snapshot, &self.config.time_zone()?)?;
         self.import(&snapshot)
     }
 
     /// Store an already-parsed snapshot.
-    pub fn import(&mut self, snapshot: &HrSnapshot) -> anyhow::Result<usize> {
+    pub fn import(&self, snapshot: &HrSnapshot) -> anyhow::Result<usize> {
         self.store.import_employees(&snapshot.employees)?;
         Ok(snapshot.employees.len())
     }
@@ -144,73 +139,6 @@ impl App {
         };
         let executor = executor_for(integration, &connector, secrets)?;
         Ok((integration, connector, executor))
-    }
-
-    /// Sync `name` once with `secrets` (resolved from the environment when
-    /// `None`).
-    pub async fn sync(
-        &self,
-        name: &str,
-        options: &SyncOptions,
-        secrets: Option<Secrets>,
-        progress: Option<&dyn Fn(&str)>,
-    ) -> Result<RunReport, SyncError> {
-        let (integration, connector, executor) = self.open_integration(name, secrets)?;
-        let scope = serde_json::to_string(&integration.scope).context("serialising scope")?;
-        self.store.upsert_integration(
-            &integration.name,
-            &integration.connector,
-            integration.version.as_deref(),
-            &integration.base_url,
-            &scope,
-            integration.schedule.as_deref(),
-        )?;
-        let job =
-            SyncJob { store: &self.store, connector, executor: &executor, integration, today: self.today()?, progress };
-        job.run(options).await
-    }
-}
-
-impl App {
-    /// Read what the target of `name` holds now (no write), for views such
-    /// as `links suggest`.
-    pub async fn read_target(
-        &self,
-        name: &str,
-        secrets: Option<Secrets>,
-    ) -> anyhow::Result<Vec<crate::runtime::types::TargetEmployee>> {
-        let (integration, connector, executor) = self.open_integration(name, secrets)?;
-        let ctx = integration.context(&self.today()?);
-        let employees = self.store.current_employees()?;
-        let company = crate::privacy::Scrubber::whole_values(employees.iter().filter_map(|e| e.ssn.as_deref()));
-        let company = std::sync::Arc::new(company);
-        let filter: crate::runtime::connector::TextFilter = Arc::new(move |t: &str| company.scrub_all(t));
-        let reader = crate::sync::read::Reader {
-            connector: &connector,
-            executor: &executor,
-            ctx: &ctx,
-            site: crate::runtime::connector::CallSite::new(filter, &["read", &ctx.integration, &ctx.today]),
-            max_requests: integration.max_read_requests.unwrap_or(1000 + 10 * employees.len() as u64),
-        };
-        Ok(reader.read().await?.employees)
-    }
-
-    /// Proposed links for the not-connected employees of `name`.
-    pub async fn suggest_links(
-        &self,
-        name: &str,
-        secrets: Option<Secrets>,
-    ) -> anyhow::Result<Vec<crate::sync::matching::Suggestion>> {
-        let targets = self.read_target(name, secrets).await?;
-        let links = self.store.links(name)?;
-        let connected = |hr_id: &str| {
-            links.iter().any(|l| l.hr_id == hr_id && l.state == crate::store::links::LinkState::Connected)
-        };
-        let not_connected: Vec<_> = self.store.current_employees()?.into_iter().filter(|e| !connected(&e.id)).collect();
-        let taken = |target_id: &str| {
-            links.iter().any(|l| l.target_id == target_id && l.state == crate::store::links::LinkState::Connected)
-        };
-        Ok(crate::sync::matching::suggest(&not_connected, &targets, &taken))
     }
 }
 

@@ -6,7 +6,7 @@
 //! active status is filtered last (default: active only). Departments and
 //! offices are given by their HR ids; country is the home-address country.
 
-use crate::runtime::types::Employee;
+use crate::model::HrEmployee as Employee;
 use serde::{Deserialize, Serialize};
 
 /// Which employees by active status.

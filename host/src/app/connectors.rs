@@ -1,0 +1,80 @@
+//! Connector versions through the facade: install (checked, stored under
+//! its sha256, where it came from recorded), activate (the operator's
+//! choice, kept in the store), and the list of loaded versions.
+
+use super::App;
+use crate::runtime::LoadedConnector;
+use serde::Serialize;
+use std::sync::Arc;
+
+/// One loaded connector version, as `connectors list` shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConnectorInfo {
+    /// Connector name.
+    pub name: String,
+    /// Its version.
+    pub version: String,
+    /// Whether it is the active version of its name.
+    pub active: bool,
+    /// The `paybridge:connector` contract it was built for.
+    pub contract: String,
+    /// The payroll system it serves.
+    pub target_system: String,
+    /// sha256 of the component.
+    pub sha256: String,
+    /// The file it was loaded from.
+    pub file: String,
+    /// Where it was installed from, when `connectors install` put it there.
+    pub installed_from: Option<String>,
+    /// HR fields it requires.
+    pub required_fields: Vec<String>,
+    /// What it declares it can do.
+    pub capabilities: Vec<String>,
+}
+
+impl App {
+    /// Make `version` the active version of `name`, now and for later starts.
+    pub fn activate_connector(&self, name: &str, version: &str) -> anyhow::Result<Arc<LoadedConnector>> {
+        self.registry.activate(name, version)?;
+        let active = self.registry.resolve(name, Some(version))?;
+        self.store.record_activation(name, &active.manifest.version, &active.sha256, "operator")?;
+        Ok(active)
+    }
+
+    /// Check a component, store it in the connectors folder under its
+    /// sha256 and record where it came from. It becomes active only if it is
+    /// the first version of its name (or with `auto_activate_connectors`).
+    pub fn install_connector(&self, file: &std::path::Path) -> anyhow::Result<(Arc<LoadedConnector>, bool)> {
+        let loaded = self.registry.install(file, &self.config.connectors_dir)?;
+        let from = std::fs::canonicalize(file).unwrap_or_else(|_| file.to_owned());
+        self.store.record_install(
+            &loaded.sha256,
+            &loaded.manifest.name,
+            &loaded.manifest.version,
+            &from.display().to_string(),
+        )?;
+        self.restore_activations()?;
+        let active = self.registry.active(&loaded.manifest.name).is_some_and(|a| a.sha256 == loaded.sha256);
+        Ok((loaded, active))
+    }
+
+    /// Every loaded connector version.
+    pub fn connectors(&self) -> anyhow::Result<Vec<ConnectorInfo>> {
+        let mut rows = Vec::new();
+        for (c, active) in self.registry.list() {
+            rows.push(ConnectorInfo {
+                name: c.manifest.name.clone(),
+                version: c.manifest.version.clone(),
+                active,
+                contract: c.contract.clone(),
+                target_system: c.manifest.target_system.clone(),
+                sha256: c.sha256.clone(),
+                file: c.source.display().to_string(),
+                installed_from: self.store.installed_from(&c.sha256)?,
+                required_fields: c.manifest.required_fields.clone(),
+                capabilities: c.manifest.capabilities.clone(),
+            });
+        }
+        Ok(rows)
+    }
+}

@@ -1,0 +1,63 @@
+//! Links through the facade: the seed's three views, suggestions from a
+//! read of the target, and connecting or disconnecting by hand.
+
+use super::App;
+use crate::http::Secrets;
+use crate::model::TargetEmployee;
+use crate::privacy::Scrubber;
+use crate::runtime::connector::{CallSite, TextFilter};
+use crate::store::links::LinkState;
+use crate::sync::matching::{self, Suggestion};
+use crate::sync::read::Reader;
+use crate::sync::views::{LinkRow, View, link_rows};
+use crate::sync::work::personal_ids;
+use std::sync::Arc;
+
+impl App {
+    /// Read what the target of `name` holds now (no write).
+    pub async fn read_target(&self, name: &str, secrets: Option<Secrets>) -> anyhow::Result<Vec<TargetEmployee>> {
+        let (integration, connector, executor) = self.open_integration(name, secrets)?;
+        let ctx = crate::sync::context::connector_context(integration, &self.today()?);
+        let employees = self.store.current_employees()?;
+        let company = Arc::new(Scrubber::whole_values(employees.iter().flat_map(personal_ids)));
+        let filter: TextFilter = Arc::new(move |t: &str| company.scrub_all(t));
+        let reader = Reader {
+            connector: &connector,
+            executor: &executor,
+            ctx: &ctx,
+            site: CallSite::new(filter, &["read", &ctx.integration, &ctx.today]),
+            max_requests: integration.max_read_requests.unwrap_or(1000 + 10 * employees.len() as u64),
+        };
+        Ok(reader.read().await?.employees)
+    }
+
+    /// Proposed links for the not-connected employees of `name`.
+    pub async fn suggest_links(&self, name: &str, secrets: Option<Secrets>) -> anyhow::Result<Vec<Suggestion>> {
+        let targets = self.read_target(name, secrets).await?;
+        let links = self.store.links(name)?;
+        let connected = |hr_id: &str| links.iter().any(|l| l.hr_id == hr_id && l.state == LinkState::Connected);
+        let not_connected: Vec<_> = self.store.current_employees()?.into_iter().filter(|e| !connected(&e.id)).collect();
+        let taken = |target_id: &str| links.iter().any(|l| l.target_id == target_id && l.state == LinkState::Connected);
+        Ok(matching::suggest(&not_connected, &targets, &taken))
+    }
+
+    /// The employees of `integration` in `view`, with the required fields
+    /// each lacks (from its connector's manifest).
+    pub fn link_rows(&self, integration: &str, view: View) -> anyhow::Result<Vec<LinkRow>> {
+        let required = self.connector_for(self.config.integration(integration)?)?.manifest.required_fields.clone();
+        link_rows(&self.store, integration, view, &required)
+    }
+
+    /// Connect HR employee `hr` (id or employee number) to `target_id`;
+    /// returns the HR id.
+    pub fn connect_link(&self, integration: &str, hr: &str, target_id: &str) -> anyhow::Result<String> {
+        self.config.integration(integration)?;
+        matching::connect_by_hand(&self.store, integration, hr, target_id)
+    }
+
+    /// Disconnect HR employee `hr` (id or employee number); returns the HR id.
+    pub fn disconnect_link(&self, integration: &str, hr: &str) -> anyhow::Result<String> {
+        self.config.integration(integration)?;
+        matching::disconnect_by_hand(&self.store, integration, hr)
+    }
+}

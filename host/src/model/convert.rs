@@ -1,0 +1,184 @@
+//! The component boundary: the host's model in a contract's types. Each
+//! contract version the host speaks has its conversions here; today that
+//! is `paybridge:connector@1`.
+
+use super::{hr, target};
+use crate::runtime::types as v1;
+
+impl From<&target::TargetEmployee> for v1::TargetEmployee {
+    fn from(t: &target::TargetEmployee) -> Self {
+        Self {
+            target_id: t.target_id.clone(),
+            employee_number: t.employee_number.clone(),
+            national_id: t.national_id.clone(),
+            first_name: t.first_name.clone(),
+            last_name: t.last_name.clone(),
+            birth_date: t.birth_date.clone(),
+            records: t
+                .records
+                .iter()
+                .map(|r| v1::TargetRecord {
+                    kind: r.kind.clone(),
+                    key: r.key.clone(),
+                    fields: r
+                        .fields
+                        .iter()
+                        .map(|f| v1::Field { name: f.name.clone(), value: f.value.clone(), sensitive: f.sensitive })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+impl From<v1::TargetEmployee> for target::TargetEmployee {
+    fn from(t: v1::TargetEmployee) -> Self {
+        Self {
+            target_id: t.target_id,
+            employee_number: t.employee_number,
+            national_id: t.national_id,
+            first_name: t.first_name,
+            last_name: t.last_name,
+            birth_date: t.birth_date,
+            records: t
+                .records
+                .into_iter()
+                .map(|r| target::TargetRecord {
+                    kind: r.kind,
+                    key: r.key,
+                    fields: r
+                        .fields
+                        .into_iter()
+                        .map(|f| target::Field { name: f.name, value: f.value, sensitive: f.sensitive })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+impl From<&hr::Address> for v1::Address {
+    fn from(a: &hr::Address) -> Self {
+        Self {
+            street: a.street.clone(),
+            co: a.co.clone(),
+            postal_code: a.postal_code.clone(),
+            city: a.city.clone(),
+            country: a.country.clone(),
+        }
+    }
+}
+
+impl From<&hr::BankAccount> for v1::BankAccount {
+    fn from(b: &hr::BankAccount) -> Self {
+        Self {
+            bank: b.bank.clone(),
+            clearing: b.clearing.clone(),
+            number: b.number.clone(),
+            iban: b.iban.clone(),
+            bic: b.bic.clone(),
+            country: b.country.clone(),
+        }
+    }
+}
+
+impl From<&hr::Employment> for v1::Employment {
+    fn from(e: &hr::Employment) -> Self {
+        Self {
+            id: e.id.clone(),
+            employment_type: e
+                .employment_type
+                .as_ref()
+                .map(|t| v1::EmploymentType { id: t.id.clone(), name: t.name.clone() }),
+            start_date: e.start_date.clone(),
+            end_date: e.end_date.clone(),
+            rate: e.rate.clone(),
+            note: e.note.clone(),
+            weekly_hours: e.weekly_hours.clone(),
+            active: e.active,
+        }
+    }
+}
+
+impl From<&hr::Compensation> for v1::Compensation {
+    fn from(c: &hr::Compensation) -> Self {
+        Self {
+            id: c.id.clone(),
+            employment_id: c.employment_id.clone(),
+            effective_date: c.effective_date.clone(),
+            payout_period: c.payout_period.clone(),
+            amount: c.amount.clone(),
+            currency: c.currency.clone(),
+        }
+    }
+}
+
+impl From<&hr::Absence> for v1::Absence {
+    fn from(a: &hr::Absence) -> Self {
+        Self {
+            id: a.id.clone(),
+            absence_type: a.absence_type.as_ref().map(|t| v1::AbsenceType {
+                id: t.id.clone(),
+                name: t.name.clone(),
+                category: t.category.clone(),
+            }),
+            start_date: a.start_date.clone(),
+            end_date: a.end_date.clone(),
+            percent: a.percent.clone(),
+            approved: a.approved,
+        }
+    }
+}
+
+impl From<&hr::Employee> for v1::Employee {
+    fn from(e: &hr::Employee) -> Self {
+        Self {
+            id: e.id.clone(),
+            employee_number: e.employee_number.clone(),
+            first_name: e.first_name.clone(),
+            last_name: e.last_name.clone(),
+            work_email: e.work_email.clone(),
+            private_email: e.private_email.clone(),
+            work_phone: e.work_phone.clone(),
+            private_phone: e.private_phone.clone(),
+            ssn: e.ssn.clone(),
+            ssn_country: e.ssn_country.clone(),
+            birth_date: e.birth_date.clone(),
+            nationality: e.nationality.clone(),
+            home_address: e.home_address.as_ref().map(Into::into),
+            bank_account: e.bank_account.as_ref().map(Into::into),
+            office_id: e.office_id.clone(),
+            department_id: e.department_id.clone(),
+            active: e.active,
+            employments: e.employments.iter().map(Into::into).collect(),
+            compensations: e.compensations.iter().map(Into::into).collect(),
+            absences: e.absences.iter().map(Into::into).collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_field_of_an_hr_employee_crosses_the_boundary() {
+        let e = hr::Employee {
+            id: "hr-1".into(),
+            employee_number: Some("1001".into()),
+            ssn: Some("14838512470".into()),
+            home_address: Some(hr::Address { city: Some("Oslo".into()), ..Default::default() }),
+            bank_account: Some(hr::BankAccount { number: Some("86011117947".into()), ..Default::default() }),
+            employments: vec![hr::Employment { id: "em-1".into(), active: true, ..Default::default() }],
+            compensations: vec![hr::Compensation { amount: Some("52000.00".into()), ..Default::default() }],
+            absences: vec![hr::Absence { start_date: "2026-01-01".into(), ..Default::default() }],
+            active: true,
+            ..Default::default()
+        };
+        let wit = v1::Employee::from(&e);
+        // Serialised field by field, both sides name every field alike.
+        let host = serde_json::to_value(&e).expect("json");
+        let contract = serde_json::to_value(&wit).expect("json");
+        assert_eq!(host, contract);
+    }
+}

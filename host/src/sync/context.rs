@@ -1,0 +1,120 @@
+//! The run context: what every step of one run reads (the store, the
+//! connector version, the executor, the integration, the run's number and
+//! options, who is linked to which target record, the read budget) and the
+//! small services the steps share (events, call sites, the write guard).
+//!
+//! Invariant: a context belongs to one run of one integration, which holds
+//! that integration's run lock for as long as the context lives.
+
+use super::events::{EventSender, RunEvent};
+use super::guard::WriteScope;
+use super::read::{Reader, TargetState};
+use super::run::SyncOptions;
+use super::work::Work;
+use crate::config::IntegrationConfig;
+use crate::http::Executor;
+use crate::privacy::Scrubber;
+use crate::runtime::LoadedConnector;
+use crate::runtime::connector::{CallSite, TextFilter};
+use crate::runtime::types::{Context, PlannedOperation};
+use crate::store::Store;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Everything one run's steps share.
+pub struct RunContext {
+    /// The store.
+    pub store: Arc<Store>,
+    /// The connector version this run uses from start to end.
+    pub connector: Arc<LoadedConnector>,
+    /// HTTP to the target.
+    pub executor: Arc<Executor>,
+    /// The integration.
+    pub integration: IntegrationConfig,
+    /// What connector calls get besides their data.
+    pub ctx: Context,
+    /// Run number in the store.
+    pub run_id: i64,
+    /// How the run behaves.
+    pub options: SyncOptions,
+    /// Write attempts the executor had counted before this run.
+    pub writes_before: u64,
+    /// Connected links: target id → HR id.
+    pub linked: HashMap<String, String>,
+    /// Most requests one read may send.
+    pub read_cap: u64,
+    /// Cleans what the connector logs while reading (company-wide values).
+    pub read_filter: TextFilter,
+    /// Where events go.
+    pub events: Option<EventSender>,
+}
+
+/// What connector calls of `integration` get besides their data, on
+/// `today` (`YYYY-MM-DD` in the integration's time zone).
+pub fn connector_context(integration: &IntegrationConfig, today: &str) -> Context {
+    Context {
+        integration: integration.name.clone(),
+        today: today.to_owned(),
+        settings: integration.settings.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+    }
+}
+
+/// A filter that scrubs with `scrubber` (free text: known values and long
+/// digit runs).
+pub fn filter_of(scrubber: &Arc<Scrubber>) -> TextFilter {
+    let scrubber = Arc::clone(scrubber);
+    Arc::new(move |text: &str| scrubber.scrub_all(text))
+}
+
+impl RunContext {
+    /// Send `event` to whoever listens; nobody listening is fine.
+    pub fn emit(&self, event: RunEvent) {
+        if let Some(events) = &self.events {
+            let _ = events.send(event);
+        }
+    }
+
+    /// A call site for `function` on `w`: its texts scrubbed of `w`'s
+    /// personal data, its randomness seeded from the function and employee.
+    pub fn site(&self, w: &Work, function: &str) -> CallSite {
+        CallSite::new(filter_of(&w.scrubber), &[function, &w.employee.id])
+    }
+
+    /// A reader of the target under this run's read budget.
+    pub fn reader(&self) -> Reader<'_> {
+        Reader {
+            connector: &self.connector,
+            executor: &self.executor,
+            ctx: &self.ctx,
+            site: CallSite::new(Arc::clone(&self.read_filter), &["read", &self.ctx.integration, &self.ctx.today]),
+            max_requests: self.read_cap,
+        }
+    }
+
+    /// Whether a target id is linked to an HR employee other than `hr_id`.
+    pub fn taken_by_other<'s>(&'s self, hr_id: &'s str) -> impl Fn(&str) -> bool + Send + Sync + 's {
+        move |target_id: &str| self.linked.get(target_id).is_some_and(|other| other != hr_id)
+    }
+
+    /// Whether this run may delete: the connector declares `delete` and the
+    /// integration sets `allow_deletes`.
+    pub fn deletes_allowed(&self) -> bool {
+        self.integration.allow_deletes && self.connector.manifest.capabilities.iter().any(|c| c == "delete")
+    }
+
+    /// Check `ops` for `w`, whose matched target record is `own`, against
+    /// the records of `state` (see [`super::guard`]).
+    pub fn guard(
+        &self,
+        w: &Work,
+        own: Option<&str>,
+        state: &TargetState,
+        ops: &[PlannedOperation],
+    ) -> Result<(), String> {
+        let taken = self.taken_by_other(&w.employee.id);
+        let is_other = |id: &str| Some(id) != own && (taken(id) || state.holds(id));
+        WriteScope { own, belongs_to_other: &is_other, deletes_allowed: self.deletes_allowed() }
+            .check_all(ops)
+            .map_err(|reason| w.scrubber.scrub(&reason))
+    }
+}

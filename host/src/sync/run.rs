@@ -1,0 +1,328 @@
+//! One run of one integration, as a value that can be spawned: lock →
+//! recover → scope → validate and map → read → first pass (reconcile,
+//! apply, recover from 409s and unknown outcomes) → verify → record.
+//!
+//! Invariants: one run of an integration at a time (the run lock, taken
+//! before recovery, so recovery never touches a live run of another
+//! process); an employee that fails fails alone and the others carry on; a
+//! dry run sends no write; a write whose outcome is unknown or a 409 leads
+//! to re-reading that employee and planning again, never to a blind
+//! resend; each employee's outcome is recorded and sent as an event as
+//! soon as it is final; the report is output only.
+
+use super::apply::{Applied, apply};
+use super::context::{RunContext, filter_of};
+use super::events::{EventSender, RunEvent};
+use super::matching::MatchedBy;
+use super::outcome::{Outcome, RunReport, changed_fields};
+use super::read::TargetState;
+use super::reconcile::{Decision, Pass, reconcile};
+use super::required::missing_fields;
+use super::work::{Work, personal_ids};
+use crate::config::IntegrationConfig;
+use crate::http::Executor;
+use crate::privacy::Scrubber;
+use crate::runtime::LoadedConnector;
+use crate::runtime::types::{FieldChange, ValidationIssue};
+use crate::store::Store;
+use crate::store::links::LinkState;
+use crate::store::runs::OutcomeRow;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+/// How a run behaves.
+#[derive(Debug, Clone, Default)]
+pub struct SyncOptions {
+    /// Plan and show, send no write.
+    pub dry_run: bool,
+    /// Fault injection for crash tests: stop the process-equivalent right
+    /// after this many writes were sent, before their outcome is recorded.
+    pub halt_after_writes: Option<u64>,
+}
+
+/// A run that could not complete.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// `halt_after_writes` was reached (tests only).
+    #[error("run halted after {0} write(s), before recording their outcome (fault injection)")]
+    Halted(u64),
+    /// Another run of the integration holds the run lock.
+    #[error(transparent)]
+    Busy(#[from] crate::store::run_lock::LockError),
+    /// Storage or another host-side failure.
+    #[error(transparent)]
+    Host(#[from] anyhow::Error),
+}
+
+/// Everything a run needs; owned, so the run can be spawned.
+pub struct SyncJob {
+    /// The store.
+    pub store: Arc<Store>,
+    /// The connector version this run uses from start to end.
+    pub connector: Arc<LoadedConnector>,
+    /// HTTP to the target.
+    pub executor: Arc<Executor>,
+    /// The integration.
+    pub integration: IntegrationConfig,
+    /// Today in the integration's time zone, `YYYY-MM-DD`.
+    pub today: String,
+    /// Where the run's events go.
+    pub events: Option<EventSender>,
+}
+
+/// Most times one employee's writes are re-planned after a 409 or an
+/// unknown outcome in one run.
+const MAX_RECOVERIES: usize = 2;
+
+fn issues_text(issues: &[ValidationIssue]) -> String {
+    let mut seen: Vec<&str> = Vec::new();
+    for i in issues {
+        if !seen.contains(&i.message.as_str()) {
+            seen.push(&i.message);
+        }
+    }
+    seen.join("; ")
+}
+
+impl SyncJob {
+    /// Run once. The future is `Send + 'static`: it can be spawned.
+    pub async fn run(self, options: SyncOptions) -> Result<RunReport, SyncError> {
+        let name = self.integration.name.clone();
+        let store = Arc::clone(&self.store);
+        let _lock = store.lock_run(&name)?;
+        store.mark_interrupted_runs(&name)?;
+        let recovered = store.journal_recover(&name)?;
+        if !recovered.is_empty() {
+            tracing::warn!(
+                entries = recovered.len(),
+                "writes of an interrupted run have no recorded outcome; the target is read and matched before any new write"
+            );
+        }
+        let run_id = store.start_run(&name, &self.connector.label(), options.dry_run)?;
+        let employees = store.current_employees()?;
+        let total = employees.len();
+        let mut work = Vec::new();
+        for employee in employees {
+            if self.integration.scope.decide(&employee).is_ok() {
+                let link = store.link(&name, &employee.id)?;
+                work.push(Work::new(employee, link));
+            }
+        }
+        let out_of_scope = total - work.len();
+        let company = Arc::new(Scrubber::whole_values(work.iter().flat_map(|w| personal_ids(&w.employee))));
+        let read_cap = self.integration.max_read_requests.unwrap_or(1000 + 10 * total as u64);
+        let run_cap = self.integration.max_run_requests.unwrap_or(5 * read_cap + 20 * work.len() as u64);
+        self.executor.set_budget(run_cap);
+        let linked = store
+            .links(&name)?
+            .into_iter()
+            .filter(|l| l.state == LinkState::Connected)
+            .map(|l| (l.target_id, l.hr_id))
+            .collect();
+        let rc = RunContext {
+            ctx: super::context::connector_context(&self.integration, &self.today),
+            writes_before: self.executor.counters.writes.load(Ordering::Relaxed),
+            store: self.store,
+            connector: self.connector,
+            executor: self.executor,
+            integration: self.integration,
+            run_id,
+            options,
+            linked,
+            read_cap,
+            read_filter: filter_of(&company),
+            events: self.events,
+        };
+        rc.emit(RunEvent::Started {
+            run_id,
+            integration: name.clone(),
+            connector: rc.connector.label(),
+            in_scope: work.len(),
+            out_of_scope,
+        });
+        for w in &mut work {
+            prepare(&rc, w).await;
+        }
+        let mut report = RunReport {
+            run_id,
+            integration: name.clone(),
+            connector: rc.connector.label(),
+            dry_run: rc.options.dry_run,
+            status: "succeeded".into(),
+            out_of_scope,
+            employees: Vec::new(),
+            requests_sent: 0,
+            writes_sent: 0,
+            recovered_writes: recovered.len(),
+            error: None,
+        };
+        let to_sync = work.iter().filter(|w| w.mapped.is_some()).count();
+        rc.emit(RunEvent::Prepared { to_sync });
+        let mut state = TargetState::default();
+        if to_sync > 0 {
+            match rc.reader().read().await {
+                Ok(s) => {
+                    rc.emit(RunEvent::Read { target_employees: s.employees.len(), unreadable: s.unreadable.len() });
+                    state = s;
+                }
+                Err(e) => {
+                    for w in work.iter_mut().filter(|w| w.mapped.is_some()) {
+                        w.fail("not synced: the target could not be read");
+                        w.mapped = None;
+                    }
+                    report.error = Some(company.scrub_all(&format!("could not read the target: {e:#}")));
+                }
+            }
+        }
+        for w in work.iter_mut() {
+            if w.mapped.is_some() {
+                first_pass(&rc, w, &mut state).await?;
+            }
+        }
+        let verifying = |w: &Work| w.wrote && !matches!(w.report.outcome, Outcome::Failed { .. });
+        for w in work.iter().filter(|w| !verifying(w)) {
+            settle(&rc, w)?;
+        }
+        if work.iter().any(verifying) {
+            super::verify::verify(&rc, &mut work).await?;
+            for w in work.iter().filter(|w| w.wrote) {
+                settle(&rc, w)?;
+            }
+        }
+        report.requests_sent = rc.executor.counters.requests.load(Ordering::Relaxed);
+        report.writes_sent = rc.executor.counters.writes.load(Ordering::Relaxed) - rc.writes_before;
+        report.employees = work.into_iter().map(|w| w.report).collect();
+        if report.error.is_some() {
+            report.status = "failed".into();
+        } else if report.count("failed") > 0 {
+            report.status = "partial".into();
+        }
+        rc.store.finish_run(run_id, &report.status, &report.summary())?;
+        rc.emit(RunEvent::Finished { run_id, status: report.status.clone(), summary: report.summary() });
+        Ok(report)
+    }
+}
+
+/// Record `w`'s outcome and tell the listeners: it is final for this run.
+fn settle(rc: &RunContext, w: &Work) -> Result<(), SyncError> {
+    let r = &w.report;
+    rc.store.record_outcome(
+        rc.run_id,
+        &OutcomeRow {
+            hr_id: r.hr_id.clone(),
+            employee_number: r.employee_number.clone(),
+            name: Some(r.name.clone()),
+            outcome: r.outcome.name().into(),
+            detail: r.outcome.detail(),
+        },
+    )?;
+    rc.emit(RunEvent::Settled {
+        hr_id: r.hr_id.clone(),
+        employee_number: r.employee_number.clone(),
+        name: r.name.clone(),
+        outcome: r.outcome.name().into(),
+        detail: r.outcome.detail(),
+    });
+    Ok(())
+}
+
+/// Validate and map one employee; on any problem set its outcome.
+async fn prepare(rc: &RunContext, w: &mut Work) {
+    if let Some(link) = w.link.as_ref().filter(|l| l.state == LinkState::Disconnected) {
+        w.report.outcome = Outcome::Skipped {
+            reason: format!("disconnected from target employee {}; connect it again to sync", link.target_id),
+        };
+        return;
+    }
+    let mut issues = missing_fields(&w.employee, &rc.connector.manifest.required_fields);
+    match rc.connector.validate(rc.site(w, "validate"), rc.ctx.clone(), (&w.employee).into()).await {
+        Ok(found) => issues.extend(found),
+        Err(e) => return w.fail(&e.to_string()),
+    }
+    if issues.is_empty() {
+        match rc.connector.map_employee(rc.site(w, "map-employee"), rc.ctx.clone(), (&w.employee).into()).await {
+            Ok(Ok(mapped)) => w.mapped = Some(mapped),
+            Ok(Err(found)) => issues.extend(found),
+            Err(e) => return w.fail(&e.to_string()),
+        }
+    }
+    if !issues.is_empty() {
+        w.report.outcome = Outcome::Skipped { reason: w.scrubber.scrub_all(&issues_text(&issues)) };
+    }
+}
+
+/// Reconcile and (unless dry) apply one mapped employee; after a 409 or an
+/// unknown outcome, re-read that employee and reconcile again.
+async fn first_pass(rc: &RunContext, w: &mut Work, state: &mut TargetState) -> Result<(), SyncError> {
+    let mut recoveries = 0;
+    let mut first_changes: Option<Vec<FieldChange>> = None;
+    let mut was_new: Option<bool> = None;
+    loop {
+        let (ops, current) = match reconcile(rc, w, state, Pass::First).await {
+            Decision::InSync { target, matched_by } => {
+                w.report.outcome = match (w.wrote, &first_changes, was_new) {
+                    (true, _, Some(true)) => Outcome::Created,
+                    (true, Some(first), _) => Outcome::Updated { fields: changed_fields(first, &w.scrubber) },
+                    _ => Outcome::Unchanged,
+                };
+                if let (false, Some(target), Some(by)) = (rc.options.dry_run, &target, matched_by)
+                    && by != MatchedBy::Link
+                {
+                    rc.store.connect(&rc.integration.name, &w.employee.id, &target.target_id, by.as_str())?;
+                }
+                return Ok(());
+            }
+            Decision::Skip(reason) => {
+                w.report.outcome = Outcome::Skipped { reason };
+                return Ok(());
+            }
+            Decision::Fail(reason) => {
+                w.fail(&reason);
+                return Ok(());
+            }
+            Decision::Write { ops, current, changes } => {
+                was_new.get_or_insert(current.is_none());
+                first_changes.get_or_insert(changes);
+                (ops, current)
+            }
+        };
+        if rc.options.dry_run {
+            w.report.outcome = Outcome::Planned { writes: ops.len() };
+            return Ok(());
+        }
+        match apply(rc, w, &ops).await? {
+            Applied::Done => {
+                w.wrote = true;
+                w.report.outcome = if was_new == Some(true) {
+                    Outcome::Created
+                } else {
+                    Outcome::Updated {
+                        fields: changed_fields(first_changes.as_deref().unwrap_or_default(), &w.scrubber),
+                    }
+                };
+                return Ok(());
+            }
+            Applied::Failed(reason) => {
+                w.fail(&reason);
+                return Ok(());
+            }
+            Applied::Conflict(reason) | Applied::Unknown(reason) if recoveries < MAX_RECOVERIES => {
+                recoveries += 1;
+                w.wrote = true;
+                rc.emit(RunEvent::Recovering { hr_id: w.employee.id.clone(), reason: reason.clone() });
+                let mut ids: Vec<&str> = current.as_ref().map(|t| t.target_id.as_str()).into_iter().collect();
+                let number = w.mapped.as_ref().and_then(|m| m.employee_number.clone());
+                ids.extend(number.as_deref());
+                if let Err(e) = rc.reader().refresh(state, &ids).await {
+                    w.fail(&format!("{reason}, and re-reading failed: {e:#}"));
+                    return Ok(());
+                }
+                w.report.writes.clear();
+            }
+            Applied::Conflict(reason) | Applied::Unknown(reason) => {
+                w.fail(&format!("{reason}; still unsettled after {MAX_RECOVERIES} re-reads"));
+                return Ok(());
+            }
+        }
+    }
+}
