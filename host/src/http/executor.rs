@@ -22,6 +22,8 @@ use std::time::Duration;
 use tokio::sync::Semaphore;
 
 /// Why a request could not be completed at all.
+// Variant fields are named for what they hold; the messages say how they read.
+#[allow(missing_docs)]
 #[derive(Debug, thiserror::Error)]
 pub enum HttpError {
     /// The connector asked for something outside the base URL.

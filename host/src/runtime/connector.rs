@@ -24,6 +24,8 @@ pub fn digit_run_filter() -> TextFilter {
 }
 
 /// A connector call that did not return normally.
+// Variant fields are named for what they hold; the messages say how they read.
+#[allow(missing_docs)]
 #[derive(Debug, thiserror::Error)]
 pub enum CallError {
     /// The fuel budget ran out: most likely an endless loop.

@@ -24,7 +24,12 @@ pub enum LockError {
     #[error(
         "integration {integration} is being synced by another run ({holder}); wait for it to finish, or stop it. Two runs never write at once"
     )]
-    Busy { integration: String, holder: String },
+    Busy {
+        /// The integration.
+        integration: String,
+        /// Who holds the lock (process id and since when).
+        holder: String,
+    },
     /// The lock file could not be used.
     #[error(transparent)]
     Io(#[from] anyhow::Error),

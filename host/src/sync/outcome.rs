@@ -11,16 +11,28 @@ use serde::Serialize;
 pub enum Outcome {
     /// Created in the target.
     Created,
-    /// Updated; `fields` lists what changed.
-    Updated { fields: Vec<String> },
+    /// Updated.
+    Updated {
+        /// What changed.
+        fields: Vec<String>,
+    },
     /// Nothing to write.
     Unchanged,
-    /// Not sent, and why (missing data, disconnected, conflict).
-    Skipped { reason: String },
-    /// Tried and failed, and why.
-    Failed { reason: String },
-    /// Dry run: the writes that would be sent.
-    Planned { writes: usize },
+    /// Not sent (missing data, disconnected, a likely duplicate).
+    Skipped {
+        /// Why.
+        reason: String,
+    },
+    /// Tried and failed.
+    Failed {
+        /// Why.
+        reason: String,
+    },
+    /// Dry run: writes would be sent.
+    Planned {
+        /// How many.
+        writes: usize,
+    },
 }
 
 impl Outcome {

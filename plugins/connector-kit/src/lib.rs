@@ -52,7 +52,8 @@ pub mod national_id;
 macro_rules! export_connector {
     ($guest:ident $(, additional_derives: [$($derive:path),* $(,)?])? $(,)?) => {
         /// Guest bindings of `wit/connector.wit`.
-        #[allow(clippy::too_many_arguments)] // generated canonical-ABI glue
+        // Generated canonical-ABI glue: many arguments, no doc comments.
+        #[allow(clippy::too_many_arguments, missing_docs)]
         mod bindings {
             wit_bindgen::generate!({
                 path: "../../wit",

@@ -7,6 +7,8 @@
 //! a contract it does not speak. Named "contract-two", otherwise normal
 //! (test-guest kit).
 
+// The WIT bindings are generated at the crate root without doc comments.
+#![allow(missing_docs)]
 // The generated canonical-ABI glue takes many arguments.
 #![allow(clippy::too_many_arguments)]
 

@@ -4,6 +4,8 @@
 //! it and name the import. `describe` and `validate` call the import so it
 //! cannot be optimised away; everything else is normal (test-guest kit).
 
+// The WIT bindings are generated at the crate root without doc comments.
+#![allow(missing_docs)]
 // The generated canonical-ABI glue takes many arguments.
 #![allow(clippy::too_many_arguments)]
 

@@ -17,6 +17,8 @@
 //! an all-NUL slot gives an empty name or version. Everything else is
 //! normal (test-guest kit).
 
+// The WIT bindings are generated at the crate root without doc comments.
+#![allow(missing_docs)]
 // The generated canonical-ABI glue takes many arguments.
 #![allow(clippy::too_many_arguments)]
 

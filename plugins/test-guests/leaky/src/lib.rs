@@ -24,6 +24,8 @@
 //! `plan` fail with the connector-error "plan" `cannot plan for <ssn> /
 //! <account>`. Reading and diffing are normal (test-guest kit).
 
+// The WIT bindings are generated at the crate root without doc comments.
+#![allow(missing_docs)]
 // The generated canonical-ABI glue takes many arguments.
 #![allow(clippy::too_many_arguments)]
 
