@@ -151,7 +151,7 @@ pub fn executor_for(
     let base = BaseUrl::parse(&integration.base_url).with_context(|| format!("integration {}", integration.name))?;
     let policy =
         AuthPolicy { token_url: integration.token_url.clone(), secret_headers: integration.secret_headers.clone() };
-    let auth = Authenticator::new(connector.manifest.auth.clone(), secrets, &base, &policy)
+    let auth = Authenticator::new((&connector.manifest.auth).into(), secrets, &base, &policy)
         .with_context(|| format!("integration {} (connector {})", integration.name, connector.label()))?;
     let retry = RetryPolicy {
         max_retries: integration.max_retries,

@@ -13,7 +13,7 @@
 
 use super::origin::BaseUrl;
 use super::secrets::Secrets;
-use crate::runtime::types::AuthScheme;
+use crate::model::http::AuthScheme;
 use anyhow::{Context as _, anyhow, bail};
 use reqwest::Url;
 use std::time::{Duration, Instant};
@@ -60,7 +60,7 @@ fn oauth2_token_url(declared: &str, base: &BaseUrl, policy: &AuthPolicy) -> anyh
 }
 
 /// Check the connector's secret headers against the operator's policy.
-fn check_secret_headers(o: &crate::runtime::types::Oauth2, policy: &AuthPolicy) -> anyhow::Result<()> {
+fn check_secret_headers(o: &crate::model::http::Oauth2, policy: &AuthPolicy) -> anyhow::Result<()> {
     let credentials = [Some(&o.client_id_secret), Some(&o.client_secret_secret), o.refresh_token_secret.as_ref()];
     for (header, secret) in &o.secret_headers {
         if reqwest::header::HeaderName::from_bytes(header.as_bytes()).is_err() {
@@ -284,7 +284,7 @@ impl Authenticator {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runtime::types::TokenExchange;
+    use crate::model::http::TokenExchange;
 
     #[tokio::test]
     async fn a_failed_token_exchange_never_shows_the_token() {
@@ -313,7 +313,7 @@ mod tests {
 
     #[tokio::test]
     async fn oauth2_refresh_token_grant_gets_a_token_and_reuses_it_until_expiry() {
-        use crate::runtime::types::Oauth2;
+        use crate::model::http::Oauth2;
         use paybridge_emulators::nmbrs::{Emulator, Settings};
         let emulator = Emulator::start(Settings::default()).await.expect("emulator");
         let s = emulator.settings();

@@ -15,7 +15,7 @@
 use super::auth::{Authenticator, HOST_ONLY_HEADERS};
 use super::origin::{BaseUrl, PathRefused};
 use super::retry::RetryPolicy;
-use crate::runtime::types::{Header, HttpMethod, HttpRequest, HttpResponse};
+use crate::model::http::{Header, Method as HttpMethod, Request as HttpRequest, Response as HttpResponse};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -271,7 +271,7 @@ fn describe(e: reqwest::Error) -> String {
 mod tests {
     use super::*;
     use crate::http::auth::AuthPolicy;
-    use crate::runtime::types::AuthScheme;
+    use crate::model::http::AuthScheme;
 
     fn executor() -> Executor {
         let base = BaseUrl::parse("http://127.0.0.1:9/api").expect("base");

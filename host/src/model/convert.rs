@@ -2,8 +2,74 @@
 //! contract version the host speaks has its conversions here; today that
 //! is `paybridge:connector@1`.
 
-use super::{hr, target};
+use super::{hr, http, target};
 use crate::runtime::types as v1;
+
+impl From<v1::HttpMethod> for http::Method {
+    fn from(m: v1::HttpMethod) -> Self {
+        match m {
+            v1::HttpMethod::Get => Self::Get,
+            v1::HttpMethod::Post => Self::Post,
+            v1::HttpMethod::Put => Self::Put,
+            v1::HttpMethod::Patch => Self::Patch,
+            v1::HttpMethod::Delete => Self::Delete,
+        }
+    }
+}
+
+fn headers_from(headers: &[v1::Header]) -> Vec<http::Header> {
+    headers.iter().map(|h| http::Header { name: h.name.clone(), value: h.value.clone() }).collect()
+}
+
+impl From<&v1::HttpRequest> for http::Request {
+    fn from(r: &v1::HttpRequest) -> Self {
+        Self {
+            method: r.method.into(),
+            path: r.path.clone(),
+            query: r.query.clone(),
+            headers: headers_from(&r.headers),
+            body: r.body.clone(),
+        }
+    }
+}
+
+impl From<http::Response> for v1::HttpResponse {
+    fn from(r: http::Response) -> Self {
+        Self {
+            status: r.status,
+            headers: r.headers.into_iter().map(|h| v1::Header { name: h.name, value: h.value }).collect(),
+            body: r.body,
+        }
+    }
+}
+
+impl From<&v1::AuthScheme> for http::AuthScheme {
+    fn from(a: &v1::AuthScheme) -> Self {
+        match a {
+            v1::AuthScheme::None => Self::None,
+            v1::AuthScheme::Bearer(secret) => Self::Bearer(secret.clone()),
+            v1::AuthScheme::Basic(b) => Self::Basic(http::BasicAuth {
+                username_secret: b.username_secret.clone(),
+                password_secret: b.password_secret.clone(),
+            }),
+            v1::AuthScheme::TokenExchange(t) => Self::TokenExchange(http::TokenExchange {
+                path: t.path.clone(),
+                query_param: t.query_param.clone(),
+                secret: t.secret.clone(),
+                token_field: t.token_field.clone(),
+                expiry_field: t.expiry_field.clone(),
+            }),
+            v1::AuthScheme::Oauth2(o) => Self::Oauth2(http::Oauth2 {
+                token_url: o.token_url.clone(),
+                client_id_secret: o.client_id_secret.clone(),
+                client_secret_secret: o.client_secret_secret.clone(),
+                refresh_token_secret: o.refresh_token_secret.clone(),
+                scope: o.scope.clone(),
+                secret_headers: o.secret_headers.clone(),
+            }),
+        }
+    }
+}
 
 impl From<&target::TargetEmployee> for v1::TargetEmployee {
     fn from(t: &target::TargetEmployee) -> Self {

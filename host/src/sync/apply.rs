@@ -81,7 +81,7 @@ pub async fn apply(rc: &RunContext, w: &Work, ops: &[PlannedOperation]) -> Resul
             path: &path,
             body_redacted: body.as_deref(),
         })?;
-        let sent = rc.executor.send(&op.request, resend_of(rc, op)).await;
+        let sent = rc.executor.send(&(&op.request).into(), resend_of(rc, op)).await;
         let writes = rc.executor.counters.writes.load(Ordering::Relaxed) - rc.writes_before;
         if rc.options.halt_after_writes.is_some_and(|limit| writes >= limit) {
             return Err(SyncError::Halted(writes));

@@ -14,9 +14,10 @@
 
 use crate::http::{Executor, Resend};
 use crate::model::TargetEmployee;
+use crate::model::http::Response;
 use crate::runtime::LoadedConnector;
 use crate::runtime::connector::CallSite;
-use crate::runtime::types::{Context, Exchange, HttpMethod, HttpRequest, HttpResponse};
+use crate::runtime::types::{Context, Exchange, HttpMethod, HttpRequest};
 use anyhow::bail;
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
@@ -76,7 +77,7 @@ pub fn segments(path: &str) -> Vec<String> {
 }
 
 /// Why an answer to a GET is not usable, if it is not.
-fn unusable(response: &HttpResponse) -> Option<String> {
+fn unusable(response: &Response) -> Option<String> {
     if response.status >= 500 || response.status == 429 {
         return Some(format!("answered {}", response.status));
     }
@@ -145,7 +146,7 @@ impl Reader<'_> {
             let answers = futures::future::join_all(pending.iter().map(|r| self.send_checked(r))).await;
             for (request, answer) in pending.drain(..).zip(answers) {
                 match answer {
-                    Ok(response) => state.exchanges.push(Exchange { request, response }),
+                    Ok(response) => state.exchanges.push(Exchange { request, response: response.into() }),
                     Err(reason) => failed.push((request, reason)),
                 }
             }
@@ -184,10 +185,11 @@ impl Reader<'_> {
 
     /// Send a GET; an unusable answer is sent again (a body that does not
     /// parse) or reported as the reason.
-    async fn send_checked(&self, request: &HttpRequest) -> Result<HttpResponse, String> {
+    async fn send_checked(&self, request: &HttpRequest) -> Result<Response, String> {
+        let request = request.into();
         let mut attempts = 0;
         loop {
-            let response = self.executor.send(request, Resend::Safe).await.map_err(|e| e.to_string())?;
+            let response = self.executor.send(&request, Resend::Safe).await.map_err(|e| e.to_string())?;
             match unusable(&response) {
                 None => return Ok(response),
                 Some(reason) if attempts >= MALFORMED_RETRIES || response.status >= 429 => return Err(reason),
@@ -208,10 +210,10 @@ mod tests {
 
     #[test]
     fn a_json_body_that_does_not_parse_is_unusable_and_a_404_is_not() {
-        let header = crate::runtime::types::Header { name: "Content-Type".into(), value: "application/json".into() };
-        let bad = HttpResponse { status: 200, headers: vec![header.clone()], body: "[{\"empId\":".into() };
+        let header = crate::model::http::Header { name: "Content-Type".into(), value: "application/json".into() };
+        let bad = Response { status: 200, headers: vec![header.clone()], body: "[{\"empId\":".into() };
         assert!(unusable(&bad).is_some());
-        let missing = HttpResponse { status: 404, headers: vec![header], body: "{}".into() };
+        let missing = Response { status: 404, headers: vec![header], body: "{}".into() };
         assert!(unusable(&missing).is_none());
     }
 }
