@@ -169,7 +169,12 @@ async fn a_create_whose_answer_is_lost_is_not_resent_but_re_read_and_completed()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_409_on_create_leads_to_matching_not_a_duplicate() {
-    let h = Harness::new(&sample_snapshot()).await;
+    let mut h = Harness::new(&sample_snapshot()).await;
+    // 1002 exists before the run; 1001 then meets a 409.
+    h.integration_mut().scope.test_employees = vec!["1002".into()];
+    h.sync().await;
+    h.integration_mut().scope.test_employees.clear();
+    let before = h.emulator.requests().len();
     // Someone created the employee at the same moment: the create meets 409.
     let mut raced = Fault::status("POST", "/employee/v2", 409, 1);
     raced.after_processing = true;
@@ -179,23 +184,24 @@ async fn a_409_on_create_leads_to_matching_not_a_duplicate() {
     assert_eq!(report.status, "succeeded", "{}", report.summary());
     assert_eq!(creates_of(&h, "1001"), 1, "one create and no second attempt");
     assert_eq!(h.emulator.employments(1001).len(), 1, "the matched employee got its employment");
-    assert_eq!(h.emulator.employees().len(), report.count("created"));
-    let reads_of_another = h.emulator.requests().iter().filter(|r| r.path == "/employment/v2/1002").count();
+    assert_eq!(h.emulator.employees().len(), report.count("created") + 1);
+    let reads_of_another = h.emulator.requests()[before..].iter().filter(|r| r.path == "/employment/v2/1002").count();
     assert_eq!(
         reads_of_another, 2,
-        "another employee is read by the first read and the verifying read only, not again for the 409"
+        "an employee the target held is read by the first read and the verifying read only, not again for the 409"
     );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crash_after_a_journalled_send_resumes_without_a_duplicate_create() {
     let h = Harness::new(&sample_snapshot()).await;
+    // Employees are written side by side: the halt may catch a few writes in flight.
     let halted = h.try_sync(SyncOptions { halt_after_writes: Some(1), ..SyncOptions::default() }).await;
-    assert!(matches!(halted, Err(SyncError::Halted(1))), "{halted:?}");
-    assert_eq!(h.emulator.employees().len(), 1, "the first create reached the target");
+    assert!(matches!(halted, Err(SyncError::Halted(n)) if n >= 1), "{halted:?}");
+    assert!(!h.emulator.employees().is_empty(), "a create reached the target");
 
     let report = h.sync().await;
-    assert_eq!(report.recovered_writes, 1);
+    assert!(report.recovered_writes >= 1, "{}", report.recovered_writes);
     assert_eq!(report.status, "succeeded", "{}", report.summary());
     let creates = h.emulator.write_requests().iter().filter(|r| r.path == "/employee/v2").count();
     assert_eq!(creates, h.emulator.employees().len(), "exactly one create per employee");

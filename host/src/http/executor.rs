@@ -9,8 +9,9 @@
 //! 429; a write is retried only when the target cannot have applied it
 //! (a refused connection, a 429) or when it is idempotent: any other
 //! failure leaves its outcome unknown and is returned as such, never sent
-//! twice blindly. One 401 with a session token renews the token and tries
-//! again.
+//! twice blindly. A 429 holds back every request of the integration until
+//! its `Retry-After` has passed. One 401 with a session token renews the
+//! token and tries again.
 
 use super::auth::{Authenticator, HOST_ONLY_HEADERS};
 use super::origin::{BaseUrl, PathRefused};
@@ -87,6 +88,8 @@ pub struct Executor {
     retry: RetryPolicy,
     permits: Arc<Semaphore>,
     budget: AtomicU64,
+    /// After a 429, no request of this integration goes out before this.
+    paused_until: std::sync::Mutex<Option<tokio::time::Instant>>,
     /// What was sent so far.
     pub counters: Counters,
 }
@@ -124,6 +127,7 @@ impl Executor {
             retry,
             permits: Arc::new(Semaphore::new(concurrency.max(1))),
             budget: AtomicU64::new(u64::MAX),
+            paused_until: std::sync::Mutex::new(None),
             counters: Counters::default(),
         })
     }
@@ -143,6 +147,7 @@ impl Executor {
         let mut renewed = false;
         let mut retry = 0;
         loop {
+            self.wait_out_pause().await;
             let _permit = self.permits.acquire().await.map_err(|_| HttpError::Transport {
                 method,
                 path: path(),
@@ -173,6 +178,9 @@ impl Executor {
                 {
                     let after = response.headers.iter().find(|h| h.name.eq_ignore_ascii_case("retry-after"));
                     let wait = self.retry.wait(retry, after.map(|h| h.value.as_str()));
+                    if response.status == 429 {
+                        self.pause(wait);
+                    }
                     tracing::warn!(status = response.status, path = %request.path, ?wait, "retrying");
                     self.counters.retries.fetch_add(1, Ordering::Relaxed);
                     retry += 1;
@@ -201,6 +209,23 @@ impl Executor {
                     });
                 }
             }
+        }
+    }
+
+    /// Hold every request of this integration back for `wait` (the target
+    /// said 429): the whole integration slows down, not one request.
+    fn pause(&self, wait: Duration) {
+        let until = tokio::time::Instant::now() + wait;
+        let mut paused = self.paused_until.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if paused.is_none_or(|current| current < until) {
+            *paused = Some(until);
+        }
+    }
+
+    async fn wait_out_pause(&self) {
+        let until = *self.paused_until.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(until) = until {
+            tokio::time::sleep_until(until).await;
         }
     }
 
@@ -299,6 +324,15 @@ mod tests {
         let err = e.send(&request("/x", vec![]), Resend::Safe).await.expect_err("refused");
         assert!(err.to_string().contains("max_run_requests"), "{err}");
         assert_eq!(e.counters.requests.load(Ordering::Relaxed), 0);
+    }
+
+    #[tokio::test]
+    async fn after_a_429_every_request_of_the_integration_waits() {
+        let e = executor();
+        e.pause(Duration::from_millis(300));
+        let started = tokio::time::Instant::now();
+        let _ = e.send(&request("/x", vec![]), Resend::OnlyIfUnapplied).await;
+        assert!(started.elapsed() >= Duration::from_millis(300), "the request waited out the pause");
     }
 
     #[tokio::test]

@@ -32,6 +32,10 @@ impl Store {
         let conn = rusqlite::Connection::open(path)
             .with_context(|| format!("opening the paybridge database {}", path.display()))?;
         conn.pragma_update(None, "journal_mode", "WAL").context("enabling WAL")?;
+        // In WAL mode NORMAL survives a process crash (kill -9) intact; a power
+        // loss may drop the last commits, which the next run's read-and-match
+        // covers. FULL would fsync every journal entry and serialise the writes.
+        conn.pragma_update(None, "synchronous", "NORMAL").context("setting synchronous")?;
         conn.pragma_update(None, "foreign_keys", "ON").context("enabling foreign keys")?;
         conn.busy_timeout(std::time::Duration::from_secs(5)).context("setting busy timeout")?;
         let mut conn = conn;

@@ -39,8 +39,9 @@ pub struct RunContext {
     pub options: SyncOptions,
     /// Write attempts the executor had counted before this run.
     pub writes_before: u64,
-    /// Connected links: target id → HR id.
-    pub linked: HashMap<String, String>,
+    /// Connected links: target id → HR id, kept current as the run
+    /// connects employees.
+    pub linked: std::sync::Mutex<HashMap<String, String>>,
     /// Most requests one read may send.
     pub read_cap: u64,
     /// Cleans what the connector logs while reading (company-wide values).
@@ -93,7 +94,18 @@ impl RunContext {
 
     /// Whether a target id is linked to an HR employee other than `hr_id`.
     pub fn taken_by_other<'s>(&'s self, hr_id: &'s str) -> impl Fn(&str) -> bool + Send + Sync + 's {
-        move |target_id: &str| self.linked.get(target_id).is_some_and(|other| other != hr_id)
+        move |target_id: &str| {
+            let linked = self.linked.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            linked.get(target_id).is_some_and(|other| other != hr_id)
+        }
+    }
+
+    /// Link `w` to `target_id` (stored, and known to the rest of the run).
+    pub fn connect(&self, w: &Work, target_id: &str, how: &str) -> anyhow::Result<()> {
+        self.store.connect(&self.integration.name, &w.employee.id, target_id, how)?;
+        let mut linked = self.linked.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        linked.insert(target_id.to_owned(), w.employee.id.clone());
+        Ok(())
     }
 
     /// Whether this run may delete: the connector declares `delete` and the

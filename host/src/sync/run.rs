@@ -7,8 +7,10 @@
 //! process); an employee that fails fails alone and the others carry on; a
 //! dry run sends no write; a write whose outcome is unknown or a 409 leads
 //! to re-reading that employee and planning again, never to a blind
-//! resend; each employee's outcome is recorded and sent as an event as
-//! soon as it is final; the report is output only.
+//! resend; employees go through the first pass side by side up to the
+//! integration's concurrency, one employee's writes in order; each
+//! employee's outcome is recorded and sent as an event as soon as it is
+//! final; the report is output only.
 
 use super::apply::{Applied, apply};
 use super::context::{RunContext, filter_of};
@@ -27,8 +29,10 @@ use crate::runtime::types::{FieldChange, ValidationIssue};
 use crate::store::Store;
 use crate::store::links::LinkState;
 use crate::store::runs::OutcomeRow;
+use futures::StreamExt as _;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use tokio::sync::RwLock;
 
 /// How a run behaves.
 #[derive(Debug, Clone, Default)]
@@ -128,7 +132,7 @@ impl SyncJob {
             integration: self.integration,
             run_id,
             options,
-            linked,
+            linked: std::sync::Mutex::new(linked),
             read_cap,
             read_filter: filter_of(&company),
             events: self.events,
@@ -174,11 +178,21 @@ impl SyncJob {
                 }
             }
         }
+        // Employees go through the first pass side by side, as many as the
+        // integration's concurrency; one employee's writes stay in order.
+        let state = tokio::sync::RwLock::new(state);
+        let parallel = rc.integration.concurrency.max(1);
+        let mut passes = Vec::new();
         for w in work.iter_mut() {
             if w.mapped.is_some() {
-                first_pass(&rc, w, &mut state).await?;
+                passes.push(first_pass(&rc, w, &state));
             }
         }
+        let mut running = futures::stream::iter(passes).buffer_unordered(parallel);
+        while let Some(done) = running.next().await {
+            done?;
+        }
+        drop(running);
         let verifying = |w: &Work| w.wrote && !matches!(w.report.outcome, Outcome::Failed { .. });
         for w in work.iter().filter(|w| !verifying(w)) {
             settle(&rc, w)?;
@@ -253,12 +267,16 @@ async fn prepare(rc: &RunContext, w: &mut Work) {
 
 /// Reconcile and (unless dry) apply one mapped employee; after a 409 or an
 /// unknown outcome, re-read that employee and reconcile again.
-async fn first_pass(rc: &RunContext, w: &mut Work, state: &mut TargetState) -> Result<(), SyncError> {
+async fn first_pass(rc: &RunContext, w: &mut Work, state: &RwLock<TargetState>) -> Result<(), SyncError> {
     let mut recoveries = 0;
     let mut first_changes: Option<Vec<FieldChange>> = None;
     let mut was_new: Option<bool> = None;
     loop {
-        let (ops, current) = match reconcile(rc, w, state, Pass::First).await {
+        let decision = {
+            let state = state.read().await;
+            reconcile(rc, w, &state, Pass::First).await
+        };
+        let (ops, current) = match decision {
             Decision::InSync { target, matched_by } => {
                 w.report.outcome = match (w.wrote, &first_changes, was_new) {
                     (true, _, Some(true)) => Outcome::Created,
@@ -268,7 +286,7 @@ async fn first_pass(rc: &RunContext, w: &mut Work, state: &mut TargetState) -> R
                 if let (false, Some(target), Some(by)) = (rc.options.dry_run, &target, matched_by)
                     && by != MatchedBy::Link
                 {
-                    rc.store.connect(&rc.integration.name, &w.employee.id, &target.target_id, by.as_str())?;
+                    rc.connect(w, &target.target_id, by.as_str())?;
                 }
                 return Ok(());
             }
@@ -313,7 +331,11 @@ async fn first_pass(rc: &RunContext, w: &mut Work, state: &mut TargetState) -> R
                 let mut ids: Vec<&str> = current.as_ref().map(|t| t.target_id.as_str()).into_iter().collect();
                 let number = w.mapped.as_ref().and_then(|m| m.employee_number.clone());
                 ids.extend(number.as_deref());
-                if let Err(e) = rc.reader().refresh(state, &ids).await {
+                let refreshed = {
+                    let mut state = state.write().await;
+                    rc.reader().refresh(&mut state, &ids).await
+                };
+                if let Err(e) = refreshed {
                     w.fail(&format!("{reason}, and re-reading failed: {e:#}"));
                     return Ok(());
                 }

@@ -74,7 +74,7 @@ fn settle_link(rc: &RunContext, w: &mut Work, target: &TargetEmployee, by: Match
     };
     w.report.target_id = Some(target.target_id.clone());
     if by != MatchedBy::Link || w.link.is_none() {
-        rc.store.connect(&rc.integration.name, &w.employee.id, &target.target_id, how)?;
+        rc.connect(w, &target.target_id, how)?;
     }
     if let Some(mapped) = &w.mapped {
         let records = serde_json::to_string(&mapped.records).map_err(anyhow::Error::from)?;
