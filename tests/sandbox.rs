@@ -190,3 +190,25 @@ async fn a_national_id_in_a_connector_log_line_is_masked() {
     assert!(logs.contains("mapping employee with ssn ###########"), "{logs}");
     assert!(!logs.contains("10915596784"));
 }
+
+#[test]
+fn a_compiled_connector_is_kept_a_second_load_comes_from_the_cache_and_a_damaged_artefact_is_rebuilt() {
+    let dir = tempfile::tempdir().expect("temp");
+    let cached = || Registry::new(ConnectorEngine::new(limits()).expect("engine")).with_artefact_cache(dir.path());
+    let first = cached().expect("cache");
+    let loaded = first.load_file(&component(TWENTYFOUR_SEVEN)).expect("compiles");
+    let artefact = first.artefact_cache().expect("a cache").path_of(&loaded.sha256);
+    assert!(artefact.exists(), "the compiled artefact is kept");
+    assert_eq!(first.artefact_cache().map(|c| c.hits()), Some(0));
+
+    let second = cached().expect("cache");
+    let again = second.load_file(&component(TWENTYFOUR_SEVEN)).expect("loads from the cache");
+    assert_eq!(second.artefact_cache().map(|c| c.hits()), Some(1), "served from the cache");
+    assert_eq!(again.manifest.name, "twentyfour-seven", "and it runs");
+
+    std::fs::write(&artefact, b"not native code").expect("damage");
+    let third = cached().expect("cache");
+    third.load_file(&component(TWENTYFOUR_SEVEN)).expect("compiled afresh");
+    assert_eq!(third.artefact_cache().map(|c| c.hits()), Some(0));
+    assert_ne!(std::fs::read(&artefact).expect("rewritten"), b"not native code");
+}

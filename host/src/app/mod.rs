@@ -51,11 +51,9 @@ impl App {
     pub fn open_without_connectors(config: Config, limits: Limits) -> anyhow::Result<Self> {
         let store = Arc::new(Store::open(&config.database)?);
         let engine = ConnectorEngine::new(limits)?;
-        let registry = Arc::new(if config.auto_activate_connectors {
-            Registry::auto_activating(engine)
-        } else {
-            Registry::new(engine)
-        });
+        let registry =
+            if config.auto_activate_connectors { Registry::auto_activating(engine) } else { Registry::new(engine) };
+        let registry = Arc::new(registry.with_artefact_cache(&artefact_dir(&config.database))?);
         Ok(Self { config, store, registry })
     }
 
@@ -140,6 +138,14 @@ impl App {
         let executor = executor_for(integration, &connector, secrets)?;
         Ok((integration, connector, executor))
     }
+}
+
+/// Where compiled connectors are kept: beside the database, a folder only
+/// the host writes (`<database>.artefacts/`).
+pub fn artefact_dir(database: &std::path::Path) -> std::path::PathBuf {
+    let mut dir = database.as_os_str().to_owned();
+    dir.push(".artefacts");
+    dir.into()
 }
 
 /// An HTTP executor for `integration` with the auth its connector declares.

@@ -9,6 +9,7 @@
 //! only. A loaded version is immutable; swapping the active version replaces
 //! an `Arc`, so a run holding the old one finishes with it.
 
+pub mod artefacts;
 pub mod bindings;
 pub mod connector;
 pub mod engine;

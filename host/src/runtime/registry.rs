@@ -97,12 +97,25 @@ pub struct Registry {
     engine: ConnectorEngine,
     entries: RwLock<Entries>,
     auto_activate: bool,
+    cache: Option<super::artefacts::ArtefactCache>,
 }
 
 impl Registry {
     /// An empty registry on `engine`; no version becomes active by itself.
     pub fn new(engine: ConnectorEngine) -> Self {
-        Self { engine, entries: RwLock::new(Entries::default()), auto_activate: false }
+        Self { engine, entries: RwLock::new(Entries::default()), auto_activate: false, cache: None }
+    }
+
+    /// Keep compiled components in `dir` (see [`super::artefacts`]), so a
+    /// known version loads without compiling.
+    pub fn with_artefact_cache(mut self, dir: &Path) -> anyhow::Result<Self> {
+        self.cache = Some(super::artefacts::ArtefactCache::open(dir, &self.engine.engine)?);
+        Ok(self)
+    }
+
+    /// The artefact cache, if one is used.
+    pub fn artefact_cache(&self) -> Option<&super::artefacts::ArtefactCache> {
+        self.cache.as_ref()
     }
 
     /// An empty registry where the newest loaded version of each name is
@@ -165,8 +178,11 @@ impl Registry {
         let sha256 = hex::encode(Sha256::digest(bytes));
         let source = stored_at;
         let shown = shown.display();
-        let component = Component::from_binary(&self.engine.engine, bytes)
-            .map_err(|e| anyhow!("{shown} is not a valid WebAssembly component: {e}"))?;
+        let compiled = match &self.cache {
+            Some(cache) => cache.component(&self.engine.engine, bytes, &sha256),
+            None => Component::from_binary(&self.engine.engine, bytes).map_err(anyhow::Error::from),
+        };
+        let component = compiled.map_err(|e| anyhow!("{shown} is not a valid WebAssembly component: {e:#}"))?;
         let ty = component.component_type();
         let imports: Vec<&str> = ty.imports(&self.engine.engine).map(|(name, _)| name).collect();
         for name in &imports {
