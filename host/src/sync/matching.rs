@@ -7,6 +7,7 @@ use crate::runtime::types::MappedEmployee;
 use crate::store::Store;
 use crate::store::links::{Link, LinkState};
 use anyhow::{Context as _, bail};
+use std::collections::HashMap;
 
 /// How a target employee was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,35 +31,81 @@ impl MatchedBy {
     }
 }
 
-fn same(a: Option<&str>, b: Option<&str>) -> bool {
-    matches!((a.map(str::trim), b.map(str::trim)), (Some(x), Some(y)) if !x.is_empty() && x == y)
+fn key(value: Option<&str>) -> Option<String> {
+    value.map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned)
 }
 
-/// The target employee `mapped` corresponds to. `taken` says whether a
-/// target id is already linked to another HR employee; such a target is
-/// never matched by number or national id.
+fn name_key(first: Option<&str>, last: Option<&str>, birth: Option<&str>) -> Option<(String, String, String)> {
+    let lower = |v: Option<&str>| key(v).map(|v| v.to_lowercase());
+    Some((lower(first)?, lower(last)?, key(birth)?))
+}
+
+/// The target employees by id, employee number, national id and (name,
+/// birth date), so matching an employee is a lookup, not a scan: a run
+/// over 100 000 employees stays linear.
+#[derive(Debug, Default)]
+pub struct TargetIndex {
+    by_id: HashMap<String, usize>,
+    by_number: HashMap<String, Vec<usize>>,
+    by_national_id: HashMap<String, Vec<usize>>,
+    by_name_and_birth: HashMap<(String, String, String), Vec<usize>>,
+}
+
+impl TargetIndex {
+    /// An index of `targets` (positions into that slice).
+    pub fn new(targets: &[TargetEmployee]) -> Self {
+        let mut index = Self::default();
+        for (at, t) in targets.iter().enumerate() {
+            index.by_id.entry(t.target_id.clone()).or_insert(at);
+            if let Some(n) = key(t.employee_number.as_deref()) {
+                index.by_number.entry(n).or_default().push(at);
+            }
+            if let Some(n) = key(t.national_id.as_deref()) {
+                index.by_national_id.entry(n).or_default().push(at);
+            }
+            if let Some(k) = name_key(t.first_name.as_deref(), t.last_name.as_deref(), t.birth_date.as_deref()) {
+                index.by_name_and_birth.entry(k).or_default().push(at);
+            }
+        }
+        index
+    }
+
+    /// Whether a target employee has this id.
+    pub fn holds(&self, target_id: &str) -> bool {
+        self.by_id.contains_key(target_id)
+    }
+}
+
+/// The first of `positions` in `targets` not `taken`.
+fn first_free<'a>(
+    targets: &'a [TargetEmployee],
+    positions: Option<&Vec<usize>>,
+    taken: &dyn Fn(&str) -> bool,
+) -> Option<&'a TargetEmployee> {
+    positions?.iter().filter_map(|&at| targets.get(at)).find(|t| !taken(&t.target_id))
+}
+
+/// The target employee `mapped` corresponds to, among `targets` indexed by
+/// `index`. `taken` says whether a target id is already linked to another
+/// HR employee; such a target is never matched by number or national id.
 pub fn find<'a>(
     mapped: &MappedEmployee,
     link: Option<&Link>,
     targets: &'a [TargetEmployee],
+    index: &TargetIndex,
     taken: &dyn Fn(&str) -> bool,
 ) -> Option<(&'a TargetEmployee, MatchedBy)> {
     if let Some(link) = link.filter(|l| l.state == LinkState::Connected)
-        && let Some(t) = targets.iter().find(|t| t.target_id == link.target_id)
+        && let Some(t) = index.by_id.get(&link.target_id).and_then(|&at| targets.get(at))
     {
         return Some((t, MatchedBy::Link));
     }
-    // `taken` may cost a lookup: ask it only about candidates.
-    let number = |t: &&TargetEmployee| same(t.employee_number.as_deref(), mapped.employee_number.as_deref());
-    let national_id = |t: &&TargetEmployee| same(t.national_id.as_deref(), mapped.national_id.as_deref());
-    if let Some(t) = targets.iter().filter(number).find(|t| !taken(&t.target_id)) {
+    let number = key(mapped.employee_number.as_deref()).and_then(|n| index.by_number.get(&n));
+    if let Some(t) = first_free(targets, number, taken) {
         return Some((t, MatchedBy::EmployeeNumber));
     }
-    targets.iter().filter(national_id).find(|t| !taken(&t.target_id)).map(|t| (t, MatchedBy::NationalId))
-}
-
-fn same_text(a: Option<&str>, b: Option<&str>) -> bool {
-    matches!((a.map(str::trim), b.map(str::trim)), (Some(x), Some(y)) if !x.is_empty() && x.to_lowercase() == y.to_lowercase())
+    let national_id = key(mapped.national_id.as_deref()).and_then(|n| index.by_national_id.get(&n));
+    first_free(targets, national_id, taken).map(|t| (t, MatchedBy::NationalId))
 }
 
 /// A target employee that is probably the same person as `e` although
@@ -67,14 +114,11 @@ fn same_text(a: Option<&str>, b: Option<&str>) -> bool {
 pub fn likely<'a>(
     e: &crate::model::HrEmployee,
     targets: &'a [TargetEmployee],
+    index: &TargetIndex,
     taken: &dyn Fn(&str) -> bool,
 ) -> Option<&'a TargetEmployee> {
-    targets.iter().find(|t| {
-        same_text(t.first_name.as_deref(), e.first_name.as_deref())
-            && same_text(t.last_name.as_deref(), e.last_name.as_deref())
-            && same(t.birth_date.as_deref(), e.birth_date.as_deref())
-            && !taken(&t.target_id)
-    })
+    let k = name_key(e.first_name.as_deref(), e.last_name.as_deref(), e.birth_date.as_deref())?;
+    first_free(targets, index.by_name_and_birth.get(&k), taken)
 }
 
 /// A proposed link for a not-connected employee.
@@ -99,19 +143,15 @@ pub fn suggest(
     targets: &[TargetEmployee],
     taken: &dyn Fn(&str) -> bool,
 ) -> Vec<Suggestion> {
+    let index = TargetIndex::new(targets);
     let mut out = Vec::new();
     for e in employees {
-        let found = targets
-            .iter()
-            .find(|t| same(t.employee_number.as_deref(), e.employee_number.as_deref()) && !taken(&t.target_id))
+        let number = key(e.employee_number.as_deref()).and_then(|n| index.by_number.get(&n));
+        let national_id = key(e.ssn.as_deref()).and_then(|n| index.by_national_id.get(&n));
+        let found = first_free(targets, number, taken)
             .map(|t| (t, "same employee number"))
-            .or_else(|| {
-                targets
-                    .iter()
-                    .find(|t| same(t.national_id.as_deref(), e.ssn.as_deref()) && !taken(&t.target_id))
-                    .map(|t| (t, "same national id"))
-            })
-            .or_else(|| likely(e, targets, taken).map(|t| (t, "same name and birth date")));
+            .or_else(|| first_free(targets, national_id, taken).map(|t| (t, "same national id")))
+            .or_else(|| likely(e, targets, &index, taken).map(|t| (t, "same name and birth date")));
         if let Some((t, reason)) = found {
             out.push(Suggestion {
                 hr_id: e.id.clone(),
@@ -168,4 +208,65 @@ pub fn disconnect_by_hand(store: &Store, integration: &str, hr: &str) -> anyhow:
         bail!("HR employee {hr_id} has no link in {integration}");
     }
     Ok(hr_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target(id: &str, number: Option<&str>, national_id: Option<&str>) -> TargetEmployee {
+        TargetEmployee {
+            target_id: id.into(),
+            employee_number: number.map(str::to_owned),
+            national_id: national_id.map(str::to_owned),
+            first_name: Some("Kari".into()),
+            last_name: Some("Nordmann".into()),
+            birth_date: Some("1990-01-01".into()),
+            records: vec![],
+        }
+    }
+
+    fn mapped(number: Option<&str>, national_id: Option<&str>) -> MappedEmployee {
+        MappedEmployee {
+            hr_id: "hr-1".into(),
+            employee_number: number.map(str::to_owned),
+            national_id: national_id.map(str::to_owned),
+            records: vec![],
+        }
+    }
+
+    #[test]
+    fn the_number_wins_over_the_national_id_and_a_taken_target_is_passed_over() {
+        let targets = vec![
+            target("a", Some(" 1001 "), None),
+            target("b", Some("1001"), None),
+            target("c", None, Some("14838512470")),
+        ];
+        let index = TargetIndex::new(&targets);
+        let none = |_: &str| false;
+        let found = find(&mapped(Some("1001"), Some("14838512470")), None, &targets, &index, &none);
+        assert_eq!(found.map(|(t, by)| (t.target_id.as_str(), by)), Some(("a", MatchedBy::EmployeeNumber)));
+        let a_taken = |id: &str| id == "a";
+        let found = find(&mapped(Some("1001"), None), None, &targets, &index, &a_taken);
+        assert_eq!(found.map(|(t, _)| t.target_id.as_str()), Some("b"));
+        let found = find(&mapped(Some("9"), Some("14838512470")), None, &targets, &index, &none);
+        assert_eq!(found.map(|(t, by)| (t.target_id.as_str(), by)), Some(("c", MatchedBy::NationalId)));
+        assert!(find(&mapped(Some(""), None), None, &targets, &index, &none).is_none(), "empty never matches");
+    }
+
+    #[test]
+    fn a_likely_duplicate_needs_both_names_and_the_birth_date_in_any_case() {
+        let targets = vec![target("a", None, None)];
+        let index = TargetIndex::new(&targets);
+        let none = |_: &str| false;
+        let mut e = crate::model::HrEmployee {
+            first_name: Some("KARI".into()),
+            last_name: Some("nordmann".into()),
+            birth_date: Some("1990-01-01".into()),
+            ..Default::default()
+        };
+        assert_eq!(likely(&e, &targets, &index, &none).map(|t| t.target_id.as_str()), Some("a"));
+        e.birth_date = None;
+        assert!(likely(&e, &targets, &index, &none).is_none());
+    }
 }

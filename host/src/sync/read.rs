@@ -12,6 +12,7 @@
 //! failure of a shared request (a list) fails the whole read. A refresh
 //! re-sends only the shared requests and those of the named employees.
 
+use super::matching::TargetIndex;
 use crate::http::{Executor, Resend};
 use crate::model::TargetEmployee;
 use crate::model::http::Response;
@@ -32,14 +33,19 @@ pub struct TargetState {
     pub employees: Vec<TargetEmployee>,
     /// Target ids whose records could not be read completely, with why.
     pub unreadable: BTreeMap<String, String>,
-    ids: HashSet<String>,
+    index: TargetIndex,
     exchanges: Vec<Exchange>,
 }
 
 impl TargetState {
     /// Whether the target holds a record with this id.
     pub fn holds(&self, target_id: &str) -> bool {
-        self.ids.contains(target_id)
+        self.index.holds(target_id)
+    }
+
+    /// The target employees, indexed for matching.
+    pub fn index(&self) -> &TargetIndex {
+        &self.index
     }
 
     /// Why the record of `target_id` could not be read, if it could not.
@@ -176,8 +182,8 @@ impl Reader<'_> {
             }
             pending = outcome.more.into_iter().filter(|r| !asked.contains(&key(r))).collect();
             if pending.is_empty() {
-                state.ids = outcome.employees.iter().map(|t| t.target_id.clone()).collect();
                 state.employees = outcome.employees.into_iter().map(Into::into).collect();
+                state.index = TargetIndex::new(&state.employees);
                 return Ok(());
             }
         }

@@ -68,7 +68,7 @@ pub async fn reconcile(rc: &RunContext, w: &mut Work, state: &TargetState, pass:
     };
     let found = {
         let taken = rc.taken_by_other(&w.employee.id);
-        matching::find(&mapped, w.link.as_ref(), &state.employees, &taken).map(|(t, by)| (t.clone(), by))
+        matching::find(&mapped, w.link.as_ref(), &state.employees, state.index(), &taken).map(|(t, by)| (t.clone(), by))
     };
     let (current, matched_by) = match found {
         Some((t, by)) => (Some(t), Some(by)),
@@ -102,7 +102,7 @@ pub async fn reconcile(rc: &RunContext, w: &mut Work, state: &TargetState, pass:
     }
     if current.is_none() {
         let taken = rc.taken_by_other(&w.employee.id);
-        if let Some(likely) = matching::likely(&w.employee, &state.employees, &taken) {
+        if let Some(likely) = matching::likely(&w.employee, &state.employees, state.index(), &taken) {
             return Decision::Skip(w.scrubber.scrub(&format!(
                 "not created: target employee {} ({} {}, born {}) looks like the same person; connect them with `paybridge links connect --integration {} {} {}` or correct the data",
                 likely.target_id,
