@@ -52,6 +52,25 @@ pub enum CallError {
     Host { connector: String, function: &'static str, message: String },
 }
 
+/// What `validate` and `map-employee` made of one employee.
+#[derive(Debug)]
+pub enum Prepared {
+    /// Issues that keep the employee from being exported (possibly none,
+    /// when mapping was not asked for).
+    Issues(Vec<ValidationIssue>),
+    /// The employee in the target's shape.
+    Mapped(MappedEmployee),
+}
+
+/// What `diff` and `plan` made of one employee.
+#[derive(Debug)]
+pub struct DiffAndPlan {
+    /// Field changes from the current to the desired state.
+    pub changes: Vec<FieldChange>,
+    /// The plan, when changes were found and a plan was asked for.
+    pub plan: Option<Result<Vec<PlannedOperation>, ConnectorError>>,
+}
+
 /// A connector version ready to be called.
 pub struct LoadedConnector {
     /// Manifest the component gave at load time.
@@ -209,6 +228,51 @@ impl LoadedConnector {
         employee: Employee,
     ) -> Result<Result<MappedEmployee, Vec<ValidationIssue>>, CallError> {
         self.call("map-employee", site, move |c, s| c.call_map_employee(s, &ctx, &employee)).await
+    }
+
+    /// `validate`, then (when `map_too` and validation found nothing)
+    /// `map-employee`, in one instance: one instantiation for both steps of
+    /// one employee.
+    pub async fn validate_and_map(
+        self: &Arc<Self>,
+        site: CallSite,
+        ctx: Context,
+        employee: Employee,
+        map_too: bool,
+    ) -> Result<Prepared, CallError> {
+        self.call("validate/map-employee", site, move |c, s| {
+            let issues = c.call_validate(&mut *s, &ctx, &employee)?;
+            if !issues.is_empty() || !map_too {
+                return Ok(Prepared::Issues(issues));
+            }
+            Ok(match c.call_map_employee(s, &ctx, &employee)? {
+                Ok(mapped) => Prepared::Mapped(mapped),
+                Err(issues) => Prepared::Issues(issues),
+            })
+        })
+        .await
+    }
+
+    /// `diff`, then (when it found changes and `plan_changes`) `plan`, in
+    /// one instance: one instantiation for both steps of one employee.
+    pub async fn diff_and_plan(
+        self: &Arc<Self>,
+        site: CallSite,
+        ctx: Context,
+        desired: MappedEmployee,
+        current: Option<TargetEmployee>,
+        plan_changes: bool,
+    ) -> Result<DiffAndPlan, CallError> {
+        self.call("diff/plan", site, move |c, s| {
+            let changes = c.call_diff(&mut *s, &ctx, &desired.records, current.as_ref())?;
+            let plan = if plan_changes && !changes.is_empty() {
+                Some(c.call_plan(s, &ctx, &desired, current.as_ref(), &changes)?)
+            } else {
+                None
+            };
+            Ok(DiffAndPlan { changes, plan })
+        })
+        .await
     }
 
     /// `read-requests`.

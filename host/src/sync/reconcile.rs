@@ -86,43 +86,44 @@ pub async fn reconcile(rc: &RunContext, w: &mut Work, state: &TargetState, pass:
         }
         w.report.target_id = Some(target.target_id.clone());
     }
-    let changes = match rc
-        .connector
-        .diff(rc.site(w, "diff"), rc.ctx.clone(), mapped.records.clone(), current.as_ref().map(Into::into))
-        .await
-    {
-        Ok(c) => c,
+    // A new employee who looks like someone the target holds is not
+    // planned for; everyone else is diffed and planned in one instance.
+    let likely = match &current {
+        None => {
+            let taken = rc.taken_by_other(&w.employee.id);
+            matching::likely(&w.employee, &state.employees, state.index(), &taken).cloned()
+        }
+        Some(_) => None,
+    };
+    let site = rc.site(w, "diff/plan");
+    let current_v1 = current.as_ref().map(Into::into);
+    let outcome = match rc.connector.diff_and_plan(site, rc.ctx.clone(), mapped, current_v1, likely.is_none()).await {
+        Ok(o) => o,
         Err(e) => return Decision::Fail(e.to_string()),
     };
+    let changes = outcome.changes;
     if pass == Pass::First {
         w.report.changes = show_changes(&changes, &w.scrubber);
     }
     if changes.is_empty() {
         return Decision::InSync { target: current, matched_by };
     }
-    if current.is_none() {
-        let taken = rc.taken_by_other(&w.employee.id);
-        if let Some(likely) = matching::likely(&w.employee, &state.employees, state.index(), &taken) {
-            return Decision::Skip(w.scrubber.scrub(&format!(
-                "not created: target employee {} ({} {}, born {}) looks like the same person; connect them with `paybridge links connect --integration {} {} {}` or correct the data",
-                likely.target_id,
-                likely.first_name.as_deref().unwrap_or(""),
-                likely.last_name.as_deref().unwrap_or(""),
-                likely.birth_date.as_deref().unwrap_or(""),
-                rc.integration.name,
-                w.employee.employee_number.as_deref().unwrap_or(&w.employee.id),
-                likely.target_id
-            )));
-        }
+    if let Some(likely) = likely {
+        return Decision::Skip(w.scrubber.scrub(&format!(
+            "not created: target employee {} ({} {}, born {}) looks like the same person; connect them with `paybridge links connect --integration {} {} {}` or correct the data",
+            likely.target_id,
+            likely.first_name.as_deref().unwrap_or(""),
+            likely.last_name.as_deref().unwrap_or(""),
+            likely.birth_date.as_deref().unwrap_or(""),
+            rc.integration.name,
+            w.employee.employee_number.as_deref().unwrap_or(&w.employee.id),
+            likely.target_id
+        )));
     }
-    let planned = rc
-        .connector
-        .plan(rc.site(w, "plan"), rc.ctx.clone(), mapped, current.as_ref().map(Into::into), changes.clone())
-        .await;
-    let ops = match planned {
-        Ok(Ok(ops)) => ops,
-        Ok(Err(e)) => return Decision::Fail(format!("connector could not plan ({}): {}", e.code, e.message)),
-        Err(e) => return Decision::Fail(e.to_string()),
+    let ops = match outcome.plan {
+        Some(Ok(ops)) => ops,
+        Some(Err(e)) => return Decision::Fail(format!("connector could not plan ({}): {}", e.code, e.message)),
+        None => Vec::new(),
     };
     if ops.is_empty() {
         return Decision::Fail(format!(

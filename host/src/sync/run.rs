@@ -25,6 +25,7 @@ use crate::config::IntegrationConfig;
 use crate::http::Executor;
 use crate::privacy::Scrubber;
 use crate::runtime::LoadedConnector;
+use crate::runtime::connector::Prepared;
 use crate::runtime::types::{FieldChange, ValidationIssue};
 use crate::store::Store;
 use crate::store::links::LinkState;
@@ -249,16 +250,12 @@ async fn prepare(rc: &RunContext, w: &mut Work) {
         return;
     }
     let mut issues = missing_fields(&w.employee, &rc.connector.manifest.required_fields);
-    match rc.connector.validate(rc.site(w, "validate"), rc.ctx.clone(), (&w.employee).into()).await {
-        Ok(found) => issues.extend(found),
+    // Validate and map in one instance; map only when nothing is missing.
+    let site = rc.site(w, "validate/map-employee");
+    match rc.connector.validate_and_map(site, rc.ctx.clone(), (&w.employee).into(), issues.is_empty()).await {
+        Ok(Prepared::Mapped(mapped)) => w.mapped = Some(mapped),
+        Ok(Prepared::Issues(found)) => issues.extend(found),
         Err(e) => return w.fail(&e.to_string()),
-    }
-    if issues.is_empty() {
-        match rc.connector.map_employee(rc.site(w, "map-employee"), rc.ctx.clone(), (&w.employee).into()).await {
-            Ok(Ok(mapped)) => w.mapped = Some(mapped),
-            Ok(Err(found)) => issues.extend(found),
-            Err(e) => return w.fail(&e.to_string()),
-        }
     }
     if !issues.is_empty() {
         w.report.outcome = Outcome::Skipped { reason: w.scrubber.scrub_all(&issues_text(&issues)) };
