@@ -21,12 +21,6 @@ pub use self::paybridge::connector::types;
 impl types::HttpMethod {
     /// The method's name as sent on the wire.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Get => "GET",
-            Self::Post => "POST",
-            Self::Put => "PUT",
-            Self::Patch => "PATCH",
-            Self::Delete => "DELETE",
-        }
+        crate::model::http::Method::from(self).as_str()
     }
 }
