@@ -13,7 +13,7 @@ use paybridge_components::{TEST_GUEST_FORBIDDEN_IMPORT, TEST_GUEST_HOSTILE, TWEN
 use std::path::Path;
 
 fn limits() -> Limits {
-    Limits { fuel: 200_000_000, memory_bytes: 32 << 20, deadline: std::time::Duration::from_secs(30) }
+    Limits { fuel: 200_000_000, memory_bytes: 32 << 20, ..Limits::default() }
 }
 
 fn site() -> CallSite {
@@ -211,4 +211,18 @@ fn a_compiled_connector_is_kept_a_second_load_comes_from_the_cache_and_a_damaged
     third.load_file(&component(TWENTYFOUR_SEVEN)).expect("compiled afresh");
     assert_eq!(third.artefact_cache().map(|c| c.hits()), Some(0));
     assert_ne!(std::fs::read(&artefact).expect("rewritten"), b"not native code");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn more_calls_at_once_than_instance_slots_wait_for_a_slot_instead_of_failing() {
+    let registry = Registry::new(ConnectorEngine::new(Limits { instance_slots: 2, ..limits() }).expect("engine"));
+    let hostile = registry.load_file(&component(TEST_GUEST_HOSTILE)).expect("loads");
+    let calls = (0..12).map(|i| {
+        let hostile = hostile.clone();
+        tokio::spawn(async move { hostile.map_employee(site(), ctx(), wit(&format!("Kari{i}"))).await })
+    });
+    for call in futures::future::join_all(calls).await {
+        let mapped = call.expect("the task runs").expect("a slot is found").expect("maps");
+        assert!(mapped.hr_id.starts_with("hr-Kari"));
+    }
 }

@@ -205,6 +205,11 @@ impl LoadedConnector {
     ) -> Result<R, CallError> {
         let me = Arc::clone(self);
         let label = self.label();
+        let _slot = self.engine.slots.acquire().await.map_err(|e| CallError::Host {
+            connector: label.clone(),
+            function,
+            message: e.to_string(),
+        })?;
         tokio::task::spawn_blocking(move || Self::call_blocking(&me.pre, &me.engine, &me.label(), function, &site, f))
             .await
             .map_err(|e| CallError::Host { connector: label, function, message: e.to_string() })?

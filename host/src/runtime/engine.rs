@@ -28,12 +28,38 @@ pub struct Limits {
     pub memory_bytes: usize,
     /// Wall-clock time one call may take, host calls included.
     pub deadline: Duration,
+    /// Calls that may run at once; the pooling allocator keeps this many
+    /// instance slots ready (copy-on-write memory images).
+    pub instance_slots: u32,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Self { fuel: 2_000_000_000, memory_bytes: 64 << 20, deadline: Duration::from_secs(30) }
+        Self { fuel: 2_000_000_000, memory_bytes: 64 << 20, deadline: Duration::from_secs(30), instance_slots: 32 }
     }
+}
+
+/// The pooling allocator for `limits`: slots for `instance_slots`
+/// component instances, each with room for the core instances, memories
+/// and tables a Rust or Python component has, memories capped at the call's
+/// memory limit; 16 KiB of each memory and table stays resident between
+/// calls (the fastest setting measured in runtime-service-notes.md).
+fn pooling(limits: &Limits) -> wasmtime::PoolingAllocationConfig {
+    let slots = limits.instance_slots.max(1);
+    let mut pool = wasmtime::PoolingAllocationConfig::new();
+    pool.total_component_instances(slots)
+        .total_core_instances(slots * 16)
+        .total_memories(slots * 2)
+        .total_tables(slots * 16)
+        .max_core_instances_per_component(16)
+        .max_memories_per_component(2)
+        .max_tables_per_component(16)
+        .max_memories_per_module(2)
+        .max_tables_per_module(4)
+        .max_memory_size(limits.memory_bytes)
+        .linear_memory_keep_resident(16 << 10)
+        .table_keep_resident(16 << 10);
+    pool
 }
 
 impl Limits {
@@ -49,6 +75,9 @@ pub struct ConnectorEngine {
     pub(crate) engine: Engine,
     pub(crate) linker: Linker<HostState>,
     pub(crate) limits: Limits,
+    /// One permit per instance slot: a call waits for a free slot rather
+    /// than failing on a full pool.
+    pub(crate) slots: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 /// A pollable that is always ready: what a sleep becomes under frozen clocks.
@@ -81,7 +110,17 @@ impl ConnectorEngine {
         let mut config = Config::new();
         config.consume_fuel(true);
         config.epoch_interruption(true);
-        let engine = Engine::new(&config).map_err(anyhow::Error::from).context("creating the wasm engine")?;
+        config.allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pooling(&limits)));
+        // The pool reserves address space up front; where the machine does
+        // not allow that (a ulimit on virtual memory), allocate on demand.
+        let engine = match Engine::new(&config) {
+            Ok(engine) => engine,
+            Err(e) => {
+                tracing::info!("pooling allocator unavailable ({e}); instances are allocated on demand");
+                config.allocation_strategy(wasmtime::InstanceAllocationStrategy::OnDemand);
+                Engine::new(&config).map_err(anyhow::Error::from).context("creating the wasm engine")?
+            }
+        };
         let mut linker = Linker::<HostState>::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
             .map_err(anyhow::Error::from)
@@ -101,7 +140,8 @@ impl ConnectorEngine {
             .map_err(anyhow::Error::from)
             .context("linking paybridge:connector/host")?;
         start_epoch_ticker(&engine)?;
-        Ok(Self { engine, linker, limits })
+        let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(limits.instance_slots.max(1) as usize));
+        Ok(Self { engine, linker, limits, slots })
     }
 
     /// The limits each call runs under.
