@@ -181,7 +181,7 @@ impl Executor {
                     if response.status == 429 {
                         self.pause(wait);
                     }
-                    tracing::warn!(status = response.status, path = %request.path, ?wait, "retrying");
+                    tracing::warn!(status = response.status, path = %logged(&request.path), ?wait, "retrying");
                     self.counters.retries.fetch_add(1, Ordering::Relaxed);
                     retry += 1;
                     tokio::time::sleep(wait).await;
@@ -194,7 +194,7 @@ impl Executor {
                 }
                 Err(AttemptError::Transport { message, sent }) if may_retry && (!sent || resend == Resend::Safe) => {
                     let wait = self.retry.wait(retry, None);
-                    tracing::warn!(path = %request.path, %message, ?wait, "retrying after transport error");
+                    tracing::warn!(path = %logged(&request.path), %message, ?wait, "retrying after transport error");
                     self.counters.retries.fetch_add(1, Ordering::Relaxed);
                     retry += 1;
                     tokio::time::sleep(wait).await;
@@ -271,6 +271,12 @@ impl Executor {
         let body = String::from_utf8_lossy(&bytes).into_owned();
         Ok(HttpResponse { status, headers, body })
     }
+}
+
+/// A connector-given path as it may appear in a log: the executor does not
+/// know whose it is, so long digit runs (a national id in a path) are masked.
+fn logged(path: &str) -> String {
+    crate::privacy::mask_digit_runs(path)
 }
 
 /// The largest response body the host accepts (and hands to a connector).

@@ -47,13 +47,17 @@ pub enum Decision {
 }
 
 /// Why `target` cannot be used for `w`, if it cannot: its record could not
-/// be read, or the connector made its id from personal data.
+/// be read, or the connector made its id empty, of control characters
+/// (it is stored and shown) or of personal data.
 fn unusable(w: &Work, target: &TargetEmployee, state: &TargetState) -> Option<String> {
     if let Some(why) = state.unreadable(&target.target_id) {
         return Some(format!(
             "the target's record {} could not be read ({why}); nothing was written",
             target.target_id
         ));
+    }
+    if target.target_id.is_empty() || target.target_id.chars().any(char::is_control) {
+        return Some("the connector gives this employee an empty target id or one with control characters; refused, nothing was written".into());
     }
     w.scrubber.touches(&target.target_id).then(|| {
         "the connector gives this employee a target id made of their personal data; refused, nothing was written".into()
