@@ -197,6 +197,12 @@ impl Config {
 }
 
 impl IntegrationConfig {
+    /// Most requests one read of the target may send, for an HR side of
+    /// `hr_employees`: `max_read_requests`, or 1000 plus 10 per employee.
+    pub fn read_cap(&self, hr_employees: usize) -> u64 {
+        self.max_read_requests.unwrap_or(1000 + 10 * hr_employees as u64)
+    }
+
     /// A configuration with defaults, for the demo and tests.
     pub fn new(name: &str, connector: &str, base_url: &str) -> Self {
         Self {

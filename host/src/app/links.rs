@@ -4,14 +4,13 @@
 use super::App;
 use crate::http::Secrets;
 use crate::model::TargetEmployee;
-use crate::privacy::Scrubber;
-use crate::runtime::connector::{CallSite, TextFilter};
+use crate::runtime::connector::CallSite;
 use crate::store::links::LinkState;
+use crate::sync::context::company_filter;
 use crate::sync::matching::{self, Suggestion};
 use crate::sync::read::Reader;
 use crate::sync::views::{LinkRow, View, link_rows};
-use crate::sync::work::personal_ids;
-use std::sync::Arc;
+use std::collections::HashSet;
 
 impl App {
     /// Read what the target of `name` holds now (no write).
@@ -19,14 +18,12 @@ impl App {
         let (integration, connector, executor) = self.open_integration(name, secrets)?;
         let ctx = crate::sync::context::connector_context(integration, &self.today()?);
         let employees = self.store.current_employees()?;
-        let company = Arc::new(Scrubber::whole_values(employees.iter().flat_map(personal_ids)));
-        let filter: TextFilter = Arc::new(move |t: &str| company.scrub_all(t));
         let reader = Reader {
             connector: &connector,
             executor: &executor,
             ctx: &ctx,
-            site: CallSite::new(filter, &["read", &ctx.integration, &ctx.today]),
-            max_requests: integration.max_read_requests.unwrap_or(1000 + 10 * employees.len() as u64),
+            site: CallSite::new(company_filter(employees.iter()), &["read", &ctx.integration, &ctx.today]),
+            max_requests: integration.read_cap(employees.len()),
         };
         Ok(reader.read().await?.employees)
     }
@@ -34,10 +31,13 @@ impl App {
     /// Proposed links for the not-connected employees of `name`.
     pub async fn suggest_links(&self, name: &str, secrets: Option<Secrets>) -> anyhow::Result<Vec<Suggestion>> {
         let targets = self.read_target(name, secrets).await?;
-        let links = self.store.links(name)?;
-        let connected = |hr_id: &str| links.iter().any(|l| l.hr_id == hr_id && l.state == LinkState::Connected);
-        let not_connected: Vec<_> = self.store.current_employees()?.into_iter().filter(|e| !connected(&e.id)).collect();
-        let taken = |target_id: &str| links.iter().any(|l| l.target_id == target_id && l.state == LinkState::Connected);
+        let connected: Vec<_> =
+            self.store.links(name)?.into_iter().filter(|l| l.state == LinkState::Connected).collect();
+        let connected_hr: HashSet<&str> = connected.iter().map(|l| l.hr_id.as_str()).collect();
+        let taken_targets: HashSet<&str> = connected.iter().map(|l| l.target_id.as_str()).collect();
+        let not_connected: Vec<_> =
+            self.store.current_employees()?.into_iter().filter(|e| !connected_hr.contains(e.id.as_str())).collect();
+        let taken = |target_id: &str| taken_targets.contains(target_id);
         Ok(matching::suggest(&not_connected, &targets, &taken))
     }
 

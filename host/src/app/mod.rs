@@ -67,28 +67,26 @@ impl App {
     /// file).
     pub fn restore_activations(&self) -> anyhow::Result<()> {
         for name in self.registry.names() {
-            let versions = self.registry.versions(&name);
-            let recorded = self.store.activation(&name)?;
-            let chosen = match &recorded {
-                Some(a) => versions.iter().find(|v| v.manifest.version == a.version).map(|v| (v, "operator")),
-                None => None,
-            };
-            let chosen = chosen.or_else(|| match versions.as_slice() {
-                [only] => Some((only, if recorded.is_some() { "only version present" } else { "first seen" })),
-                _ => None,
-            });
             if self.config.auto_activate_connectors {
                 if let Some(active) = self.registry.active(&name) {
                     self.store.record_activation(&name, &active.manifest.version, &active.sha256, "auto")?;
                 }
                 continue;
             }
+            let versions = self.registry.versions(&name);
+            let recorded = self.store.activation(&name)?;
+            // The recorded choice if that version is loaded (keeping how it was
+            // made), else the only version present, else none.
+            let kept = recorded
+                .as_ref()
+                .and_then(|a| versions.iter().find(|v| v.manifest.version == a.version).map(|v| (v, a.how.as_str())));
+            let chosen = kept.or_else(|| match versions.as_slice() {
+                [only] => Some((only, if recorded.is_some() { "only version present" } else { "first seen" })),
+                _ => None,
+            });
             match chosen {
                 Some((version, how)) => {
                     self.registry.activate(&name, &version.manifest.version)?;
-                    let how = recorded
-                        .as_ref()
-                        .map_or(how, |a| if a.version == version.manifest.version { &a.how } else { how });
                     self.store.record_activation(&name, &version.manifest.version, &version.sha256, how)?;
                 }
                 None => tracing::warn!(

@@ -17,30 +17,12 @@ pub fn mask(value: &str) -> String {
 }
 
 /// Replace every run of 6 or more digits (national ids, account numbers,
-/// salaries) in free text with `#`s, for texts whose structure is unknown
-/// such as connector log lines and error bodies from targets.
+/// salaries; a single space, dot, dash, slash or comma may sit between
+/// digits) in free text with `#`s, and control characters with a stand-in,
+/// for texts whose structure is unknown such as connector log lines and
+/// error bodies from targets. The same tokenizer as the [`Scrubber`](super::Scrubber)'s.
 pub fn mask_digit_runs(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut run = String::new();
-    let flush = |run: &mut String, out: &mut String| {
-        if run.chars().filter(char::is_ascii_digit).count() >= 6 {
-            out.extend(run.chars().map(|c| if c.is_ascii_digit() { '#' } else { c }));
-        } else {
-            out.push_str(run);
-        }
-        run.clear();
-    };
-    for c in text.chars() {
-        // Digits with the separators people write inside numbers.
-        if c.is_ascii_digit() || (!run.is_empty() && matches!(c, '.' | '-' | ' ' | '/' | ',' | '\u{a0}')) {
-            run.push(c);
-        } else {
-            flush(&mut run, &mut out);
-            out.push(c);
-        }
-    }
-    flush(&mut run, &mut out);
-    out
+    super::Scrubber::default().scrub_all(text)
 }
 
 /// Redact the values at `paths` (dotted) in a JSON body, keeping its shape.
@@ -49,11 +31,16 @@ pub fn redact_json(body: &str, paths: &[String]) -> String {
     let Ok(mut value) = serde_json::from_str::<serde_json::Value>(body) else {
         return mask_digit_runs(body);
     };
+    redact_paths(&mut value, paths);
+    value.to_string()
+}
+
+/// Redact the values at `paths` (dotted) in a parsed JSON value.
+pub fn redact_paths(value: &mut serde_json::Value, paths: &[String]) {
     for path in paths {
         let parts: Vec<&str> = path.split('.').collect();
-        redact_path(&mut value, &parts);
+        redact_path(value, &parts);
     }
-    value.to_string()
 }
 
 fn redact_path(value: &mut serde_json::Value, parts: &[&str]) {

@@ -146,10 +146,10 @@ impl Scrubber {
     /// and every other value that holds a known value masked too; a body
     /// that is not JSON is scrubbed as free text.
     pub fn scrub_json(&self, body: &str, sensitive_paths: &[String]) -> String {
-        let redacted = super::mask::redact_json(body, sensitive_paths);
-        let Ok(mut value) = serde_json::from_str::<serde_json::Value>(&redacted) else {
+        let Ok(mut value) = serde_json::from_str::<serde_json::Value>(body) else {
             return self.scrub_all(body);
         };
+        super::mask::redact_paths(&mut value, sensitive_paths);
         self.scrub_value(&mut value);
         value.to_string()
     }

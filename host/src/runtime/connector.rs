@@ -215,16 +215,6 @@ impl LoadedConnector {
             .map_err(|e| CallError::Host { connector: label, function, message: e.to_string() })?
     }
 
-    /// `validate`.
-    pub async fn validate(
-        self: &Arc<Self>,
-        site: CallSite,
-        ctx: Context,
-        employee: Employee,
-    ) -> Result<Vec<ValidationIssue>, CallError> {
-        self.call("validate", site, move |c, s| c.call_validate(s, &ctx, &employee)).await
-    }
-
     /// `map-employee`.
     pub async fn map_employee(
         self: &Arc<Self>,
@@ -293,28 +283,5 @@ impl LoadedConnector {
         exchanges: Arc<Vec<Exchange>>,
     ) -> Result<Result<ReadOutcome, ConnectorError>, CallError> {
         self.call("parse-read", site, move |c, s| c.call_parse_read(s, &ctx, &exchanges)).await
-    }
-
-    /// `diff`.
-    pub async fn diff(
-        self: &Arc<Self>,
-        site: CallSite,
-        ctx: Context,
-        desired: Vec<TargetRecord>,
-        current: Option<TargetEmployee>,
-    ) -> Result<Vec<FieldChange>, CallError> {
-        self.call("diff", site, move |c, s| c.call_diff(s, &ctx, &desired, current.as_ref())).await
-    }
-
-    /// `plan`.
-    pub async fn plan(
-        self: &Arc<Self>,
-        site: CallSite,
-        ctx: Context,
-        desired: MappedEmployee,
-        current: Option<TargetEmployee>,
-        changes: Vec<FieldChange>,
-    ) -> Result<Result<Vec<PlannedOperation>, ConnectorError>, CallError> {
-        self.call("plan", site, move |c, s| c.call_plan(s, &ctx, &desired, current.as_ref(), &changes)).await
     }
 }

@@ -173,10 +173,9 @@ impl Registry {
 
     /// Load, check and register a component from memory. Errors name
     /// `shown` (the file the operator gave); the loaded version records
-    /// `stored_at` as its source.
-    pub fn load_bytes(&self, bytes: &[u8], shown: &Path, stored_at: &Path) -> anyhow::Result<Arc<LoadedConnector>> {
+    /// `source` (where it is stored) as its source.
+    pub fn load_bytes(&self, bytes: &[u8], shown: &Path, source: &Path) -> anyhow::Result<Arc<LoadedConnector>> {
         let sha256 = hex::encode(Sha256::digest(bytes));
-        let source = stored_at;
         let shown = shown.display();
         let compiled = match &self.cache {
             Some(cache) => cache.component(&self.engine.engine, bytes, &sha256),

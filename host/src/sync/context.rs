@@ -60,6 +60,13 @@ pub fn connector_context(integration: &IntegrationConfig, today: &str) -> Contex
     }
 }
 
+/// The filter for texts about the whole company (a read of the target):
+/// every national id and bank number of `employees` hidden where it
+/// appears whole, and long digit runs.
+pub fn company_filter<'a>(employees: impl Iterator<Item = &'a crate::model::HrEmployee>) -> TextFilter {
+    filter_of(&Arc::new(Scrubber::whole_values(employees.flat_map(super::work::personal_ids))))
+}
+
 /// A filter that scrubs with `scrubber` (free text: known values and long
 /// digit runs).
 pub fn filter_of(scrubber: &Arc<Scrubber>) -> TextFilter {

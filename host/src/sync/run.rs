@@ -13,24 +13,24 @@
 //! final; the report is output only.
 
 use super::apply::{Applied, apply};
-use super::context::{RunContext, filter_of};
+use super::context::{RunContext, company_filter};
 use super::events::{EventSender, RunEvent};
 use super::matching::MatchedBy;
 use super::outcome::{Outcome, RunReport, changed_fields};
 use super::read::TargetState;
 use super::reconcile::{Decision, Pass, reconcile};
 use super::required::missing_fields;
-use super::work::{Work, personal_ids};
+use super::work::Work;
 use crate::config::IntegrationConfig;
 use crate::http::Executor;
-use crate::privacy::Scrubber;
 use crate::runtime::LoadedConnector;
 use crate::runtime::connector::Prepared;
 use crate::runtime::types::{FieldChange, ValidationIssue};
 use crate::store::Store;
-use crate::store::links::LinkState;
+use crate::store::links::{Link, LinkState};
 use crate::store::runs::OutcomeRow;
 use futures::StreamExt as _;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use tokio::sync::RwLock;
@@ -106,24 +106,26 @@ impl SyncJob {
         let run_id = store.start_run(&name, &self.connector.label(), options.dry_run)?;
         let employees = store.current_employees()?;
         let total = employees.len();
+        // Every link of the integration in one query: by HR id for the work
+        // items, by target id for "taken by someone else".
+        let mut links: HashMap<String, Link> = store.links(&name)?.into_iter().map(|l| (l.hr_id.clone(), l)).collect();
+        let linked = links
+            .values()
+            .filter(|l| l.state == LinkState::Connected)
+            .map(|l| (l.target_id.clone(), l.hr_id.clone()))
+            .collect();
         let mut work = Vec::new();
         for employee in employees {
             if self.integration.scope.decide(&employee).is_ok() {
-                let link = store.link(&name, &employee.id)?;
+                let link = links.remove(&employee.id);
                 work.push(Work::new(employee, link));
             }
         }
         let out_of_scope = total - work.len();
-        let company = Arc::new(Scrubber::whole_values(work.iter().flat_map(|w| personal_ids(&w.employee))));
-        let read_cap = self.integration.max_read_requests.unwrap_or(1000 + 10 * total as u64);
+        let read_filter = company_filter(work.iter().map(|w| &w.employee));
+        let read_cap = self.integration.read_cap(total);
         let run_cap = self.integration.max_run_requests.unwrap_or(5 * read_cap + 20 * work.len() as u64);
         self.executor.set_budget(run_cap);
-        let linked = store
-            .links(&name)?
-            .into_iter()
-            .filter(|l| l.state == LinkState::Connected)
-            .map(|l| (l.target_id, l.hr_id))
-            .collect();
         let rc = RunContext {
             ctx: super::context::connector_context(&self.integration, &self.today),
             writes_before: self.executor.counters.writes.load(Ordering::Relaxed),
@@ -135,7 +137,7 @@ impl SyncJob {
             options,
             linked: std::sync::Mutex::new(linked),
             read_cap,
-            read_filter: filter_of(&company),
+            read_filter: Arc::clone(&read_filter),
             events: self.events,
         };
         rc.emit(RunEvent::Started {
@@ -175,7 +177,7 @@ impl SyncJob {
                         w.fail("not synced: the target could not be read");
                         w.mapped = None;
                     }
-                    report.error = Some(company.scrub_all(&format!("could not read the target: {e:#}")));
+                    report.error = Some(read_filter(&format!("could not read the target: {e:#}")));
                 }
             }
         }
@@ -194,13 +196,14 @@ impl SyncJob {
             done?;
         }
         drop(running);
-        let verifying = |w: &Work| w.wrote && !matches!(w.report.outcome, Outcome::Failed { .. });
-        for w in work.iter().filter(|w| !verifying(w)) {
+        // Settled now: everyone verification will not touch; the rest after it.
+        let verifying: Vec<bool> = work.iter().map(super::verify::needs_verifying).collect();
+        for (w, _) in work.iter().zip(&verifying).filter(|(_, v)| !**v) {
             settle(&rc, w)?;
         }
-        if work.iter().any(verifying) {
+        if verifying.contains(&true) {
             super::verify::verify(&rc, &mut work).await?;
-            for w in work.iter().filter(|w| w.wrote) {
+            for (w, _) in work.iter().zip(&verifying).filter(|(_, v)| **v) {
                 settle(&rc, w)?;
             }
         }

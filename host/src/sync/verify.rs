@@ -18,11 +18,15 @@ use crate::model::TargetEmployee;
 /// ids; a target that makes its own ids needs a second for sub-resources.
 pub const MAX_PASSES: usize = 3;
 
-/// Verify every employee of `work` that was written and has not failed.
+/// Whether `w` is verified: it was written and has not failed (a write
+/// that ended failed keeps its reason; the next run re-reads it).
+pub fn needs_verifying(w: &Work) -> bool {
+    w.wrote && !matches!(w.report.outcome, Outcome::Failed { .. })
+}
+
+/// Verify every employee of `work` that [`needs_verifying`].
 pub async fn verify(rc: &RunContext, work: &mut [Work]) -> Result<(), SyncError> {
-    // A write that ended failed keeps its reason; the next run re-reads it.
-    let open = |w: &Work| w.wrote && !matches!(w.report.outcome, Outcome::Failed { .. });
-    let mut pending: Vec<usize> = (0..work.len()).filter(|&i| open(&work[i])).collect();
+    let mut pending: Vec<usize> = (0..work.len()).filter(|&i| needs_verifying(&work[i])).collect();
     for pass in 1..=MAX_PASSES {
         if pending.is_empty() {
             break;

@@ -41,10 +41,11 @@ pub struct LinkRow {
 /// The HR employees of the last import in `view` for `integration`, with
 /// the `required` fields (the connector's manifest) each one lacks.
 pub fn link_rows(store: &Store, integration: &str, view: View, required: &[String]) -> anyhow::Result<Vec<LinkRow>> {
-    let links = store.links(integration)?;
+    let links: std::collections::HashMap<String, crate::store::links::Link> =
+        store.links(integration)?.into_iter().map(|l| (l.hr_id.clone(), l)).collect();
     let mut rows = Vec::new();
     for e in store.current_employees()? {
-        let link = links.iter().find(|l| l.hr_id == e.id);
+        let link = links.get(&e.id);
         let state = match link.map(|l| l.state) {
             Some(LinkState::Connected) => "connected",
             Some(LinkState::Disconnected) => "disconnected",
