@@ -21,7 +21,7 @@ fn site() -> CallSite {
 }
 
 fn ctx() -> Context {
-    Context { integration: "sandbox".into(), today: "2026-11-22".into(), settings: vec![] }
+    Context { integration: "sandbox".into(), today: "2026-11-22".into(), settings: vec![], period: None }
 }
 
 fn employee(first_name: &str) -> Employee {
@@ -51,7 +51,7 @@ async fn a_runaway_loop_a_memory_bomb_a_panic_and_a_trap_each_fail_alone_and_the
     let looped = hostile.map_employee(site(), ctx(), wit("loop")).await;
     assert!(matches!(looped, Err(CallError::OutOfFuel { .. })), "{looped:?}");
     let message = looped.err().map(|e| e.to_string()).unwrap_or_default();
-    assert!(message.contains("CPU budget") && message.contains("map-employee"), "{message}");
+    assert!(message.contains("CPU budget") && message.contains("prepare"), "{message}");
 
     let bomb = hostile.map_employee(site(), ctx(), wit("bomb")).await;
     assert!(matches!(bomb, Err(CallError::MemoryCap { cap_mib: 32, .. })), "{bomb:?}");
@@ -124,30 +124,30 @@ fn patched(from: &[u8], to: &[u8]) -> Vec<u8> {
 #[test]
 fn several_versions_load_side_by_side_and_the_active_one_swaps_without_touching_holders() {
     let registry = Registry::auto_activating(ConnectorEngine::new(limits()).expect("engine"));
-    let v100 = registry.load_file(&component(TWENTYFOUR_SEVEN)).expect("1.0.0");
+    let v200 = registry.load_file(&component(TWENTYFOUR_SEVEN)).expect("2.0.0");
     // A second version: the same component with its manifest version patched.
-    let v101 = registry
+    let v201 = registry
         .load_bytes(
-            &patched(b"twentyfour-seven1.0.0", b"twentyfour-seven1.0.1"),
-            Path::new("v101.wasm"),
-            Path::new("v101.wasm"),
+            &patched(b"twentyfour-seven2.0.0", b"twentyfour-seven2.0.1"),
+            Path::new("v201.wasm"),
+            Path::new("v201.wasm"),
         )
-        .expect("1.0.1");
-    assert_ne!(v100.sha256, v101.sha256, "content-addressed");
+        .expect("2.0.1");
+    assert_ne!(v200.sha256, v201.sha256, "content-addressed");
     assert_eq!(
         registry.resolve("twentyfour-seven", None).expect("active").manifest.version,
-        "1.0.1",
+        "2.0.1",
         "newest is active"
     );
-    assert_eq!(registry.resolve("twentyfour-seven", Some("1.0.0")).expect("pinned").manifest.version, "1.0.0");
+    assert_eq!(registry.resolve("twentyfour-seven", Some("2.0.0")).expect("pinned").manifest.version, "2.0.0");
 
     let held = registry.resolve("twentyfour-seven", None).expect("held by a run");
-    registry.activate("twentyfour-seven", "1.0.0").expect("swap");
-    assert_eq!(registry.resolve("twentyfour-seven", None).expect("active").manifest.version, "1.0.0");
-    assert_eq!(held.manifest.version, "1.0.1", "a run in flight keeps its version");
+    registry.activate("twentyfour-seven", "2.0.0").expect("swap");
+    assert_eq!(registry.resolve("twentyfour-seven", None).expect("active").manifest.version, "2.0.0");
+    assert_eq!(held.manifest.version, "2.0.1", "a run in flight keeps its version");
 
-    let missing = registry.resolve("twentyfour-seven", Some("2.0.0")).expect_err("not loaded");
-    assert!(missing.to_string().contains("loaded versions: 1.0.0, 1.0.1"), "{missing}");
+    let missing = registry.resolve("twentyfour-seven", Some("3.0.0")).expect_err("not loaded");
+    assert!(missing.to_string().contains("loaded versions: 2.0.0, 2.0.1"), "{missing}");
 }
 
 #[test]
@@ -157,7 +157,7 @@ fn two_different_components_claiming_the_same_version_are_refused() {
     let impostor = patched(b"24SevenOffice", b"25SevenOffice");
     let err =
         registry.load_bytes(&impostor, Path::new("impostor.wasm"), Path::new("impostor.wasm")).expect_err("refused");
-    assert!(err.to_string().contains("two different components claim twentyfour-seven@1.0.0"), "{err}");
+    assert!(err.to_string().contains("two different components claim twentyfour-seven@2.0.0"), "{err}");
 }
 
 #[test]

@@ -72,8 +72,8 @@ pub struct IntegrationConfig {
     /// connector must also declare the `delete` capability.
     #[serde(default)]
     pub allow_deletes: bool,
-    /// Most requests one read of the target may send. Default: 1000 plus
-    /// 10 per HR employee.
+    /// Most requests one read of the target may send. Default: a million,
+    /// or 1000 plus 20 per HR employee where that is more.
     pub max_read_requests: Option<u64>,
     /// Most requests one run may send, reads and writes. Default: 5 reads'
     /// worth plus 20 per employee in scope.
@@ -103,6 +103,9 @@ fn default_connectors() -> PathBuf {
 fn default_timezone() -> String {
     "Europe/Oslo".into()
 }
+/// The default cap on requests per read: a runaway guard, not a size limit.
+pub const DEFAULT_READ_CAP: u64 = 1_000_000;
+
 fn default_concurrency() -> usize {
     4
 }
@@ -198,9 +201,11 @@ impl Config {
 
 impl IntegrationConfig {
     /// Most requests one read of the target may send, for an HR side of
-    /// `hr_employees`: `max_read_requests`, or 1000 plus 10 per employee.
+    /// `hr_employees`: `max_read_requests`, or by default a generous
+    /// runaway guard that no real company reaches: a million requests, or
+    /// 1000 plus 20 per employee where that is more.
     pub fn read_cap(&self, hr_employees: usize) -> u64 {
-        self.max_read_requests.unwrap_or(1000 + 10 * hr_employees as u64)
+        self.max_read_requests.unwrap_or(DEFAULT_READ_CAP.max(1000 + 20 * hr_employees as u64))
     }
 
     /// A configuration with defaults, for the demo and tests.

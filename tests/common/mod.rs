@@ -45,6 +45,12 @@ pub fn connectors_in(dir: &Path) -> PathBuf {
     folder
 }
 
+/// The 24SevenOffice connector as built against contract 1.0 (kept as a
+/// fixture: `tests/fixtures/README.md`).
+pub fn twentyfour_seven_contract_1() -> PathBuf {
+    root().join("tests/fixtures/twentyfour-seven-1.0.0-contract-1.wasm")
+}
+
 /// The sample HR snapshot of `examples/`.
 pub fn sample_snapshot() -> HrSnapshot {
     let text = std::fs::read_to_string(root().join("examples/hr-snapshot.json")).expect("examples/hr-snapshot.json");
@@ -72,13 +78,17 @@ impl Harness {
     }
 
     pub async fn with_limits(snapshot: &HrSnapshot, limits: Limits) -> Self {
+        Self::with_connectors(snapshot, limits, connectors_in).await
+    }
+
+    /// A harness whose connectors folder `fill` makes in the test's folder.
+    pub async fn with_connectors(snapshot: &HrSnapshot, limits: Limits, fill: impl FnOnce(&Path) -> PathBuf) -> Self {
         let emulator = Emulator::start(Settings::default()).await.expect("emulator starts");
         let dir = tempfile::tempdir().expect("temp dir");
         let mut integration = IntegrationConfig::new(INTEGRATION, "twentyfour-seven", &emulator.base_url());
         integration.secrets.insert("token".into(), "UNUSED_IN_TESTS".into());
         integration.retry_backoff_ms = 10;
-        let mut config =
-            Config::new(dir.path().join("paybridge.db"), connectors_in(dir.path()), dir.path().join("unused.json"));
+        let mut config = Config::new(dir.path().join("paybridge.db"), fill(dir.path()), dir.path().join("unused.json"));
         config.integrations = vec![integration];
         let app = App::open(config, limits).expect("app opens");
         app.import(snapshot).expect("import");
@@ -166,14 +176,19 @@ pub fn outcome_of<'a>(report: &'a RunReport, number: &str) -> &'a paybridge::syn
         .unwrap_or_else(|| panic!("employee {number} not in the report"))
 }
 
-/// Everything every thread logs from now on, for tests that check what
-/// reaches the logs. Installs the global subscriber: call it at most once
+/// Everything paybridge logs from now on (and every warning), for tests
+/// that check what reaches the logs. Installs the global subscriber: call it at most once
 /// per test binary.
 pub fn capture_logs() -> LogBuffer {
     let buffer = LogBuffer::default();
     let writer = buffer.clone();
-    let subscriber =
-        tracing_subscriber::fmt().with_max_level(tracing::Level::TRACE).with_writer(move || writer.clone()).finish();
+    // paybridge's own lines, without timestamps: a timestamp or a port in
+    // a dependency's line can hold the same five digits as a secret.
+    let subscriber = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new("paybridge=trace,warn"))
+        .without_time()
+        .with_writer(move || writer.clone())
+        .finish();
     tracing::subscriber::set_global_default(subscriber).expect("the only global subscriber in this test binary");
     buffer
 }

@@ -1,28 +1,28 @@
-//! The component boundary: the host's model in a contract's types. Each
-//! contract version the host speaks has its conversions here; today that
-//! is `paybridge:connector@1`.
+//! The component boundary: the host's model in the current contract's
+//! types (`paybridge:connector@2`). Older contracts are adapted from
+//! these by the runtime (`runtime::contract_v1`).
 
 use super::{hr, http, target};
-use crate::runtime::types as v1;
+use crate::runtime::types as wit;
 
-impl From<v1::HttpMethod> for http::Method {
-    fn from(m: v1::HttpMethod) -> Self {
+impl From<wit::HttpMethod> for http::Method {
+    fn from(m: wit::HttpMethod) -> Self {
         match m {
-            v1::HttpMethod::Get => Self::Get,
-            v1::HttpMethod::Post => Self::Post,
-            v1::HttpMethod::Put => Self::Put,
-            v1::HttpMethod::Patch => Self::Patch,
-            v1::HttpMethod::Delete => Self::Delete,
+            wit::HttpMethod::Get => Self::Get,
+            wit::HttpMethod::Post => Self::Post,
+            wit::HttpMethod::Put => Self::Put,
+            wit::HttpMethod::Patch => Self::Patch,
+            wit::HttpMethod::Delete => Self::Delete,
         }
     }
 }
 
-fn headers_from(headers: &[v1::Header]) -> Vec<http::Header> {
+fn headers_from(headers: &[wit::Header]) -> Vec<http::Header> {
     headers.iter().map(|h| http::Header { name: h.name.clone(), value: h.value.clone() }).collect()
 }
 
-impl From<&v1::HttpRequest> for http::Request {
-    fn from(r: &v1::HttpRequest) -> Self {
+impl From<&wit::HttpRequest> for http::Request {
+    fn from(r: &wit::HttpRequest) -> Self {
         Self {
             method: r.method.into(),
             path: r.path.clone(),
@@ -33,33 +33,33 @@ impl From<&v1::HttpRequest> for http::Request {
     }
 }
 
-impl From<http::Response> for v1::HttpResponse {
+impl From<http::Response> for wit::HttpResponse {
     fn from(r: http::Response) -> Self {
         Self {
             status: r.status,
-            headers: r.headers.into_iter().map(|h| v1::Header { name: h.name, value: h.value }).collect(),
+            headers: r.headers.into_iter().map(|h| wit::Header { name: h.name, value: h.value }).collect(),
             body: r.body,
         }
     }
 }
 
-impl From<&v1::AuthScheme> for http::AuthScheme {
-    fn from(a: &v1::AuthScheme) -> Self {
+impl From<&wit::AuthScheme> for http::AuthScheme {
+    fn from(a: &wit::AuthScheme) -> Self {
         match a {
-            v1::AuthScheme::None => Self::None,
-            v1::AuthScheme::Bearer(secret) => Self::Bearer(secret.clone()),
-            v1::AuthScheme::Basic(b) => Self::Basic(http::BasicAuth {
+            wit::AuthScheme::None => Self::None,
+            wit::AuthScheme::Bearer(secret) => Self::Bearer(secret.clone()),
+            wit::AuthScheme::Basic(b) => Self::Basic(http::BasicAuth {
                 username_secret: b.username_secret.clone(),
                 password_secret: b.password_secret.clone(),
             }),
-            v1::AuthScheme::TokenExchange(t) => Self::TokenExchange(http::TokenExchange {
+            wit::AuthScheme::TokenExchange(t) => Self::TokenExchange(http::TokenExchange {
                 path: t.path.clone(),
                 query_param: t.query_param.clone(),
                 secret: t.secret.clone(),
                 token_field: t.token_field.clone(),
                 expiry_field: t.expiry_field.clone(),
             }),
-            v1::AuthScheme::Oauth2(o) => Self::Oauth2(http::Oauth2 {
+            wit::AuthScheme::Oauth2(o) => Self::Oauth2(http::Oauth2 {
                 token_url: o.token_url.clone(),
                 client_id_secret: o.client_id_secret.clone(),
                 client_secret_secret: o.client_secret_secret.clone(),
@@ -71,7 +71,7 @@ impl From<&v1::AuthScheme> for http::AuthScheme {
     }
 }
 
-impl From<&target::TargetEmployee> for v1::TargetEmployee {
+impl From<&target::TargetEmployee> for wit::TargetEmployee {
     fn from(t: &target::TargetEmployee) -> Self {
         Self {
             target_id: t.target_id.clone(),
@@ -83,13 +83,13 @@ impl From<&target::TargetEmployee> for v1::TargetEmployee {
             records: t
                 .records
                 .iter()
-                .map(|r| v1::TargetRecord {
+                .map(|r| wit::TargetRecord {
                     kind: r.kind.clone(),
                     key: r.key.clone(),
                     fields: r
                         .fields
                         .iter()
-                        .map(|f| v1::Field { name: f.name.clone(), value: f.value.clone(), sensitive: f.sensitive })
+                        .map(|f| wit::Field { name: f.name.clone(), value: f.value.clone(), sensitive: f.sensitive })
                         .collect(),
                 })
                 .collect(),
@@ -97,8 +97,8 @@ impl From<&target::TargetEmployee> for v1::TargetEmployee {
     }
 }
 
-impl From<v1::TargetEmployee> for target::TargetEmployee {
-    fn from(t: v1::TargetEmployee) -> Self {
+impl From<wit::TargetEmployee> for target::TargetEmployee {
+    fn from(t: wit::TargetEmployee) -> Self {
         Self {
             target_id: t.target_id,
             employee_number: t.employee_number,
@@ -123,7 +123,7 @@ impl From<v1::TargetEmployee> for target::TargetEmployee {
     }
 }
 
-impl From<&hr::Address> for v1::Address {
+impl From<&hr::Address> for wit::Address {
     fn from(a: &hr::Address) -> Self {
         Self {
             street: a.street.clone(),
@@ -135,7 +135,7 @@ impl From<&hr::Address> for v1::Address {
     }
 }
 
-impl From<&hr::BankAccount> for v1::BankAccount {
+impl From<&hr::BankAccount> for wit::BankAccount {
     fn from(b: &hr::BankAccount) -> Self {
         Self {
             bank: b.bank.clone(),
@@ -148,14 +148,14 @@ impl From<&hr::BankAccount> for v1::BankAccount {
     }
 }
 
-impl From<&hr::Employment> for v1::Employment {
+impl From<&hr::Employment> for wit::Employment {
     fn from(e: &hr::Employment) -> Self {
         Self {
             id: e.id.clone(),
             employment_type: e
                 .employment_type
                 .as_ref()
-                .map(|t| v1::EmploymentType { id: t.id.clone(), name: t.name.clone() }),
+                .map(|t| wit::EmploymentType { id: t.id.clone(), name: t.name.clone() }),
             start_date: e.start_date.clone(),
             end_date: e.end_date.clone(),
             rate: e.rate.clone(),
@@ -166,7 +166,7 @@ impl From<&hr::Employment> for v1::Employment {
     }
 }
 
-impl From<&hr::Compensation> for v1::Compensation {
+impl From<&hr::Compensation> for wit::Compensation {
     fn from(c: &hr::Compensation) -> Self {
         Self {
             id: c.id.clone(),
@@ -179,11 +179,11 @@ impl From<&hr::Compensation> for v1::Compensation {
     }
 }
 
-impl From<&hr::Absence> for v1::Absence {
+impl From<&hr::Absence> for wit::Absence {
     fn from(a: &hr::Absence) -> Self {
         Self {
             id: a.id.clone(),
-            absence_type: a.absence_type.as_ref().map(|t| v1::AbsenceType {
+            absence_type: a.absence_type.as_ref().map(|t| wit::AbsenceType {
                 id: t.id.clone(),
                 name: t.name.clone(),
                 category: t.category.clone(),
@@ -191,12 +191,16 @@ impl From<&hr::Absence> for v1::Absence {
             start_date: a.start_date.clone(),
             end_date: a.end_date.clone(),
             percent: a.percent.clone(),
-            approved: a.approved,
+            // The HR snapshot holds approved or not; hours, cancellation
+            // and the child come with the absence export.
+            hours: None,
+            state: if a.approved { wit::AbsenceState::Approved } else { wit::AbsenceState::Requested },
+            child_id: None,
         }
     }
 }
 
-impl From<&hr::Employee> for v1::Employee {
+impl From<&hr::Employee> for wit::Employee {
     fn from(e: &hr::Employee) -> Self {
         Self {
             id: e.id.clone(),
@@ -219,6 +223,7 @@ impl From<&hr::Employee> for v1::Employee {
             employments: e.employments.iter().map(Into::into).collect(),
             compensations: e.compensations.iter().map(Into::into).collect(),
             absences: e.absences.iter().map(Into::into).collect(),
+            children: Vec::new(),
         }
     }
 }
@@ -241,10 +246,21 @@ mod tests {
             active: true,
             ..Default::default()
         };
-        let wit = v1::Employee::from(&e);
-        // Serialised field by field, both sides name every field alike.
-        let host = serde_json::to_value(&e).expect("json");
-        let contract = serde_json::to_value(&wit).expect("json");
+        let crossed = wit::Employee::from(&e);
+        // Serialised field by field, both sides name every field alike;
+        // the contract's absence says its state where HR says approved.
+        let mut host = serde_json::to_value(&e).expect("json");
+        let mut contract = serde_json::to_value(&crossed).expect("json");
+        assert_eq!(contract["absences"][0]["state"], "Requested");
+        for absence in host["absences"].as_array_mut().into_iter().flatten() {
+            absence.as_object_mut().expect("object").remove("approved");
+        }
+        for absence in contract["absences"].as_array_mut().into_iter().flatten() {
+            for gone in ["state", "hours", "child_id"] {
+                absence.as_object_mut().expect("object").remove(gone);
+            }
+        }
+        contract.as_object_mut().expect("object").remove("children");
         assert_eq!(host, contract);
     }
 }

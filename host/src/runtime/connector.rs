@@ -1,13 +1,17 @@
-//! One loaded connector version and the calls into it.
+//! One loaded connector version and the calls into it, whatever contract
+//! version it speaks: [`Instance`] answers the 2.0 calls for a 2.0
+//! component directly and for a 1.0 component through
+//! [`super::contract_v1`], so the pipeline sees one contract.
 //!
 //! Invariant: every call gets a fresh `Store` (fresh WASI context, fresh
 //! memory, a full fuel budget, randomness seeded from the call's input, a
 //! wall-clock deadline) and runs on a blocking thread, so nothing leaks
-//! between calls, the same input gives the same output, and a misbehaving
-//! call fails alone. What the connector logs or prints passes through the
-//! caller's [`TextFilter`] before it reaches the host's logs or an error.
+//! between calls (a batch holds employees of one run only), the same input
+//! gives the same output, and a misbehaving call fails alone. What the
+//! connector logs or prints passes through the caller's [`TextFilter`]
+//! before it reaches the host's logs or an error.
 
-use super::bindings::{ConnectorPre, types::*};
+use super::bindings::{types::*, v1, v2};
 use super::engine::ConnectorEngine;
 use super::sandbox::HostState;
 use std::sync::Arc;
@@ -47,28 +51,14 @@ pub enum CallError {
     /// Any other trap, panics included.
     #[error("connector {connector} crashed in `{function}`: {message}")]
     Trap { connector: String, function: &'static str, message: String },
+    /// Answered a batch with the wrong number of results.
+    #[error(
+        "connector {connector} answered `{function}` with {got} result(s) for {sent} input(s); the step was abandoned"
+    )]
+    Miscounted { connector: String, function: &'static str, sent: usize, got: usize },
     /// The blocking thread itself failed.
     #[error("connector {connector} call `{function}` could not run: {message}")]
     Host { connector: String, function: &'static str, message: String },
-}
-
-/// What `validate` and `map-employee` made of one employee.
-#[derive(Debug)]
-pub enum Prepared {
-    /// Issues that keep the employee from being exported (possibly none,
-    /// when mapping was not asked for).
-    Issues(Vec<ValidationIssue>),
-    /// The employee in the target's shape.
-    Mapped(MappedEmployee),
-}
-
-/// What `diff` and `plan` made of one employee.
-#[derive(Debug)]
-pub struct DiffAndPlan {
-    /// Field changes from the current to the desired state.
-    pub changes: Vec<FieldChange>,
-    /// The plan, when changes were found and a plan was asked for.
-    pub plan: Option<Result<Vec<PlannedOperation>, ConnectorError>>,
 }
 
 /// A connector version ready to be called.
@@ -81,8 +71,97 @@ pub struct LoadedConnector {
     pub source: std::path::PathBuf,
     /// The `paybridge:connector` contract version it was built against.
     pub contract: String,
-    pub(crate) pre: ConnectorPre<HostState>,
+    pub(crate) pre: ContractPre,
     pub(crate) engine: ConnectorEngine,
+}
+
+/// A component pre-instantiated against the bindings of its contract.
+pub(crate) enum ContractPre {
+    /// `paybridge:connector@1`.
+    V1(v1::ConnectorPre<HostState>),
+    /// `paybridge:connector@2`.
+    V2(v2::ConnectorPre<HostState>),
+}
+
+/// One instance of a component, answering the 2.0 calls whatever its
+/// contract.
+pub enum Instance {
+    /// A 1.0 component, adapted.
+    V1(v1::Connector),
+    /// A 2.0 component.
+    V2(v2::Connector),
+}
+
+impl Instance {
+    /// `describe`.
+    pub fn describe(&self, store: &mut Store<HostState>) -> wasmtime::Result<Manifest> {
+        match self {
+            Self::V1(c) => super::contract_v1::describe(c, store),
+            Self::V2(c) => c.call_describe(store),
+        }
+    }
+
+    /// `prepare` for a batch.
+    pub fn prepare(
+        &self,
+        store: &mut Store<HostState>,
+        ctx: &Context,
+        employees: &[Employee],
+    ) -> wasmtime::Result<Vec<Prepared>> {
+        match self {
+            Self::V1(c) => super::contract_v1::prepare(c, store, ctx, employees),
+            Self::V2(c) => c.call_prepare(store, ctx, employees),
+        }
+    }
+
+    /// `read-start`.
+    pub fn read_start(&self, store: &mut Store<HostState>, ctx: &Context) -> wasmtime::Result<Vec<HttpRequest>> {
+        match self {
+            Self::V1(c) => super::contract_v1::read_start(c, store, ctx),
+            Self::V2(c) => c.call_read_start(store, ctx),
+        }
+    }
+
+    /// `read-next`. A 1.0 component needs every exchange of the read so
+    /// far and answers with every employee it can assemble (see
+    /// [`super::contract_v1`]); the reader hands it that.
+    pub fn read_next(
+        &self,
+        store: &mut Store<HostState>,
+        ctx: &Context,
+        exchanges: &[Exchange],
+    ) -> wasmtime::Result<Result<ReadStep, ConnectorError>> {
+        match self {
+            Self::V1(c) => super::contract_v1::read_next(c, store, ctx, exchanges),
+            Self::V2(c) => c.call_read_next(store, ctx, exchanges),
+        }
+    }
+
+    /// `reconcile` for a batch.
+    pub fn reconcile(
+        &self,
+        store: &mut Store<HostState>,
+        ctx: &Context,
+        items: &[ReconcileItem],
+    ) -> wasmtime::Result<Vec<Reconciled>> {
+        match self {
+            Self::V1(c) => super::contract_v1::reconcile(c, store, ctx, items),
+            Self::V2(c) => c.call_reconcile(store, ctx, items),
+        }
+    }
+
+    /// `import-employees`; a 1.0 component has no import direction.
+    pub fn import_employees(
+        &self,
+        store: &mut Store<HostState>,
+        ctx: &Context,
+        current: &[TargetEmployee],
+    ) -> wasmtime::Result<Vec<HrUpdate>> {
+        match self {
+            Self::V1(_) => Ok(Vec::new()),
+            Self::V2(c) => c.call_import_employees(store, ctx, current),
+        }
+    }
 }
 
 impl std::fmt::Debug for LoadedConnector {
@@ -130,14 +209,19 @@ impl LoadedConnector {
         format!("{}@{}", self.manifest.name, self.manifest.version)
     }
 
+    /// The major version of the contract it speaks.
+    pub fn contract_major(&self) -> u64 {
+        semver::Version::parse(&self.contract).map(|v| v.major).unwrap_or(0)
+    }
+
     /// Run `f` against a fresh instance, on this thread.
     pub(crate) fn call_blocking<R>(
-        pre: &ConnectorPre<HostState>,
+        pre: &ContractPre,
         engine: &ConnectorEngine,
         label: &str,
         function: &'static str,
         site: &CallSite,
-        f: impl FnOnce(&super::bindings::Connector, &mut Store<HostState>) -> wasmtime::Result<R>,
+        f: impl FnOnce(&Instance, &mut Store<HostState>) -> wasmtime::Result<R>,
     ) -> Result<R, CallError> {
         let limits = engine.limits;
         let stderr = wasmtime_wasi::p2::pipe::MemoryOutputPipe::new(STDERR_CAPACITY);
@@ -148,7 +232,11 @@ impl LoadedConnector {
         store.set_fuel(limits.fuel).map_err(host_err)?;
         store.set_epoch_deadline(limits.deadline_ticks());
         store.epoch_deadline_trap();
-        let result = pre.instantiate(&mut store).and_then(|instance| f(&instance, &mut store));
+        let instance = match pre {
+            ContractPre::V1(pre) => pre.instantiate(&mut store).map(Instance::V1),
+            ContractPre::V2(pre) => pre.instantiate(&mut store).map(Instance::V2),
+        };
+        let result = instance.and_then(|instance| f(&instance, &mut store));
         for line in std::mem::take(&mut store.data_mut().logs) {
             let message = (site.filter)(&line.message);
             match line.level {
@@ -190,7 +278,7 @@ impl LoadedConnector {
     pub fn call_sync<R>(
         &self,
         function: &'static str,
-        f: impl FnOnce(&super::bindings::Connector, &mut Store<HostState>) -> wasmtime::Result<R>,
+        f: impl FnOnce(&Instance, &mut Store<HostState>) -> wasmtime::Result<R>,
     ) -> Result<R, CallError> {
         let site = CallSite::new(digit_run_filter(), &[function]);
         Self::call_blocking(&self.pre, &self.engine, &self.label(), function, &site, f)
@@ -201,7 +289,7 @@ impl LoadedConnector {
         self: &Arc<Self>,
         function: &'static str,
         site: CallSite,
-        f: impl FnOnce(&super::bindings::Connector, &mut Store<HostState>) -> wasmtime::Result<R> + Send + 'static,
+        f: impl FnOnce(&Instance, &mut Store<HostState>) -> wasmtime::Result<R> + Send + 'static,
     ) -> Result<R, CallError> {
         let me = Arc::clone(self);
         let label = self.label();
@@ -215,73 +303,79 @@ impl LoadedConnector {
             .map_err(|e| CallError::Host { connector: label, function, message: e.to_string() })?
     }
 
-    /// `map-employee`.
+    /// `prepare` for a batch of employees of one run: one [`Prepared`]
+    /// per employee, in order.
+    pub async fn prepare(
+        self: &Arc<Self>,
+        site: CallSite,
+        ctx: Context,
+        employees: Vec<Employee>,
+    ) -> Result<Vec<Prepared>, CallError> {
+        let (sent, label) = (employees.len(), self.label());
+        let answers = self.call("prepare", site, move |c, s| c.prepare(s, &ctx, &employees)).await?;
+        counted(label, "prepare", sent, answers)
+    }
+
+    /// `prepare` for one employee: the mapped employee or its issues.
     pub async fn map_employee(
         self: &Arc<Self>,
         site: CallSite,
         ctx: Context,
         employee: Employee,
     ) -> Result<Result<MappedEmployee, Vec<ValidationIssue>>, CallError> {
-        self.call("map-employee", site, move |c, s| c.call_map_employee(s, &ctx, &employee)).await
-    }
-
-    /// `validate`, then (when `map_too` and validation found nothing)
-    /// `map-employee`, in one instance: one instantiation for both steps of
-    /// one employee.
-    pub async fn validate_and_map(
-        self: &Arc<Self>,
-        site: CallSite,
-        ctx: Context,
-        employee: Employee,
-        map_too: bool,
-    ) -> Result<Prepared, CallError> {
-        self.call("validate/map-employee", site, move |c, s| {
-            let issues = c.call_validate(&mut *s, &ctx, &employee)?;
-            if !issues.is_empty() || !map_too {
-                return Ok(Prepared::Issues(issues));
-            }
-            Ok(match c.call_map_employee(s, &ctx, &employee)? {
-                Ok(mapped) => Prepared::Mapped(mapped),
-                Err(issues) => Prepared::Issues(issues),
-            })
+        let mut answers = self.prepare(site, ctx, vec![employee]).await?;
+        Ok(match answers.pop() {
+            Some(Prepared::Ready(mapped)) => Ok(mapped),
+            Some(Prepared::Refused(issues)) => Err(issues),
+            None => Err(Vec::new()),
         })
-        .await
     }
 
-    /// `diff`, then (when it found changes and `plan_changes`) `plan`, in
-    /// one instance: one instantiation for both steps of one employee.
-    pub async fn diff_and_plan(
+    /// `reconcile` for a batch of one run: one [`Reconciled`] per item,
+    /// in order.
+    pub async fn reconcile(
         self: &Arc<Self>,
         site: CallSite,
         ctx: Context,
-        desired: MappedEmployee,
-        current: Option<TargetEmployee>,
-        plan_changes: bool,
-    ) -> Result<DiffAndPlan, CallError> {
-        self.call("diff/plan", site, move |c, s| {
-            let changes = c.call_diff(&mut *s, &ctx, &desired.records, current.as_ref())?;
-            let plan = if plan_changes && !changes.is_empty() {
-                Some(c.call_plan(s, &ctx, &desired, current.as_ref(), &changes)?)
-            } else {
-                None
-            };
-            Ok(DiffAndPlan { changes, plan })
-        })
-        .await
+        items: Vec<ReconcileItem>,
+    ) -> Result<Vec<Reconciled>, CallError> {
+        let (sent, label) = (items.len(), self.label());
+        let answers = self.call("reconcile", site, move |c, s| c.reconcile(s, &ctx, &items)).await?;
+        counted(label, "reconcile", sent, answers)
     }
 
-    /// `read-requests`.
-    pub async fn read_requests(self: &Arc<Self>, site: CallSite, ctx: Context) -> Result<Vec<HttpRequest>, CallError> {
-        self.call("read-requests", site, move |c, s| c.call_read_requests(s, &ctx)).await
+    /// `read-start`.
+    pub async fn read_start(self: &Arc<Self>, site: CallSite, ctx: Context) -> Result<Vec<HttpRequest>, CallError> {
+        self.call("read-start", site, move |c, s| c.read_start(s, &ctx)).await
     }
 
-    /// `parse-read`.
-    pub async fn parse_read(
+    /// `read-next` with the exchanges of one round (for a 1.0 component:
+    /// of the whole read so far).
+    pub async fn read_next(
         self: &Arc<Self>,
         site: CallSite,
         ctx: Context,
-        exchanges: Arc<Vec<Exchange>>,
-    ) -> Result<Result<ReadOutcome, ConnectorError>, CallError> {
-        self.call("parse-read", site, move |c, s| c.call_parse_read(s, &ctx, &exchanges)).await
+        exchanges: Vec<Exchange>,
+    ) -> Result<Result<ReadStep, ConnectorError>, CallError> {
+        self.call("read-next", site, move |c, s| c.read_next(s, &ctx, &exchanges)).await
+    }
+
+    /// `import-employees`: what HR should hold according to the target.
+    pub async fn import_employees(
+        self: &Arc<Self>,
+        site: CallSite,
+        ctx: Context,
+        current: Vec<TargetEmployee>,
+    ) -> Result<Vec<HrUpdate>, CallError> {
+        self.call("import-employees", site, move |c, s| c.import_employees(s, &ctx, &current)).await
+    }
+}
+
+/// `answers` if there is one per input, else [`CallError::Miscounted`].
+fn counted<T>(connector: String, function: &'static str, sent: usize, answers: Vec<T>) -> Result<Vec<T>, CallError> {
+    if answers.len() == sent {
+        Ok(answers)
+    } else {
+        Err(CallError::Miscounted { connector, function, sent, got: answers.len() })
     }
 }

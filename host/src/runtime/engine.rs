@@ -8,7 +8,7 @@
 //! frozen, so a subscription to a duration is ready at once), so no guest
 //! can wait inside a host call past its deadline.
 
-use super::bindings::paybridge;
+use super::bindings::{v1, v2};
 use super::sandbox::HostState;
 use anyhow::Context as _;
 use std::time::Duration;
@@ -136,9 +136,14 @@ impl ConnectorEngine {
             .map_err(anyhow::Error::from)
             .context("replacing subscribe-instant")?;
         linker.allow_shadowing(false);
-        paybridge::connector::host::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)
+        // Both contract versions' host interfaces: each component links
+        // against the one its imports name.
+        v2::paybridge::connector::host::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)
             .map_err(anyhow::Error::from)
-            .context("linking paybridge:connector/host")?;
+            .context("linking paybridge:connector/host@2")?;
+        v1::paybridge::connector::host::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)
+            .map_err(anyhow::Error::from)
+            .context("linking paybridge:connector/host@1")?;
         start_epoch_ticker(&engine)?;
         let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(limits.instance_slots.max(1) as usize));
         Ok(Self { engine, linker, limits, slots })

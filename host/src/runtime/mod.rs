@@ -12,11 +12,12 @@
 pub mod artefacts;
 pub mod bindings;
 pub mod connector;
+pub mod contract_v1;
 pub mod engine;
 pub mod registry;
 pub mod sandbox;
 
 pub use bindings::types;
-pub use connector::{CallError, LoadedConnector};
+pub use connector::{CallError, Instance, LoadedConnector};
 pub use engine::{ConnectorEngine, Limits};
 pub use registry::Registry;

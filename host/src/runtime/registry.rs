@@ -17,8 +17,8 @@
 //! its imports), a name of safe characters, a semver version, and no
 //! control characters anywhere in its manifest.
 
-use super::bindings::ConnectorPre;
-use super::connector::LoadedConnector;
+use super::bindings::{v1, v2};
+use super::connector::{ContractPre, LoadedConnector};
 use super::engine::ConnectorEngine;
 use super::sandbox::import_allowed;
 use anyhow::{Context as _, anyhow, bail};
@@ -30,7 +30,7 @@ use std::sync::{Arc, RwLock};
 use wasmtime::component::Component;
 
 /// Contract majors this host speaks.
-pub const SUPPORTED_CONTRACTS: &[u64] = &[1];
+pub const SUPPORTED_CONTRACTS: &[u64] = &[1, 2];
 
 /// Whether `name` is a connector name: 1 to 64 of `a-z 0-9 . _ -`,
 /// starting with a letter or digit.
@@ -198,13 +198,17 @@ impl Registry {
             .linker
             .instantiate_pre(&component)
             .map_err(|e| anyhow!("refused connector {shown}: its imports do not match the host: {e:#}"))?;
-        let pre = ConnectorPre::new(instance_pre).map_err(|e| {
-            anyhow!("refused connector {shown}: it does not export the paybridge:connector world: {e:#}")
-        })?;
+        let world = |e: wasmtime::Error| {
+            anyhow!("refused connector {shown}: it does not export the paybridge:connector@{contract} world: {e:#}")
+        };
+        let pre = match Version::parse(&contract).map(|v| v.major) {
+            Ok(1) => ContractPre::V1(v1::ConnectorPre::new(instance_pre).map_err(world)?),
+            _ => ContractPre::V2(v2::ConnectorPre::new(instance_pre).map_err(world)?),
+        };
         let site = super::connector::CallSite::new(super::connector::digit_run_filter(), &["describe"]);
         let manifest =
             LoadedConnector::call_blocking(&pre, &self.engine, &shown.to_string(), "describe", &site, |c, s| {
-                c.call_describe(s)
+                c.describe(s)
             })?;
         check_manifest(&manifest, &shown.to_string())?;
         let version = Version::parse(&manifest.version).with_context(|| {

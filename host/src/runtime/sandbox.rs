@@ -3,7 +3,8 @@
 //! captured log lines under a budget) and the import allow-list checked
 //! before a component is ever instantiated.
 
-use super::bindings::paybridge::connector::{host, types};
+use super::bindings::v1::paybridge::connector as contract_v1;
+use super::bindings::v2::paybridge::connector::{host, types};
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
@@ -126,9 +127,30 @@ impl WasiView for HostState {
 impl types::Host for HostState {}
 
 impl host::Host for HostState {
+    fn log(&mut self, level: types::LogLevel, message: String) -> wasmtime::Result<()> {
+        self.log_line(level, message)
+    }
+}
+
+impl contract_v1::types::Host for HostState {}
+
+impl contract_v1::host::Host for HostState {
+    fn log(&mut self, level: contract_v1::types::LogLevel, message: String) -> wasmtime::Result<()> {
+        use contract_v1::types::LogLevel as V1;
+        let level = match level {
+            V1::Debug => types::LogLevel::Debug,
+            V1::Info => types::LogLevel::Info,
+            V1::Warn => types::LogLevel::Warn,
+            V1::Error => types::LogLevel::Error,
+        };
+        self.log_line(level, message)
+    }
+}
+
+impl HostState {
     /// Charge the line against the call's budget before keeping anything;
     /// a call over budget traps, so a flood costs at most the budget.
-    fn log(&mut self, level: types::LogLevel, message: String) -> wasmtime::Result<()> {
+    fn log_line(&mut self, level: types::LogLevel, message: String) -> wasmtime::Result<()> {
         self.log_lines += 1;
         self.log_bytes = self.log_bytes.saturating_add(message.len());
         if self.log_lines > MAX_LOG_LINES || self.log_bytes > MAX_LOG_BYTES {

@@ -57,6 +57,7 @@ pub fn connector_context(integration: &IntegrationConfig, today: &str) -> Contex
         integration: integration.name.clone(),
         today: today.to_owned(),
         settings: integration.settings.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        period: None,
     }
 }
 
@@ -86,6 +87,17 @@ impl RunContext {
     /// personal data, its randomness seeded from the function and employee.
     pub fn site(&self, w: &Work, function: &str) -> CallSite {
         CallSite::new(filter_of(&w.scrubber), &[function, &w.employee.id])
+    }
+
+    /// A call site for `function` on a batch of employees: its texts
+    /// scrubbed of every one's personal data, its randomness seeded from
+    /// the function and their ids.
+    pub fn batch_site(&self, ws: &[&Work], function: &str) -> CallSite {
+        let scrubbers: Vec<Arc<Scrubber>> = ws.iter().map(|w| Arc::clone(&w.scrubber)).collect();
+        let filter: TextFilter =
+            Arc::new(move |text: &str| scrubbers.iter().fold(text.to_owned(), |text, s| s.scrub_all(&text)));
+        let parts: Vec<&str> = std::iter::once(function).chain(ws.iter().map(|w| w.employee.id.as_str())).collect();
+        CallSite::new(filter, &parts)
     }
 
     /// A reader of the target under this run's read budget.

@@ -25,4 +25,5 @@ pub mod work;
 
 pub use events::RunEvent;
 pub use outcome::{EmployeeReport, Outcome, RunReport};
+pub use reconcile::BATCH;
 pub use run::{SyncError, SyncJob, SyncOptions};

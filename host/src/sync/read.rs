@@ -1,16 +1,27 @@
-//! Reading the target's current state through the connector's read pair:
-//! send the requests it asks for (GET only, concurrently under the
-//! executor's limit), hand back the exchanges, repeat until it asks for
-//! nothing new.
+//! Reading the target's current state through the connector's streaming
+//! read: send the requests it asks for (GET only, concurrently under the
+//! executor's limit), hand each answer to `read-next` exactly once, merge
+//! the partial employees it learnt ([`TargetEmployee::absorb`]), and go on
+//! until it asks for nothing new.
 //!
-//! Invariants: a request is never sent twice in one read; a read sends at
-//! most its budget of requests and stops with a clear error before the
-//! round that would exceed it; a request that fails (5xx or 429 after the
-//! executor's retries, a transport error, a JSON body that does not parse)
-//! is withheld from the connector and, when its path names one target
-//! employee, marks only that employee unreadable, so the others sync; a
-//! failure of a shared request (a list) fails the whole read. A refresh
-//! re-sends only the shared requests and those of the named employees.
+//! Invariants: the host's work and memory grow with the requests sent, not
+//! with their square: requests go out in windows of [`WINDOW`], answers
+//! are handed over in calls of at most [`CALL_EXCHANGES`] exchanges or
+//! [`CALL_BYTES`] of body, and nothing of an answer is kept once parsed. A
+//! request is never sent twice in one read; a read sends at most its budget
+//! of requests and stops with a clear error, before sending any more, as
+//! soon as it has asked for more than that; a read that asks for new requests window after window while
+//! learning nothing is stopped ([`IDLE_WINDOWS`]). A request that fails
+//! (5xx or 429 after the executor's retries, a transport error, a JSON body
+//! that does not parse) is withheld from the connector and, when its path
+//! names one target employee, marks only that employee unreadable, so the
+//! others sync; a failure of a shared request (a list) fails the whole
+//! read. A refresh re-sends the shared requests and those of the named
+//! employees only.
+//!
+//! A 1.0 component parses the whole read at every call (see
+//! `runtime::contract_v1`): it gets its history, in one window per round,
+//! as it did under 1.0.
 
 use super::matching::TargetIndex;
 use crate::http::{Executor, Resend};
@@ -20,21 +31,31 @@ use crate::runtime::LoadedConnector;
 use crate::runtime::connector::CallSite;
 use crate::runtime::types::{Context, Exchange, HttpMethod, HttpRequest};
 use anyhow::bail;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
 /// Times a GET whose JSON body did not parse is sent again.
 const MALFORMED_RETRIES: usize = 2;
+/// Requests sent side by side before their answers are parsed.
+pub const WINDOW: usize = 256;
+/// Most exchanges handed to one `read-next` call.
+pub const CALL_EXCHANGES: usize = 64;
+/// Most response body bytes handed to one `read-next` call (a single
+/// larger answer goes alone).
+pub const CALL_BYTES: usize = 8 << 20;
+/// Windows in a row that may ask for new requests while learning nothing.
+pub const IDLE_WINDOWS: usize = 32;
 
 /// What the target holds, as far as it could be read.
 #[derive(Debug, Default)]
 pub struct TargetState {
-    /// Every target employee the connector assembled.
+    /// Every target employee the connector assembled, in the order first
+    /// learnt.
     pub employees: Vec<TargetEmployee>,
     /// Target ids whose records could not be read completely, with why.
     pub unreadable: BTreeMap<String, String>,
     index: TargetIndex,
-    exchanges: Vec<Exchange>,
+    positions: HashMap<String, usize>,
 }
 
 impl TargetState {
@@ -51,6 +72,28 @@ impl TargetState {
     /// Why the record of `target_id` could not be read, if it could not.
     pub fn unreadable(&self, target_id: &str) -> Option<&str> {
         self.unreadable.get(target_id).map(String::as_str)
+    }
+
+    /// Merge what a read learnt about one employee.
+    pub fn absorb(&mut self, learnt: TargetEmployee) {
+        match self.positions.get(&learnt.target_id) {
+            Some(&at) => self.employees[at].absorb(learnt),
+            None => {
+                self.positions.insert(learnt.target_id.clone(), self.employees.len());
+                self.employees.push(learnt);
+            }
+        }
+    }
+
+    /// Whether an employee with this target id has been learnt.
+    fn knows(&self, target_id: &str) -> bool {
+        self.positions.contains_key(target_id)
+    }
+
+    /// Rebuild the matching index after merging.
+    fn reindex(&mut self) {
+        self.positions = self.employees.iter().enumerate().map(|(at, t)| (t.target_id.clone(), at)).collect();
+        self.index = TargetIndex::new(&self.employees);
     }
 }
 
@@ -100,38 +143,102 @@ fn unusable(response: &Response) -> Option<String> {
     None
 }
 
+/// `exchanges` cut into `read-next` calls of at most [`CALL_EXCHANGES`]
+/// exchanges and [`CALL_BYTES`] of body.
+fn into_calls(exchanges: Vec<Exchange>) -> Vec<Vec<Exchange>> {
+    let mut calls = Vec::new();
+    let mut call: Vec<Exchange> = Vec::new();
+    let mut bytes = 0;
+    for exchange in exchanges {
+        let size = exchange.response.body.len();
+        if !call.is_empty() && (call.len() >= CALL_EXCHANGES || bytes + size > CALL_BYTES) {
+            calls.push(std::mem::take(&mut call));
+            bytes = 0;
+        }
+        bytes += size;
+        call.push(exchange);
+    }
+    if !call.is_empty() {
+        calls.push(call);
+    }
+    calls
+}
+
+/// The requests still to send in one read, each at most once.
+struct Queue<'s> {
+    pending: VecDeque<HttpRequest>,
+    asked: HashSet<Key>,
+    /// Requests not to send (in a refresh: those of other employees).
+    skip: &'s (dyn Fn(&HttpRequest) -> bool + Sync),
+}
+
+impl Queue<'_> {
+    /// Queue the requests never asked for; whether any was new.
+    fn add(&mut self, requests: Vec<HttpRequest>) -> bool {
+        let before = self.pending.len();
+        for request in requests {
+            if !(self.skip)(&request) && self.asked.insert(key(&request)) {
+                self.pending.push_back(request);
+            }
+        }
+        self.pending.len() > before
+    }
+}
+
 impl Reader<'_> {
     /// Everything the target holds now.
     pub async fn read(&self) -> anyhow::Result<TargetState> {
-        let first = self.connector.read_requests(self.site.clone(), self.ctx.clone()).await?;
+        let first = self.connector.read_start(self.site.clone(), self.ctx.clone()).await?;
         let mut state = TargetState::default();
-        self.rounds(&mut state, first).await?;
+        self.stream(&mut state, first, &|_| false).await?;
         Ok(state)
     }
 
-    /// Read again what concerns `target_ids`: the shared requests (those
-    /// naming no known target employee) and the named employees' own.
+    /// Read again what concerns `target_ids` (target ids or employee
+    /// numbers): the shared requests (those naming no other known target
+    /// employee) and the named employees' own. The named employees are
+    /// replaced by what the target holds now; the others take in what the
+    /// shared requests say. A 1.0 connector reads everything again.
     pub async fn refresh(&self, state: &mut TargetState, target_ids: &[&str]) -> anyhow::Result<()> {
-        let known: HashSet<&str> = state.employees.iter().map(|t| t.target_id.as_str()).collect();
-        let mut resend = Vec::new();
-        let mut keep = Vec::new();
-        for exchange in std::mem::take(&mut state.exchanges) {
-            let segs = segments(&exchange.request.path);
-            let names_known = segs.iter().any(|s| known.contains(s.as_str()));
-            let names_wanted = segs.iter().any(|s| target_ids.contains(&s.as_str()));
-            if !names_known || names_wanted { resend.push(exchange.request) } else { keep.push(exchange) }
+        if self.connector.contract_major() < 2 {
+            *state = self.read().await?;
+            return Ok(());
         }
-        state.exchanges = keep;
+        let others: HashSet<String> =
+            state.positions.keys().filter(|id| !target_ids.contains(&id.as_str())).cloned().collect();
+        let of_others = move |r: &HttpRequest| segments(&r.path).iter().any(|s| others.contains(s));
+        let first = self.connector.read_start(self.site.clone(), self.ctx.clone()).await?;
+        let mut fresh = TargetState::default();
+        self.stream(&mut fresh, first, &of_others).await?;
+        state.employees.retain(|t| !target_ids.contains(&t.target_id.as_str()));
         state.unreadable.retain(|id, _| !target_ids.contains(&id.as_str()));
-        self.rounds(state, resend).await
+        state.reindex();
+        for employee in fresh.employees {
+            state.absorb(employee);
+        }
+        state.unreadable.extend(fresh.unreadable);
+        state.reindex();
+        Ok(())
     }
 
-    async fn rounds(&self, state: &mut TargetState, mut pending: Vec<HttpRequest>) -> anyhow::Result<()> {
-        let mut asked: HashSet<Key> = state.exchanges.iter().map(|x| key(&x.request)).collect();
+    /// Send `first` and whatever the connector asks for after it, merging
+    /// what it learns into `state`.
+    async fn stream(
+        &self,
+        state: &mut TargetState,
+        first: Vec<HttpRequest>,
+        skip: &(dyn Fn(&HttpRequest) -> bool + Sync),
+    ) -> anyhow::Result<()> {
+        let legacy = self.connector.contract_major() < 2;
+        let mut history: Vec<Exchange> = Vec::new();
+        let mut queue = Queue { pending: VecDeque::new(), asked: HashSet::new(), skip };
+        queue.add(first);
         let mut failed: Vec<(HttpRequest, String)> = Vec::new();
-        let mut sent: u64 = 0;
-        loop {
-            if let Some(write) = pending.iter().find(|r| r.method != HttpMethod::Get) {
+        let (mut sent, mut idle) = (0_u64, 0_usize);
+        while !queue.pending.is_empty() {
+            let take = if legacy { queue.pending.len() } else { WINDOW.min(queue.pending.len()) };
+            let window: Vec<HttpRequest> = queue.pending.drain(..take).collect();
+            if let Some(write) = window.iter().find(|r| r.method != HttpMethod::Get) {
                 bail!(
                     "connector {} asked to send {} {} while reading; reads must be GET so a dry run never writes",
                     self.connector.label(),
@@ -139,54 +246,74 @@ impl Reader<'_> {
                     write.path.escape_debug()
                 );
             }
-            if sent + pending.len() as u64 > self.max_requests {
+            // Everything asked for so far counts: a connector that asks
+            // for more than the budget is stopped before the first of them.
+            let waiting = window.len() + queue.pending.len();
+            if sent + waiting as u64 > self.max_requests {
                 bail!(
-                    "reading the target would take more than {} requests (already {sent}, {} more asked for); \
+                    "reading the target would take more than {} requests (already {sent}, {waiting} more asked for); \
                      stopped before sending them. If the target really is that large, raise max_read_requests for this integration",
                     self.max_requests,
-                    pending.len()
                 );
             }
-            sent += pending.len() as u64;
-            asked.extend(pending.iter().map(key));
-            let answers = futures::future::join_all(pending.iter().map(|r| self.send_checked(r))).await;
-            for (request, answer) in pending.drain(..).zip(answers) {
+            sent += window.len() as u64;
+            let answers = futures::future::join_all(window.iter().map(|r| self.send_checked(r))).await;
+            let mut exchanges = Vec::with_capacity(window.len());
+            for (request, answer) in window.into_iter().zip(answers) {
                 match answer {
-                    Ok(response) => state.exchanges.push(Exchange { request, response: response.into() }),
+                    Ok(response) => exchanges.push(Exchange { request, response: response.into() }),
                     Err(reason) => failed.push((request, reason)),
                 }
             }
-            let parsed = self
-                .connector
-                .parse_read(self.site.clone(), self.ctx.clone(), Arc::new(state.exchanges.clone()))
-                .await?;
-            let outcome = match parsed {
-                Ok(outcome) => outcome,
-                Err(e) => {
-                    if let Some((request, reason)) = failed.first() {
-                        bail!("reading the target: GET {} {reason}", request.path);
-                    }
-                    let message = (self.site.filter)(&e.message);
-                    bail!("connector could not read the target ({}): {message}", (self.site.filter)(&e.code));
-                }
+            let calls = if legacy {
+                history.extend(exchanges);
+                vec![history.clone()]
+            } else {
+                into_calls(exchanges)
             };
-            let ids: HashSet<&str> = outcome.employees.iter().map(|t| t.target_id.as_str()).collect();
-            for (request, reason) in failed.drain(..) {
-                let named = segments(&request.path).into_iter().find(|s| ids.contains(s.as_str()));
-                match named {
-                    Some(id) => {
-                        state.unreadable.insert(id, format!("GET {} {reason}", request.path));
+            let steps = futures::future::join_all(
+                calls.into_iter().map(|call| self.connector.read_next(self.site.clone(), self.ctx.clone(), call)),
+            )
+            .await;
+            let mut learnt_any = false;
+            let mut more = Vec::new();
+            for step in steps {
+                let step = match step? {
+                    Ok(step) => step,
+                    Err(e) => {
+                        if let Some((request, reason)) = failed.first() {
+                            bail!("reading the target: GET {} {reason}", request.path);
+                        }
+                        let message = (self.site.filter)(&e.message);
+                        bail!("connector could not read the target ({}): {message}", (self.site.filter)(&e.code));
                     }
-                    None => bail!("reading the target: GET {} {reason}", request.path),
+                };
+                learnt_any |= !step.learnt.is_empty();
+                for employee in step.learnt {
+                    state.absorb(employee.into());
                 }
+                more.extend(step.more);
             }
-            pending = outcome.more.into_iter().filter(|r| !asked.contains(&key(r))).collect();
-            if pending.is_empty() {
-                state.employees = outcome.employees.into_iter().map(Into::into).collect();
-                state.index = TargetIndex::new(&state.employees);
-                return Ok(());
+            let asked_new = queue.add(more);
+            idle = if learnt_any || !asked_new { 0 } else { idle + 1 };
+            if idle > IDLE_WINDOWS {
+                bail!(
+                    "connector {} kept asking for new requests ({sent} sent) while learning nothing from {IDLE_WINDOWS} windows of answers; \
+                     the read was stopped. Fix or replace the connector",
+                    self.connector.label()
+                );
             }
         }
+        for (request, reason) in failed {
+            match segments(&request.path).into_iter().find(|s| state.knows(s)) {
+                Some(id) => {
+                    state.unreadable.insert(id, format!("GET {} {reason}", request.path));
+                }
+                None => bail!("reading the target: GET {} {reason}", request.path),
+            }
+        }
+        state.reindex();
+        Ok(())
     }
 
     /// Send a GET; an unusable answer is sent again (a body that does not
@@ -208,6 +335,7 @@ impl Reader<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::runtime::types::HttpResponse;
 
     #[test]
     fn segments_are_percent_decoded() {
@@ -221,5 +349,37 @@ mod tests {
         assert!(unusable(&bad).is_some());
         let missing = Response { status: 404, headers: vec![header], body: "{}".into() };
         assert!(unusable(&missing).is_none());
+    }
+
+    fn exchange(body_bytes: usize) -> Exchange {
+        Exchange {
+            request: HttpRequest {
+                method: HttpMethod::Get,
+                path: "/x".into(),
+                query: Vec::new(),
+                headers: Vec::new(),
+                body: None,
+            },
+            response: HttpResponse { status: 200, headers: Vec::new(), body: "x".repeat(body_bytes) },
+        }
+    }
+
+    #[test]
+    fn answers_are_handed_over_in_calls_bounded_by_count_and_bytes() {
+        let calls = into_calls((0..150).map(|_| exchange(10)).collect());
+        assert_eq!(calls.iter().map(Vec::len).collect::<Vec<_>>(), vec![64, 64, 22]);
+        let big = into_calls(vec![exchange(CALL_BYTES - 5), exchange(10), exchange(CALL_BYTES + 1), exchange(1)]);
+        assert_eq!(big.iter().map(Vec::len).collect::<Vec<_>>(), vec![1, 1, 1, 1]);
+        assert!(into_calls(Vec::new()).is_empty());
+    }
+
+    #[test]
+    fn a_queue_sends_each_request_once_and_skips_what_it_is_told() {
+        let skip = |r: &HttpRequest| r.path == "/skip";
+        let mut queue = Queue { pending: VecDeque::new(), asked: HashSet::new(), skip: &skip };
+        let get = |path: &str| HttpRequest { path: path.into(), ..exchange(0).request };
+        assert!(queue.add(vec![get("/a"), get("/a"), get("/skip")]));
+        assert_eq!(queue.pending.len(), 1);
+        assert!(!queue.add(vec![get("/a")]), "asked once already");
     }
 }

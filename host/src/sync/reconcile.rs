@@ -1,7 +1,9 @@
-//! `reconcile`: for one employee against what the target holds, match →
+//! `reconcile`: for employees against what the target holds, match →
 //! diff → likely-guard → plan → write guard, returning a typed
-//! [`Decision`]. The first pass and verification both use it; so will
-//! absences and the import direction.
+//! [`Decision`] each. Matching and the guards are the host's; diff and plan
+//! are one connector call per batch of [`BATCH`] employees. The first pass
+//! and verification both use it; so will absences and the import
+//! direction.
 
 use super::context::RunContext;
 use super::matching::{self, MatchedBy};
@@ -9,7 +11,7 @@ use super::outcome::{show_changes, show_writes};
 use super::read::TargetState;
 use super::work::Work;
 use crate::model::TargetEmployee;
-use crate::runtime::types::{FieldChange, PlannedOperation};
+use crate::runtime::types::{FieldChange, PlannedOperation, ReconcileItem, Reconciled};
 
 /// Which pass asks: the first (a missing target employee means "create")
 /// or verification (it means the write did not land).
@@ -64,11 +66,35 @@ fn unusable(w: &Work, target: &TargetEmployee, state: &TargetState) -> Option<St
     })
 }
 
-/// Decide what `w` needs, given what the target holds in `state`. Fills
-/// in the report's target id, changes and planned writes as it goes.
-pub async fn reconcile(rc: &RunContext, w: &mut Work, state: &TargetState, pass: Pass) -> Decision {
+/// Employees per `prepare` or `reconcile` call: one instance serves a
+/// batch (measured in `docs/performance.md`).
+pub const BATCH: usize = 64;
+
+/// What the connector is asked about one employee, and what the host
+/// already knows of it.
+struct Asking {
+    item: ReconcileItem,
+    current: Option<TargetEmployee>,
+    matched_by: Option<MatchedBy>,
+    likely: Option<TargetEmployee>,
+}
+
+/// What is known about one employee before the connector is asked.
+// Short-lived, one per employee of a batch of at most BATCH: the size
+// difference of the variants costs nothing worth a box.
+#[allow(clippy::large_enum_variant)]
+enum Before {
+    /// Decided without the connector.
+    Decided(Decision),
+    /// The connector must diff (and maybe plan) this item.
+    Ask(Asking),
+}
+
+/// Match `w` against `state` and decide what can be decided without the
+/// connector; fills in the report's target id.
+fn before(rc: &RunContext, w: &mut Work, state: &TargetState, pass: Pass) -> Before {
     let Some(mapped) = w.mapped.clone() else {
-        return Decision::InSync { target: None, matched_by: None };
+        return Before::Decided(Decision::InSync { target: None, matched_by: None });
     };
     let found = {
         let taken = rc.taken_by_other(&w.employee.id);
@@ -77,7 +103,9 @@ pub async fn reconcile(rc: &RunContext, w: &mut Work, state: &TargetState, pass:
     let (current, matched_by) = match found {
         Some((t, by)) => (Some(t), Some(by)),
         None if pass == Pass::Verify => {
-            return Decision::Fail("written, but the target does not show the employee afterwards".into());
+            return Before::Decided(Decision::Fail(
+                "written, but the target does not show the employee afterwards".into(),
+            ));
         }
         None => (None, None),
     };
@@ -86,12 +114,12 @@ pub async fn reconcile(rc: &RunContext, w: &mut Work, state: &TargetState, pass:
     }
     if let Some(target) = &current {
         if let Some(reason) = unusable(w, target, state) {
-            return Decision::Fail(reason);
+            return Before::Decided(Decision::Fail(reason));
         }
         w.report.target_id = Some(target.target_id.clone());
     }
     // A new employee who looks like someone the target holds is not
-    // planned for; everyone else is diffed and planned in one instance.
+    // planned for; everyone else is diffed and planned.
     let likely = match &current {
         None => {
             let taken = rc.taken_by_other(&w.employee.id);
@@ -99,13 +127,21 @@ pub async fn reconcile(rc: &RunContext, w: &mut Work, state: &TargetState, pass:
         }
         Some(_) => None,
     };
-    let site = rc.site(w, "diff/plan");
-    let current_v1 = current.as_ref().map(Into::into);
-    let outcome = match rc.connector.diff_and_plan(site, rc.ctx.clone(), mapped, current_v1, likely.is_none()).await {
-        Ok(o) => o,
-        Err(e) => return Decision::Fail(e.to_string()),
-    };
-    let changes = outcome.changes;
+    let item = ReconcileItem { desired: mapped, current: current.as_ref().map(Into::into), plan: likely.is_none() };
+    Before::Ask(Asking { item, current, matched_by, likely })
+}
+
+/// Turn what the connector answered for `w` into a decision.
+fn after(
+    rc: &RunContext,
+    w: &mut Work,
+    state: &TargetState,
+    pass: Pass,
+    asked: Asking,
+    answer: Reconciled,
+) -> Decision {
+    let Asking { current, matched_by, likely, .. } = asked;
+    let changes = answer.changes;
     if pass == Pass::First {
         w.report.changes = show_changes(&changes, &w.scrubber);
     }
@@ -124,10 +160,9 @@ pub async fn reconcile(rc: &RunContext, w: &mut Work, state: &TargetState, pass:
             likely.target_id
         )));
     }
-    let ops = match outcome.plan {
-        Some(Ok(ops)) => ops,
-        Some(Err(e)) => return Decision::Fail(format!("connector could not plan ({}): {}", e.code, e.message)),
-        None => Vec::new(),
+    let ops = match answer.operations {
+        Ok(ops) => ops,
+        Err(e) => return Decision::Fail(format!("connector could not plan ({}): {}", e.code, e.message)),
     };
     if ops.is_empty() {
         return Decision::Fail(format!(
@@ -142,4 +177,58 @@ pub async fn reconcile(rc: &RunContext, w: &mut Work, state: &TargetState, pass:
         w.report.writes.extend(show_writes(&ops, &w.scrubber));
     }
     Decision::Write { ops, current, changes }
+}
+
+/// Decide what `w` needs, given what the target holds in `state`. Fills
+/// in the report's target id, changes and planned writes as it goes.
+pub async fn reconcile(rc: &RunContext, w: &mut Work, state: &TargetState, pass: Pass) -> Decision {
+    let mut one = [w];
+    reconcile_batch(rc, &mut one, state, pass).await.pop().unwrap_or(Decision::Fail("no decision".into()))
+}
+
+/// [`reconcile`] for a batch of employees of this run, with one connector
+/// call for all of them. When the call fails, each employee is asked
+/// alone, so a connector that fails on one employee fails that employee
+/// only. One decision per employee, in order.
+pub async fn reconcile_batch(rc: &RunContext, ws: &mut [&mut Work], state: &TargetState, pass: Pass) -> Vec<Decision> {
+    let befores: Vec<Before> = ws.iter_mut().map(|w| before(rc, w, state, pass)).collect();
+    let asking: Vec<usize> = (0..befores.len()).filter(|&i| matches!(befores[i], Before::Ask(_))).collect();
+    let items: Vec<ReconcileItem> = asking
+        .iter()
+        .filter_map(|&i| match &befores[i] {
+            Before::Ask(asking) => Some(asking.item.clone()),
+            Before::Decided(_) => None,
+        })
+        .collect();
+    let mut answers: Vec<Option<Result<Reconciled, String>>> = vec![None; befores.len()];
+    if !items.is_empty() {
+        let asked: Vec<&Work> = asking.iter().map(|&i| &*ws[i]).collect();
+        match rc.connector.reconcile(rc.batch_site(&asked, "reconcile"), rc.ctx.clone(), items.clone()).await {
+            Ok(found) => {
+                for (&i, answer) in asking.iter().zip(found) {
+                    answers[i] = Some(Ok(answer));
+                }
+            }
+            Err(e) if items.len() == 1 => answers[asking[0]] = Some(Err(e.to_string())),
+            Err(_) => {
+                for (&i, item) in asking.iter().zip(items) {
+                    let site = rc.site(ws[i], "reconcile");
+                    answers[i] = Some(match rc.connector.reconcile(site, rc.ctx.clone(), vec![item]).await {
+                        Ok(mut one) => one.pop().ok_or_else(|| "the connector answered nothing".to_owned()),
+                        Err(e) => Err(e.to_string()),
+                    });
+                }
+            }
+        }
+    }
+    let mut decisions = Vec::with_capacity(befores.len());
+    for ((w, before), answer) in ws.iter_mut().zip(befores).zip(answers) {
+        decisions.push(match (before, answer) {
+            (Before::Decided(decision), _) => decision,
+            (Before::Ask(asked), Some(Ok(answer))) => after(rc, w, state, pass, asked, answer),
+            (Before::Ask(_), Some(Err(reason))) => Decision::Fail(reason),
+            (Before::Ask(_), None) => Decision::Fail("the connector was not asked".into()),
+        });
+    }
+    decisions
 }

@@ -18,14 +18,13 @@ use super::events::{EventSender, RunEvent};
 use super::matching::MatchedBy;
 use super::outcome::{Outcome, RunReport, changed_fields};
 use super::read::TargetState;
-use super::reconcile::{Decision, Pass, reconcile};
+use super::reconcile::{BATCH, Decision, Pass, reconcile, reconcile_batch};
 use super::required::missing_fields;
 use super::work::Work;
 use crate::config::IntegrationConfig;
 use crate::http::Executor;
 use crate::runtime::LoadedConnector;
-use crate::runtime::connector::Prepared;
-use crate::runtime::types::{FieldChange, ValidationIssue};
+use crate::runtime::types::{FieldChange, Prepared, ValidationIssue};
 use crate::store::Store;
 use crate::store::links::{Link, LinkState};
 use crate::store::runs::OutcomeRow;
@@ -147,9 +146,7 @@ impl SyncJob {
             in_scope: work.len(),
             out_of_scope,
         });
-        for w in &mut work {
-            prepare(&rc, w).await;
-        }
+        prepare_all(&rc, &mut work).await;
         let mut report = RunReport {
             run_id,
             integration: name.clone(),
@@ -183,13 +180,18 @@ impl SyncJob {
         }
         // Employees go through the first pass side by side, as many as the
         // integration's concurrency; one employee's writes stay in order.
-        let state = tokio::sync::RwLock::new(state);
+        // Decisions a batch per connector call, then the first pass side
+        // by side, as many as the integration's concurrency; one
+        // employee's writes stay in order.
         let parallel = rc.integration.concurrency.max(1);
+        let mut mapped: Vec<&mut Work> = work.iter_mut().filter(|w| w.mapped.is_some()).collect();
+        let decisions = decide(&rc, &mut mapped, &state, Pass::First).await;
+        let state = tokio::sync::RwLock::new(state);
+        // Futures built in a loop, not a closure: the run future must stay
+        // `Send` for any lifetime (a closure here defeats the inference).
         let mut passes = Vec::new();
-        for w in work.iter_mut() {
-            if w.mapped.is_some() {
-                passes.push(first_pass(&rc, w, &state));
-            }
+        for (w, decision) in mapped.into_iter().zip(decisions) {
+            passes.push(first_pass(&rc, w, &state, decision));
         }
         let mut running = futures::stream::iter(passes).buffer_unordered(parallel);
         while let Some(done) = running.next().await {
@@ -221,6 +223,18 @@ impl SyncJob {
     }
 }
 
+/// [`reconcile_batch`] for every employee of `ws`, a batch per call,
+/// batches side by side up to the integration's concurrency. One decision
+/// per employee, in order.
+pub(crate) async fn decide(rc: &RunContext, ws: &mut [&mut Work], state: &TargetState, pass: Pass) -> Vec<Decision> {
+    let parallel = rc.integration.concurrency.max(1);
+    let mut batches = Vec::new();
+    for batch in ws.chunks_mut(BATCH) {
+        batches.push(reconcile_batch(rc, batch, state, pass));
+    }
+    futures::stream::iter(batches).buffered(parallel).collect::<Vec<_>>().await.into_iter().flatten().collect()
+}
+
 /// Record `w`'s outcome and tell the listeners: it is final for this run.
 fn settle(rc: &RunContext, w: &Work) -> Result<(), SyncError> {
     let r = &w.report;
@@ -244,21 +258,65 @@ fn settle(rc: &RunContext, w: &Work) -> Result<(), SyncError> {
     Ok(())
 }
 
-/// Validate and map one employee; on any problem set its outcome.
-async fn prepare(rc: &RunContext, w: &mut Work) {
-    if let Some(link) = w.link.as_ref().filter(|l| l.state == LinkState::Disconnected) {
-        w.report.outcome = Outcome::Skipped {
-            reason: format!("disconnected from target employee {}; connect it again to sync", link.target_id),
-        };
-        return;
+/// Validate and map every employee of `work`, a batch per connector call,
+/// batches side by side up to the integration's concurrency; on any
+/// problem set the employee's outcome.
+async fn prepare_all(rc: &RunContext, work: &mut [Work]) {
+    let mut asking: Vec<&mut Work> = Vec::new();
+    for w in work.iter_mut() {
+        if let Some(link) = w.link.as_ref().filter(|l| l.state == LinkState::Disconnected) {
+            w.report.outcome = Outcome::Skipped {
+                reason: format!("disconnected from target employee {}; connect it again to sync", link.target_id),
+            };
+        } else {
+            asking.push(w);
+        }
     }
+    let parallel = rc.integration.concurrency.max(1);
+    let mut batches = Vec::new();
+    for batch in asking.chunks_mut(BATCH) {
+        batches.push(prepare_batch(rc, batch));
+    }
+    futures::stream::iter(batches).buffer_unordered(parallel).collect::<Vec<()>>().await;
+}
+
+/// Validate and map one batch in one call; when the call fails, each
+/// employee alone, so a connector that fails on one fails that one only.
+async fn prepare_batch(rc: &RunContext, batch: &mut [&mut Work]) {
+    let employees: Vec<_> = batch.iter().map(|w| (&w.employee).into()).collect();
+    let answers = {
+        let asked: Vec<&Work> = batch.iter().map(|w| &**w).collect();
+        rc.connector.prepare(rc.batch_site(&asked, "prepare"), rc.ctx.clone(), employees.clone()).await
+    };
+    match answers {
+        Ok(answers) => {
+            for (w, answer) in batch.iter_mut().zip(answers) {
+                settle_prepared(rc, w, Ok(answer));
+            }
+        }
+        Err(e) if batch.len() == 1 => settle_prepared(rc, batch[0], Err(e.to_string())),
+        Err(_) => {
+            for (w, employee) in batch.iter_mut().zip(employees) {
+                let site = rc.site(w, "prepare");
+                let answer = match rc.connector.prepare(site, rc.ctx.clone(), vec![employee]).await {
+                    Ok(mut one) => one.pop().ok_or_else(|| "the connector answered nothing".to_owned()),
+                    Err(e) => Err(e.to_string()),
+                };
+                settle_prepared(rc, w, answer);
+            }
+        }
+    }
+}
+
+/// Take in what `prepare` made of `w`: mapped when nothing is missing and
+/// the connector found no issue, else skipped with every reason.
+fn settle_prepared(rc: &RunContext, w: &mut Work, answer: Result<Prepared, String>) {
     let mut issues = missing_fields(&w.employee, &rc.connector.manifest.required_fields);
-    // Validate and map in one instance; map only when nothing is missing.
-    let site = rc.site(w, "validate/map-employee");
-    match rc.connector.validate_and_map(site, rc.ctx.clone(), (&w.employee).into(), issues.is_empty()).await {
-        Ok(Prepared::Mapped(mapped)) => w.mapped = Some(mapped),
-        Ok(Prepared::Issues(found)) => issues.extend(found),
-        Err(e) => return w.fail(&e.to_string()),
+    match answer {
+        Ok(Prepared::Ready(mapped)) if issues.is_empty() => w.mapped = Some(mapped),
+        Ok(Prepared::Ready(_)) => {}
+        Ok(Prepared::Refused(found)) => issues.extend(found),
+        Err(reason) => return w.fail(&reason),
     }
     if !issues.is_empty() {
         w.report.outcome = Outcome::Skipped { reason: w.scrubber.scrub_all(&issues_text(&issues)) };
@@ -267,14 +325,23 @@ async fn prepare(rc: &RunContext, w: &mut Work) {
 
 /// Reconcile and (unless dry) apply one mapped employee; after a 409 or an
 /// unknown outcome, re-read that employee and reconcile again.
-async fn first_pass(rc: &RunContext, w: &mut Work, state: &RwLock<TargetState>) -> Result<(), SyncError> {
+async fn first_pass(
+    rc: &RunContext,
+    w: &mut Work,
+    state: &RwLock<TargetState>,
+    decision: Decision,
+) -> Result<(), SyncError> {
     let mut recoveries = 0;
     let mut first_changes: Option<Vec<FieldChange>> = None;
     let mut was_new: Option<bool> = None;
+    let mut decided = Some(decision);
     loop {
-        let decision = {
-            let state = state.read().await;
-            reconcile(rc, w, &state, Pass::First).await
+        let decision = match decided.take() {
+            Some(decision) => decision,
+            None => {
+                let state = state.read().await;
+                reconcile(rc, w, &state, Pass::First).await
+            }
         };
         let (ops, current) = match decision {
             Decision::InSync { target, matched_by } => {

@@ -9,10 +9,12 @@ use super::apply::{Applied, apply};
 use super::context::RunContext;
 use super::matching::MatchedBy;
 use super::outcome::{Outcome, changed_fields, show_writes};
-use super::reconcile::{Decision, Pass, reconcile};
+use super::reconcile::{Decision, Pass};
 use super::run::SyncError;
+use super::run::decide;
 use super::work::Work;
 use crate::model::TargetEmployee;
+use futures::StreamExt as _;
 
 /// Apply-and-verify passes per run: one is enough when the client chooses
 /// ids; a target that makes its own ids needs a second for sub-resources.
@@ -24,48 +26,67 @@ pub fn needs_verifying(w: &Work) -> bool {
     w.wrote && !matches!(w.report.outcome, Outcome::Failed { .. })
 }
 
-/// Verify every employee of `work` that [`needs_verifying`].
+/// Verify every employee of `work` that [`needs_verifying`]: decisions a
+/// batch per connector call, then each employee's follow-up writes side by
+/// side up to the integration's concurrency.
 pub async fn verify(rc: &RunContext, work: &mut [Work]) -> Result<(), SyncError> {
-    let mut pending: Vec<usize> = (0..work.len()).filter(|&i| needs_verifying(&work[i])).collect();
+    let mut pending: Vec<bool> = work.iter().map(needs_verifying).collect();
     for pass in 1..=MAX_PASSES {
-        if pending.is_empty() {
+        let count = pending.iter().filter(|p| **p).count();
+        if count == 0 {
             break;
         }
-        rc.emit(super::RunEvent::Verifying { pass, employees: pending.len() });
+        rc.emit(super::RunEvent::Verifying { pass, employees: count });
         let fresh = match rc.reader().read().await {
             Ok(state) => state,
             Err(e) => {
-                for &i in &pending {
-                    work[i].fail(&format!("written, but the verifying read failed: {e:#}"));
+                for (w, _) in work.iter_mut().zip(&pending).filter(|(_, p)| **p) {
+                    w.fail(&format!("written, but the verifying read failed: {e:#}"));
                 }
                 return Ok(());
             }
         };
-        let mut again = Vec::new();
-        for i in pending {
-            let w = &mut work[i];
-            match reconcile(rc, w, &fresh, Pass::Verify).await {
-                Decision::InSync { target: Some(target), matched_by: Some(by) } => settle_link(rc, w, &target, by)?,
-                Decision::InSync { .. } => {}
-                Decision::Skip(reason) | Decision::Fail(reason) => w.fail(&reason),
-                Decision::Write { changes, .. } if pass == MAX_PASSES => {
-                    let fields = changed_fields(&changes, &w.scrubber).join(", ");
-                    w.fail(&format!("written, but after {MAX_PASSES} passes the target still differs in: {fields}"));
-                }
-                Decision::Write { ops, .. } => {
-                    w.report.writes.extend(show_writes(&ops, &w.scrubber));
-                    match apply(rc, w, &ops).await? {
-                        Applied::Done => again.push(i),
-                        Applied::Failed(reason) | Applied::Conflict(reason) | Applied::Unknown(reason) => {
-                            w.fail(&reason);
-                        }
-                    }
-                }
-            }
+        let mut ws: Vec<&mut Work> = work.iter_mut().zip(&pending).filter(|(_, p)| **p).map(|(w, _)| w).collect();
+        let decisions = decide(rc, &mut ws, &fresh, Pass::Verify).await;
+        let parallel = rc.integration.concurrency.max(1);
+        let mut follow_ups = Vec::new();
+        for (w, decision) in ws.into_iter().zip(decisions) {
+            follow_ups.push(follow_up(rc, w, decision, pass));
         }
-        pending = again;
+        let again: Vec<bool> = futures::stream::iter(follow_ups)
+            .buffered(parallel)
+            .collect::<Vec<_>>()
+            .await
+            .into_iter()
+            .collect::<Result<_, _>>()?;
+        let mut again = again.into_iter();
+        for p in pending.iter_mut().filter(|p| **p) {
+            *p = again.next().unwrap_or(false);
+        }
     }
     Ok(())
+}
+
+/// Act on what verification decided for `w` in pass `pass`; whether it
+/// wrote again and needs another pass.
+async fn follow_up(rc: &RunContext, w: &mut Work, decision: Decision, pass: usize) -> Result<bool, SyncError> {
+    match decision {
+        Decision::InSync { target: Some(target), matched_by: Some(by) } => settle_link(rc, w, &target, by)?,
+        Decision::InSync { .. } => {}
+        Decision::Skip(reason) | Decision::Fail(reason) => w.fail(&reason),
+        Decision::Write { changes, .. } if pass == MAX_PASSES => {
+            let fields = changed_fields(&changes, &w.scrubber).join(", ");
+            w.fail(&format!("written, but after {MAX_PASSES} passes the target still differs in: {fields}"));
+        }
+        Decision::Write { ops, .. } => {
+            w.report.writes.extend(show_writes(&ops, &w.scrubber));
+            match apply(rc, w, &ops).await? {
+                Applied::Done => return Ok(true),
+                Applied::Failed(reason) | Applied::Conflict(reason) | Applied::Unknown(reason) => w.fail(&reason),
+            }
+        }
+    }
+    Ok(false)
 }
 
 /// A written employee verified: store its link and the hash of what was

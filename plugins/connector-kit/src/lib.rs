@@ -6,29 +6,31 @@
 //! flat "dotted" field maps and their JSON form ([`fields`]), and the
 //! field-by-field comparison every connector's `diff` uses ([`compare`]).
 //! The WIT side is left to macros that expand in the connector:
-//! [`export_connector!`] (bindings, export and [`record_conversions!`]), so
-//! a connector's `lib.rs` holds only its `Guest` impl.
+//! [`export_connector!`] (bindings, the per-employee `ConnectorSteps`
+//! trait, the batch exports and [`record_conversions!`]), so a connector's
+//! `lib.rs` holds only its steps.
 
 pub mod bank;
 pub mod compare;
 pub mod fields;
 pub mod national_id;
 
-/// Everything a connector's `lib.rs` needs besides its `Guest` impl: the
-/// guest bindings of `wit/connector.wit`, the export of the component and
-/// the record conversions ([`record_conversions!`]).
+/// Everything a connector's `lib.rs` needs besides its steps: the guest
+/// bindings of `wit/connector.wit` (`paybridge:connector@2.0.0`), a trait
+/// of per-employee steps, the component's batch exports built from them,
+/// and the record conversions ([`record_conversions!`]).
 ///
 /// Invoke it once at the connector's crate root with the type that
-/// implements `Guest`:
+/// implements the steps:
 ///
 /// ```ignore
 /// connector_kit::export_connector!(Connector);
 ///
 /// pub struct Connector;
 ///
-/// impl Guest for Connector {
+/// impl ConnectorSteps for Connector {
 ///     fn describe() -> Manifest { /* ... */ }
-///     // ... one function per export of the `connector` world
+///     // ... map_employee, read_start, read_next, diff, plan
 /// }
 /// ```
 ///
@@ -37,10 +39,16 @@ pub mod national_id;
 /// - a private module `bindings` with `wit_bindgen::generate!` of the
 ///   world `connector` (the connector depends on `wit-bindgen`);
 /// - `pub use` of the contract's `types` module and of `host` (the
-///   host's imports, such as `host::log`), and `use types::*` and
-///   `use bindings::Guest` at the crate root, so the connector and its
-///   modules (`use crate::types::*`) name the WIT types directly;
-/// - the component's export of the given type;
+///   host's imports, such as `host::log`), and `use types::*` at the crate
+///   root, so the connector and its modules (`use crate::types::*`) name
+///   the WIT types directly;
+/// - the trait `ConnectorSteps`: one employee per call for mapping, diff
+///   and plan, one round's exchanges per `read_next`, and an import step
+///   that defaults to "nothing to import";
+/// - the component's exports: `prepare` and `reconcile` loop over their
+///   batch in one instance (`reconcile` plans only items that ask for a
+///   plan and have changes), `import-employees` keeps the employees the
+///   import step answers for;
 /// - `to_kit`, `from_kit` and `to_wit_changes` ([`record_conversions!`]).
 ///
 /// The WIT folder is `../../wit` from the connector's `Cargo.toml`
@@ -67,11 +75,86 @@ macro_rules! export_connector {
         pub use bindings::paybridge::connector::types;
         /// What the host offers the connector (`paybridge:connector/host`).
         pub use bindings::paybridge::connector::host;
-        use bindings::Guest;
         #[allow(unused_imports)]
         use types::*;
 
-        bindings::export!($guest with_types_in bindings);
+        /// A connector's steps, one employee at a time; the kit makes the
+        /// contract's batch exports of them.
+        pub trait ConnectorSteps {
+            /// Name, version, target system, auth, required fields,
+            /// capabilities, directions.
+            fn describe() -> Manifest;
+            /// The employee in the target's shape, or why it cannot be
+            /// exported.
+            fn map_employee(ctx: &Context, employee: &Employee) -> Result<MappedEmployee, Vec<ValidationIssue>>;
+            /// The first reads of the target.
+            fn read_start(ctx: &Context) -> Vec<HttpRequest>;
+            /// What one round's exchanges say, and what to read next.
+            fn read_next(ctx: &Context, exchanges: &[Exchange]) -> Result<ReadStep, ConnectorError>;
+            /// Field changes from `current` to `desired`.
+            fn diff(ctx: &Context, desired: &[TargetRecord], current: Option<&TargetEmployee>) -> Vec<FieldChange>;
+            /// The writes that make the target hold `desired`.
+            fn plan(
+                ctx: &Context,
+                desired: &MappedEmployee,
+                current: Option<&TargetEmployee>,
+                changes: &[FieldChange],
+            ) -> Result<Vec<PlannedOperation>, ConnectorError>;
+            /// What HR should hold according to the target; none for a
+            /// connector that only exports.
+            fn import_employee(_ctx: &Context, _current: &TargetEmployee) -> Option<HrUpdate> {
+                None
+            }
+        }
+
+        /// The component's exports, made of [`ConnectorSteps`].
+        struct Exports;
+
+        impl bindings::Guest for Exports {
+            fn describe() -> Manifest {
+                <$guest as ConnectorSteps>::describe()
+            }
+
+            fn prepare(ctx: Context, employees: Vec<Employee>) -> Vec<Prepared> {
+                employees
+                    .iter()
+                    .map(|employee| match <$guest as ConnectorSteps>::map_employee(&ctx, employee) {
+                        Ok(mapped) => Prepared::Ready(mapped),
+                        Err(issues) => Prepared::Refused(issues),
+                    })
+                    .collect()
+            }
+
+            fn read_start(ctx: Context) -> Vec<HttpRequest> {
+                <$guest as ConnectorSteps>::read_start(&ctx)
+            }
+
+            fn read_next(ctx: Context, exchanges: Vec<Exchange>) -> Result<ReadStep, ConnectorError> {
+                <$guest as ConnectorSteps>::read_next(&ctx, &exchanges)
+            }
+
+            fn reconcile(ctx: Context, items: Vec<ReconcileItem>) -> Vec<Reconciled> {
+                items
+                    .iter()
+                    .map(|item| {
+                        let current = item.current.as_ref();
+                        let changes = <$guest as ConnectorSteps>::diff(&ctx, &item.desired.records, current);
+                        let operations = if item.plan && !changes.is_empty() {
+                            <$guest as ConnectorSteps>::plan(&ctx, &item.desired, current, &changes)
+                        } else {
+                            Ok(Vec::new())
+                        };
+                        Reconciled { changes, operations }
+                    })
+                    .collect()
+            }
+
+            fn import_employees(ctx: Context, current: Vec<TargetEmployee>) -> Vec<HrUpdate> {
+                current.iter().filter_map(|t| <$guest as ConnectorSteps>::import_employee(&ctx, t)).collect()
+            }
+        }
+
+        bindings::export!(Exports with_types_in bindings);
 
         $crate::record_conversions!(TargetRecord, Field, FieldChange);
     };

@@ -23,7 +23,7 @@ pub const TOKEN_URL: &str = "https://identityservice.nmbrs.com/connect/token";
 /// The component's exports.
 pub struct Connector;
 
-impl Guest for Connector {
+impl ConnectorSteps for Connector {
     fn describe() -> Manifest {
         Manifest {
             name: NAME.into(),
@@ -39,41 +39,33 @@ impl Guest for Connector {
             }),
             required_fields: mapping::REQUIRED_FIELDS.iter().map(|f| f.to_string()).collect(),
             capabilities: vec!["employees".into(), "server-assigned-ids".into(), "paginated-reads".into()],
+            directions: vec![Direction::HrToTarget],
         }
     }
 
-    fn validate(ctx: Context, employee: Employee) -> Vec<ValidationIssue> {
-        mapping::map_employee(&ctx, &employee).err().unwrap_or_default()
+    fn map_employee(ctx: &Context, employee: &Employee) -> Result<MappedEmployee, Vec<ValidationIssue>> {
+        mapping::map_employee(ctx, employee)
     }
 
-    fn map_employee(ctx: Context, employee: Employee) -> Result<MappedEmployee, Vec<ValidationIssue>> {
-        mapping::map_employee(&ctx, &employee)
+    fn read_start(ctx: &Context) -> Vec<HttpRequest> {
+        read::first_requests(ctx)
     }
 
-    fn read_requests(ctx: Context) -> Vec<HttpRequest> {
-        read::first_requests(&ctx)
+    fn read_next(ctx: &Context, exchanges: &[Exchange]) -> Result<ReadStep, ConnectorError> {
+        read::parse(ctx, exchanges)
     }
 
-    fn parse_read(ctx: Context, exchanges: Vec<Exchange>) -> Result<ReadOutcome, ConnectorError> {
-        let outcome = read::parse(&ctx, &exchanges);
-        if let Ok(o) = &outcome {
-            let line = format!("read {} employee(s); {} request(s) still to send", o.employees.len(), o.more.len());
-            host::log(LogLevel::Debug, &line);
-        }
-        outcome
-    }
-
-    fn diff(_ctx: Context, desired: Vec<TargetRecord>, current: Option<TargetEmployee>) -> Vec<FieldChange> {
-        plan::diff(&desired, current.as_ref())
+    fn diff(_ctx: &Context, desired: &[TargetRecord], current: Option<&TargetEmployee>) -> Vec<FieldChange> {
+        plan::diff(desired, current)
     }
 
     fn plan(
-        ctx: Context,
-        desired: MappedEmployee,
-        current: Option<TargetEmployee>,
-        changes: Vec<FieldChange>,
+        ctx: &Context,
+        desired: &MappedEmployee,
+        current: Option<&TargetEmployee>,
+        changes: &[FieldChange],
     ) -> Result<Vec<PlannedOperation>, ConnectorError> {
-        plan::plan(&ctx, &desired, current.as_ref(), &changes)
+        plan::plan(ctx, desired, current, changes)
     }
 }
 

@@ -1,15 +1,18 @@
 //! Reading Nmbrs: the company's employees and the bulk lists of addresses,
 //! bank accounts and salaries, each followed page by page (`nextPage`).
 //! Four lists instead of one request per employee keeps a read of a large
-//! company to a handful of requests. Without a `company_id` setting the
-//! read lists the companies the login sees, so the error can name them.
+//! company to a handful of requests. Each page is parsed on its own (the
+//! streaming read of contract 2.0): an employees page gives each
+//! employee's personal info and hire date, a sub-resource page each
+//! employee's chosen address, bank account or salary; the host merges them
+//! by `employeeId`. Without a `company_id` setting the read lists the
+//! companies the login sees, so the error can name them.
 
 use crate::mapping::SENSITIVE_FIELDS;
 use crate::setting;
 use crate::types::*;
 use connector_kit::fields::{Record, flatten};
 use serde_json::Value;
-use std::collections::BTreeMap;
 
 const LISTS: [&str; 4] = ["", "/addresses", "/bankaccounts", "/salaries"];
 
@@ -70,29 +73,17 @@ fn page_of(request: &HttpRequest) -> u64 {
     request.query.iter().find(|(k, _)| k == "pageNumber").and_then(|(_, v)| v.parse().ok()).unwrap_or(1)
 }
 
-/// Every item of one list if all its pages are in, else the next page to
-/// ask for.
-fn collect(exchanges: &[Exchange], path: &str, size: &str) -> Result<Result<Vec<Value>, HttpRequest>, ConnectorError> {
-    let mut pages: BTreeMap<u64, Value> = BTreeMap::new();
-    for x in exchanges.iter().filter(|x| x.request.path == path) {
-        pages.insert(page_of(&x.request), envelope(x)?);
-    }
-    let mut items = Vec::new();
-    let mut expected = 1;
-    for (number, page) in &pages {
-        if *number != expected {
-            break;
-        }
-        items.extend(page.get("data").and_then(Value::as_array).cloned().unwrap_or_default());
-        match page.get("pagination").and_then(|p| p.get("nextPage")).and_then(Value::as_u64) {
-            Some(next) => expected = next,
-            None => return Ok(Ok(items)),
-        }
-    }
-    if pages.is_empty() {
-        expected = 1;
-    }
-    Ok(Err(get(path.to_owned(), expected, size)))
+/// The items of one page, and the request for the next page if there is
+/// one.
+fn page(x: &Exchange, size: &str) -> Result<(Vec<Value>, Option<HttpRequest>), ConnectorError> {
+    let envelope = envelope(x)?;
+    let next = envelope.get("pagination").and_then(|p| p.get("nextPage")).and_then(Value::as_u64);
+    let next = next.filter(|n| *n > page_of(&x.request)).map(|n| get(x.request.path.clone(), n, size));
+    let items = match envelope.get("data") {
+        Some(Value::Array(items)) => items.clone(),
+        _ => return Err(error("bad-shape", format!("GET {} answered no `data` list", x.request.path))),
+    };
+    Ok((items, next))
 }
 
 fn record(kind: &str, object: &Value, keep: &[&str]) -> Record {
@@ -110,82 +101,114 @@ fn record(kind: &str, object: &Value, keep: &[&str]) -> Record {
     r
 }
 
-fn by_employee<'a>(items: &'a [Value], list: &str) -> BTreeMap<&'a str, &'a Vec<Value>> {
-    items.iter().filter_map(|i| Some((i.get("employeeId")?.as_str()?, i.get(list)?.as_array()?))).collect()
+/// A partial target employee holding only `records`.
+fn partial(id: &str, records: Vec<Record>) -> TargetEmployee {
+    TargetEmployee {
+        target_id: id.to_owned(),
+        employee_number: None,
+        national_id: None,
+        first_name: None,
+        last_name: None,
+        birth_date: None,
+        records: records.into_iter().map(crate::from_kit).collect(),
+    }
 }
 
-/// Parse every exchange so far.
-pub fn parse(ctx: &Context, exchanges: &[Exchange]) -> Result<ReadOutcome, ConnectorError> {
-    let size = page_size(ctx);
-    let Some(company) = setting(ctx, "company_id") else {
-        let companies = match collect(exchanges, "/companies", &size)? {
-            Ok(items) => items,
-            Err(next) => {
-                return Ok(ReadOutcome { employees: vec![], more: vec![next] });
-            }
-        };
-        let names: Vec<String> = companies
-            .iter()
-            .map(|c| {
-                let f = |k| c.get(k).and_then(Value::as_str).unwrap_or("?");
-                format!("{} ({})", f("companyId"), f("name"))
-            })
-            .collect();
-        return Err(error(
-            "setting-missing",
-            format!("set company_id in [integration.settings]; companies this login sees: {}", names.join(", ")),
-        ));
+/// One employee of the employees list: personal info and hire date.
+fn employee(item: &Value) -> Result<TargetEmployee, ConnectorError> {
+    let Some(id) = item.get("employeeId").and_then(Value::as_str) else {
+        return Err(error("bad-shape", "an employee in the list has no employeeId".into()));
     };
-    let mut lists = Vec::new();
-    let mut more = Vec::new();
-    for l in LISTS {
-        match collect(exchanges, &format!("/companies/{company}/employees{l}"), &size)? {
-            Ok(items) => lists.push(items),
-            Err(next) => more.push(next),
+    let info = item.get("personalInfo").cloned().unwrap_or(Value::Null);
+    let personal = record("personalInfo", &info, &[]);
+    let hire = record("hire", item.get("additionalEmployeeInfo").unwrap_or(&Value::Null), &["inServiceDate"]);
+    let field = |name: &str| personal.get(name).filter(|v| !v.is_empty()).map(str::to_owned);
+    Ok(TargetEmployee {
+        employee_number: field("basicInfo.employeeNumber"),
+        first_name: field("basicInfo.firstName"),
+        last_name: field("basicInfo.lastName"),
+        birth_date: field("birthInfo.birthDate"),
+        ..partial(id, vec![personal, hire])
+    })
+}
+
+/// The record one sub-resource list item gives its employee: the home
+/// address (else the first), the standard bank account (else the first),
+/// the salary that starts last.
+fn sub_resource(list: &str, item: &Value) -> Option<TargetEmployee> {
+    let id = item.get("employeeId")?.as_str()?;
+    let of = |key: &str| item.get(key).and_then(Value::as_array);
+    let is = |v: &Value, key: &str, want: &str| v.get(key).and_then(Value::as_str) == Some(want);
+    let chosen = match list {
+        "/addresses" => {
+            let all = of("addresses")?;
+            let home = all.iter().find(|a| is(a, "type", "homeAddress")).or(all.first())?;
+            record("address", home, &["street", "houseNumber", "postalCode", "city", "countryISOCode"])
         }
-    }
-    if !more.is_empty() {
-        return Ok(ReadOutcome { employees: vec![], more });
-    }
-    let addresses = by_employee(&lists[1], "addresses");
-    let banks = by_employee(&lists[2], "bankAccounts");
-    let salaries = by_employee(&lists[3], "salaries");
-    let mut employees = Vec::new();
-    for item in &lists[0] {
-        let Some(id) = item.get("employeeId").and_then(Value::as_str) else {
-            return Err(error("bad-shape", "an employee in the list has no employeeId".into()));
+        "/bankaccounts" => {
+            let all = of("bankAccounts")?;
+            let standard = all.iter().find(|b| is(b, "bankAccountType", "standard")).or(all.first())?;
+            record("bankAccount", standard, &["number", "IBAN", "BIC", "bankAccountId"])
+        }
+        "/salaries" => {
+            let all = of("salaries")?;
+            let latest =
+                all.iter().max_by_key(|s| s.get("startDate").and_then(Value::as_str).unwrap_or("").to_owned())?;
+            record("salary", latest, &["value", "type", "startDate"])
+        }
+        _ => return None,
+    };
+    Some(partial(id, vec![chosen]))
+}
+
+/// What one round's pages say, and the next pages to read.
+pub fn parse(ctx: &Context, exchanges: &[Exchange]) -> Result<ReadStep, ConnectorError> {
+    let size = page_size(ctx);
+    let mut step = ReadStep { learnt: Vec::new(), more: Vec::new() };
+    let Some(company) = setting(ctx, "company_id") else {
+        if let Some(x) = exchanges.iter().find(|x| x.request.path == "/companies") {
+            let (companies, next) = page(x, &size)?;
+            let names: Vec<String> = companies
+                .iter()
+                .map(|c| {
+                    let f = |k| c.get(k).and_then(Value::as_str).unwrap_or("?");
+                    format!("{} ({})", f("companyId"), f("name"))
+                })
+                .collect();
+            let later = if next.is_some() { " (more on later pages)" } else { "" };
+            return Err(error(
+                "setting-missing",
+                format!(
+                    "set company_id in [integration.settings]; companies this login sees: {}{later}",
+                    names.join(", ")
+                ),
+            ));
+        }
+        return Err(error("protocol", "no answer to GET /companies".into()));
+    };
+    let base = format!("/companies/{company}/employees");
+    for x in exchanges {
+        let Some(list) = x.request.path.strip_prefix(&base) else {
+            return Err(error(
+                "protocol",
+                format!("an answer to GET {}, which this connector never asks for", x.request.path),
+            ));
         };
-        let info = item.get("personalInfo").cloned().unwrap_or(Value::Null);
-        let personal = record("personalInfo", &info, &[]);
-        let mut records =
-            vec![record("hire", item.get("additionalEmployeeInfo").unwrap_or(&Value::Null), &["inServiceDate"])];
-        if let Some(home) = addresses.get(id).and_then(|list| {
-            list.iter().find(|a| a.get("type").and_then(Value::as_str) == Some("homeAddress")).or(list.first())
-        }) {
-            records.push(record("address", home, &["street", "houseNumber", "postalCode", "city", "countryISOCode"]));
+        if !LISTS.contains(&list) {
+            return Err(error(
+                "protocol",
+                format!("an answer to GET {}, which this connector never asks for", x.request.path),
+            ));
         }
-        if let Some(bank) = banks.get(id).and_then(|list| {
-            list.iter().find(|b| b.get("bankAccountType").and_then(Value::as_str) == Some("standard")).or(list.first())
-        }) {
-            records.push(record("bankAccount", bank, &["number", "IBAN", "BIC", "bankAccountId"]));
+        let (items, next) = page(x, &size)?;
+        step.more.extend(next);
+        for item in &items {
+            if list.is_empty() {
+                step.learnt.push(employee(item)?);
+            } else {
+                step.learnt.extend(sub_resource(list, item));
+            }
         }
-        if let Some(salary) = salaries.get(id).and_then(|list| {
-            list.iter().max_by_key(|s| s.get("startDate").and_then(Value::as_str).unwrap_or("").to_owned())
-        }) {
-            records.push(record("salary", salary, &["value", "type", "startDate"]));
-        }
-        let field = |name: &str| personal.get(name).filter(|v| !v.is_empty()).map(str::to_owned);
-        let employee = TargetEmployee {
-            target_id: id.to_owned(),
-            employee_number: field("basicInfo.employeeNumber"),
-            national_id: None,
-            first_name: field("basicInfo.firstName"),
-            last_name: field("basicInfo.lastName"),
-            birth_date: field("birthInfo.birthDate"),
-            records: Vec::new(),
-        };
-        records.insert(0, personal);
-        employees.push(TargetEmployee { records: records.into_iter().map(crate::from_kit).collect(), ..employee });
     }
-    Ok(ReadOutcome { employees, more: vec![] })
+    Ok(step)
 }

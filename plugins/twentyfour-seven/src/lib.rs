@@ -20,7 +20,7 @@ pub const NAME: &str = "twentyfour-seven";
 /// The component's exports.
 pub struct Connector;
 
-impl Guest for Connector {
+impl ConnectorSteps for Connector {
     fn describe() -> Manifest {
         Manifest {
             name: NAME.into(),
@@ -42,43 +42,32 @@ impl Guest for Connector {
                 "client-assigned-ids".into(),
                 "idempotent-updates".into(),
             ],
+            directions: vec![Direction::HrToTarget],
         }
     }
 
-    fn validate(ctx: Context, employee: Employee) -> Vec<ValidationIssue> {
-        match mapping::map_employee(&ctx, &employee) {
-            Ok(_) => Vec::new(),
-            Err(issues) => issues,
-        }
+    fn map_employee(ctx: &Context, employee: &Employee) -> Result<MappedEmployee, Vec<ValidationIssue>> {
+        mapping::map_employee(ctx, employee)
     }
 
-    fn map_employee(ctx: Context, employee: Employee) -> Result<MappedEmployee, Vec<ValidationIssue>> {
-        mapping::map_employee(&ctx, &employee)
-    }
-
-    fn read_requests(_ctx: Context) -> Vec<HttpRequest> {
+    fn read_start(_ctx: &Context) -> Vec<HttpRequest> {
         vec![read::list_employees_request()]
     }
 
-    fn parse_read(_ctx: Context, exchanges: Vec<Exchange>) -> Result<ReadOutcome, ConnectorError> {
-        let outcome = read::parse(&exchanges);
-        if let Ok(o) = &outcome {
-            let line = format!("read {} employee(s); {} request(s) still to send", o.employees.len(), o.more.len());
-            host::log(LogLevel::Debug, &line);
-        }
-        outcome
+    fn read_next(_ctx: &Context, exchanges: &[Exchange]) -> Result<ReadStep, ConnectorError> {
+        read::parse(exchanges)
     }
 
-    fn diff(_ctx: Context, desired: Vec<TargetRecord>, current: Option<TargetEmployee>) -> Vec<FieldChange> {
-        plan::diff(&desired, current.as_ref())
+    fn diff(_ctx: &Context, desired: &[TargetRecord], current: Option<&TargetEmployee>) -> Vec<FieldChange> {
+        plan::diff(desired, current)
     }
 
     fn plan(
-        _ctx: Context,
-        desired: MappedEmployee,
-        current: Option<TargetEmployee>,
-        changes: Vec<FieldChange>,
+        _ctx: &Context,
+        desired: &MappedEmployee,
+        current: Option<&TargetEmployee>,
+        changes: &[FieldChange],
     ) -> Result<Vec<PlannedOperation>, ConnectorError> {
-        plan::plan(&desired, current.as_ref(), &changes)
+        plan::plan(desired, current, changes)
     }
 }

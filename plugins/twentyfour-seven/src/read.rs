@@ -1,8 +1,9 @@
 //! Reading 24SevenOffice's current state: `GET /employee/v2` (the whole
 //! list; the API has no paging or filter), then `GET /employment/v2/{empId}`
-//! for each employee. Parsing is repeated over every exchange so far, so
-//! the host can call it after each round and it asks only for what is
-//! still missing.
+//! for each employee. Each answer is parsed on its own (the streaming read
+//! of contract 2.0): the list gives each employee's own record and asks
+//! for its employments; an employments answer gives that employee's
+//! employment records, keyed by start date. The host merges the two.
 
 use crate::mapping::SENSITIVE_FIELDS;
 use crate::types::*;
@@ -48,18 +49,47 @@ fn record_from_json(kind: &str, key: Option<String>, object: &Value) -> Record {
     record
 }
 
-/// Parse every exchange so far into employees, and list the reads still
-/// missing.
-pub fn parse(exchanges: &[Exchange]) -> Result<ReadOutcome, ConnectorError> {
-    let list = exchanges
-        .iter()
-        .find(|x| x.request.method == HttpMethod::Get && x.request.path == "/employee/v2")
-        .ok_or_else(|| error("protocol", "the employee list (GET /employee/v2) was not read".into()))?;
-    let list = parse_json(list)?;
+/// What one round's exchanges say: employees from the list (and a read of
+/// each one's employments), employment records from each employments
+/// answer (a 404 means none).
+pub fn parse(exchanges: &[Exchange]) -> Result<ReadStep, ConnectorError> {
+    let mut step = ReadStep { learnt: Vec::new(), more: Vec::new() };
+    for exchange in exchanges {
+        let path = exchange.request.path.as_str();
+        if path == "/employee/v2" {
+            parse_list(exchange, &mut step)?;
+        } else if let Some(emp_id) = path.strip_prefix("/employment/v2/") {
+            if exchange.response.status == 404 {
+                continue;
+            }
+            let body = parse_json(exchange)?;
+            let mut records = Vec::new();
+            for employment in body.as_array().into_iter().flatten() {
+                let start = employment.get("startdate").and_then(Value::as_str).unwrap_or("").to_owned();
+                records.push(crate::from_kit(record_from_json("employment", Some(start), employment)));
+            }
+            step.learnt.push(TargetEmployee {
+                target_id: emp_id.to_owned(),
+                employee_number: None,
+                national_id: None,
+                first_name: None,
+                last_name: None,
+                birth_date: None,
+                records,
+            });
+        } else {
+            return Err(error("protocol", format!("an answer to GET {path}, which this connector never asks for")));
+        }
+    }
+    Ok(step)
+}
+
+/// The employee list: one partial employee per item, and its employments
+/// to read.
+fn parse_list(exchange: &Exchange, step: &mut ReadStep) -> Result<(), ConnectorError> {
+    let list = parse_json(exchange)?;
     let items =
         list.as_array().ok_or_else(|| error("bad-shape", "GET /employee/v2 did not return a JSON array".into()))?;
-    let mut employees = Vec::with_capacity(items.len());
-    let mut more = Vec::new();
     for item in items {
         let emp_id = match item.get("empId") {
             Some(Value::String(s)) => s.clone(),
@@ -69,33 +99,19 @@ pub fn parse(exchanges: &[Exchange]) -> Result<ReadOutcome, ConnectorError> {
             }
         };
         let employee = record_from_json("employee", None, item);
-        let path = employment_path(&emp_id);
-        let answered = exchanges.iter().find(|x| x.request.method == HttpMethod::Get && x.request.path == path);
-        let mut records = vec![];
-        match answered {
-            None => more.push(get(path)),
-            Some(x) if x.response.status == 404 => {}
-            Some(x) => {
-                let body = parse_json(x)?;
-                for employment in body.as_array().into_iter().flatten() {
-                    let start = employment.get("startdate").and_then(Value::as_str).unwrap_or("").to_owned();
-                    records.push(record_from_json("employment", Some(start), employment));
-                }
-            }
-        }
         let field = |name: &str| employee.get(name).filter(|v| !v.is_empty()).map(str::to_owned);
         let national_id = field("personnr");
         let (first_name, last_name) = (field("firstname"), field("lastname"));
-        records.insert(0, employee);
-        employees.push(TargetEmployee {
+        step.more.push(get(employment_path(&emp_id)));
+        step.learnt.push(TargetEmployee {
             target_id: emp_id.clone(),
             employee_number: Some(emp_id),
             national_id,
             first_name,
             last_name,
             birth_date: None,
-            records: records.into_iter().map(crate::from_kit).collect(),
+            records: vec![crate::from_kit(employee)],
         });
     }
-    Ok(ReadOutcome { employees, more })
+    Ok(())
 }

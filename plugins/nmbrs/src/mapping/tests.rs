@@ -7,6 +7,7 @@ fn ctx() -> Context {
         integration: "test".into(),
         today: "2026-11-22".into(),
         settings: vec![("company_id".into(), "c1".into())],
+        period: None,
     }
 }
 
@@ -61,6 +62,7 @@ fn employee() -> Employee {
             currency: Some("EUR".into()),
         }],
         absences: vec![],
+        children: vec![],
     }
 }
 

@@ -86,12 +86,12 @@ impl Connector for Hostile {
         }
     }
 
-    fn read_requests(_: Context) -> Vec<HttpRequest> {
+    fn read_start(_: Context) -> Vec<HttpRequest> {
         Vec::new()
     }
 
-    fn parse_read(_: Context, _: Vec<Exchange>) -> Result<ReadOutcome, ConnectorError> {
-        Ok(ReadOutcome { employees: Vec::new(), more: Vec::new() })
+    fn read_next(_: Context, _: Vec<Exchange>) -> Result<ReadStep, ConnectorError> {
+        Ok(ReadStep { learnt: Vec::new(), more: Vec::new() })
     }
 
     fn diff(_: Context, _: Vec<TargetRecord>, _: Option<TargetEmployee>) -> Vec<FieldChange> {

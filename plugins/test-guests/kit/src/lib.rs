@@ -4,7 +4,7 @@
 //! way for a host test. Everything it does not misbehave in is the
 //! "normal" behaviour defined once here:
 //!
-//! - read: one `GET /employees`, whose response body is a JSON array of
+//! - read: one `GET /employees` (`read-start`), whose response body is a JSON array of
 //!   `{"id", "number", "name"}` objects ([`parse_employees`]);
 //! - map: `hr-id`, `employee-number` and `national-id` from the employee and
 //!   one `employee` record with a `name` field holding the first name;
@@ -72,13 +72,13 @@ macro_rules! connector {
             }
 
             /// One `GET /employees`.
-            fn read_requests(_ctx: Context) -> Vec<HttpRequest> {
-                normal::read_requests()
+            fn read_start(_ctx: Context) -> Vec<HttpRequest> {
+                normal::read_start()
             }
 
-            /// [`normal::parse_read`].
-            fn parse_read(_ctx: Context, exchanges: Vec<Exchange>) -> Result<ReadOutcome, ConnectorError> {
-                normal::parse_read(&exchanges)
+            /// [`normal::read_next`].
+            fn read_next(_ctx: Context, exchanges: Vec<Exchange>) -> Result<ReadStep, ConnectorError> {
+                normal::read_next(&exchanges)
             }
 
             /// [`normal::diff`].
@@ -112,6 +112,7 @@ macro_rules! connector {
                     auth,
                     required_fields: Vec::new(),
                     capabilities: Vec::new(),
+                    directions: vec![Direction::HrToTarget],
                 }
             }
 
@@ -125,7 +126,7 @@ macro_rules! connector {
             }
 
             /// One `GET /employees`.
-            pub(crate) fn read_requests() -> Vec<HttpRequest> {
+            pub(crate) fn read_start() -> Vec<HttpRequest> {
                 vec![request(HttpMethod::Get, "/employees", None)]
             }
 
@@ -133,7 +134,7 @@ macro_rules! connector {
             /// (see `test_guest_kit::parse_employees`), with nothing more to
             /// read; a connector-error "read" when that exchange is missing
             /// or its body is not such a list.
-            pub(crate) fn parse_read(exchanges: &[Exchange]) -> Result<ReadOutcome, ConnectorError> {
+            pub(crate) fn read_next(exchanges: &[Exchange]) -> Result<ReadStep, ConnectorError> {
                 let exchange = exchanges.iter().find(|x| x.request.path == "/employees").ok_or_else(|| {
                     ConnectorError { code: "read".into(), message: "no response to GET /employees".into() }
                 })?;
@@ -161,7 +162,7 @@ macro_rules! connector {
                         birth_date: None,
                     })
                     .collect();
-                Ok(ReadOutcome { employees, more: Vec::new() })
+                Ok(ReadStep { learnt: employees, more: Vec::new() })
             }
 
             /// The employee's keys and one `employee` record whose `name`
@@ -268,33 +269,51 @@ macro_rules! connector {
                 <$guest as Connector>::describe()
             }
 
-            fn validate(ctx: Context, employee: Employee) -> Vec<ValidationIssue> {
-                <$guest as Connector>::validate(ctx, employee)
+            fn prepare(ctx: Context, employees: Vec<Employee>) -> Vec<Prepared> {
+                employees
+                    .into_iter()
+                    .map(|employee| {
+                        let issues = <$guest as Connector>::validate(ctx.clone(), employee.clone());
+                        if !issues.is_empty() {
+                            return Prepared::Refused(issues);
+                        }
+                        match <$guest as Connector>::map_employee(ctx.clone(), employee) {
+                            Ok(mapped) => Prepared::Ready(mapped),
+                            Err(issues) => Prepared::Refused(issues),
+                        }
+                    })
+                    .collect()
             }
 
-            fn map_employee(ctx: Context, employee: Employee) -> Result<MappedEmployee, Vec<ValidationIssue>> {
-                <$guest as Connector>::map_employee(ctx, employee)
+            fn read_start(ctx: Context) -> Vec<HttpRequest> {
+                <$guest as Connector>::read_start(ctx)
             }
 
-            fn read_requests(ctx: Context) -> Vec<HttpRequest> {
-                <$guest as Connector>::read_requests(ctx)
+            fn read_next(ctx: Context, exchanges: Vec<Exchange>) -> Result<ReadStep, ConnectorError> {
+                <$guest as Connector>::read_next(ctx, exchanges)
             }
 
-            fn parse_read(ctx: Context, exchanges: Vec<Exchange>) -> Result<ReadOutcome, ConnectorError> {
-                <$guest as Connector>::parse_read(ctx, exchanges)
+            fn reconcile(ctx: Context, items: Vec<ReconcileItem>) -> Vec<Reconciled> {
+                items
+                    .into_iter()
+                    .map(|item| {
+                        let changes = <$guest as Connector>::diff(
+                            ctx.clone(),
+                            item.desired.records.clone(),
+                            item.current.clone(),
+                        );
+                        let operations = if item.plan && !changes.is_empty() {
+                            <$guest as Connector>::plan(ctx.clone(), item.desired, item.current, changes.clone())
+                        } else {
+                            Ok(Vec::new())
+                        };
+                        Reconciled { changes, operations }
+                    })
+                    .collect()
             }
 
-            fn diff(ctx: Context, desired: Vec<TargetRecord>, current: Option<TargetEmployee>) -> Vec<FieldChange> {
-                <$guest as Connector>::diff(ctx, desired, current)
-            }
-
-            fn plan(
-                ctx: Context,
-                desired: MappedEmployee,
-                current: Option<TargetEmployee>,
-                changes: Vec<FieldChange>,
-            ) -> Result<Vec<PlannedOperation>, ConnectorError> {
-                <$guest as Connector>::plan(ctx, desired, current, changes)
+            fn import_employees(_ctx: Context, _current: Vec<TargetEmployee>) -> Vec<HrUpdate> {
+                Vec::new()
             }
         }
 

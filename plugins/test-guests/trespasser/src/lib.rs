@@ -12,9 +12,9 @@
 //! - "escape": `PUT /%2e%2e/%2e%2e/admin` (update);
 //! - "create-other": `POST /employees` (create) with the body
 //!   `{"id": <setting victim>, "name": <first name>}`;
-//! - "read-flood": `read-requests` asks for 100 000 `GET /r/<i>` (i from 0)
-//!   and `parse-read` answers no employees and nothing more;
-//! - "escape-read": `read-requests` asks for one `GET /%2e%2e/%2e%2e/admin`.
+//! - "read-flood": `read-start` asks for 100 000 `GET /r/<i>` (i from 0)
+//!   and `read-next` answers no employees and nothing more;
+//! - "escape-read": `read-start` asks for one `GET /%2e%2e/%2e%2e/admin`.
 //!
 //! Anything else reads and plans normally: `GET /employees`, then
 //! `POST /employees` or `PUT /employees/<target-id>` with the body
@@ -49,18 +49,18 @@ fn victim<'a>(ctx: &'a Context, key: &str) -> &'a str {
 impl Connector for Trespasser {
     const NAME: &'static str = "trespasser";
 
-    fn read_requests(ctx: Context) -> Vec<HttpRequest> {
+    fn read_start(ctx: Context) -> Vec<HttpRequest> {
         match attack(&ctx) {
             "read-flood" => (0..100_000).map(|i| normal::request(HttpMethod::Get, &format!("/r/{i}"), None)).collect(),
             "escape-read" => vec![normal::request(HttpMethod::Get, "/%2e%2e/%2e%2e/admin", None)],
-            _ => normal::read_requests(),
+            _ => normal::read_start(),
         }
     }
 
-    fn parse_read(ctx: Context, exchanges: Vec<Exchange>) -> Result<ReadOutcome, ConnectorError> {
+    fn read_next(ctx: Context, exchanges: Vec<Exchange>) -> Result<ReadStep, ConnectorError> {
         match attack(&ctx) {
-            "read-flood" => Ok(ReadOutcome { employees: Vec::new(), more: Vec::new() }),
-            _ => normal::parse_read(&exchanges),
+            "read-flood" => Ok(ReadStep { learnt: Vec::new(), more: Vec::new() }),
+            _ => normal::read_next(&exchanges),
         }
     }
 

@@ -3,7 +3,7 @@
 use super::*;
 
 fn ctx() -> Context {
-    Context { integration: "test".into(), today: "2026-11-22".into(), settings: Vec::new() }
+    Context { integration: "test".into(), today: "2026-11-22".into(), settings: Vec::new(), period: None }
 }
 
 fn employee() -> Employee {
@@ -57,6 +57,7 @@ fn employee() -> Employee {
             currency: Some("NOK".into()),
         }],
         absences: Vec::new(),
+        children: Vec::new(),
     }
 }
 

@@ -1,0 +1,126 @@
+//! The adapter that keeps `paybridge:connector@1.0.0` components working
+//! under the 2.0 pipeline (see `wit/README.md`, "What changed from 1.0").
+//!
+//! - `prepare` (a batch) becomes `validate`, then `map-employee` when
+//!   validation found nothing, per employee, in one instance.
+//! - `reconcile` (a batch) becomes `diff`, then `plan` when there are
+//!   changes and a plan is asked for, per item, in one instance.
+//! - `read-start` is `read-requests`. `read-next` is `parse-read`, which
+//!   wants every exchange of the read so far and answers with every
+//!   employee it can assemble: the reader hands a 1.0 component its whole
+//!   history (so its reads stay as costly as they were under 1.0), and the
+//!   host's merge of a full answer over what it holds changes nothing.
+//! - The manifest gains `directions: [hr-to-target]`; 1.0 has no import.
+//!
+//! Types whose shape is the same in both versions cross through serde
+//! (the bindings derive it on both sides, with the same field names); the
+//! three that changed (manifest, context, absence) are converted by what
+//! differs: 2.0's context `period` and employee `children` are not shown to
+//! a 1.0 component, and an absence is `approved` when its state is.
+
+use super::bindings::types::*;
+use super::bindings::v1;
+use super::sandbox::HostState;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use wasmtime::Store;
+
+/// The same value in the other version's type (same shape, same names).
+fn same<A: Serialize, B: DeserializeOwned>(a: &A) -> wasmtime::Result<B> {
+    Ok(serde_json::from_value(serde_json::to_value(a)?)?)
+}
+
+fn context(ctx: &Context) -> wasmtime::Result<v1::paybridge::connector::types::Context> {
+    same(ctx)
+}
+
+fn employee(e: &Employee) -> wasmtime::Result<v1::paybridge::connector::types::Employee> {
+    let mut value = serde_json::to_value(e)?;
+    for absence in value.get_mut("absences").and_then(Value::as_array_mut).into_iter().flatten() {
+        let approved = absence.get("state").and_then(Value::as_str) == Some("Approved");
+        absence["approved"] = Value::Bool(approved);
+    }
+    Ok(serde_json::from_value(value)?)
+}
+
+/// `describe`, with `directions: [hr-to-target]`.
+pub fn describe(c: &v1::Connector, store: &mut Store<HostState>) -> wasmtime::Result<Manifest> {
+    let manifest = c.call_describe(store)?;
+    let mut value = serde_json::to_value(&manifest)?;
+    value["directions"] = serde_json::to_value([Direction::HrToTarget])?;
+    Ok(serde_json::from_value(value)?)
+}
+
+/// `validate`, then `map-employee`, per employee.
+pub fn prepare(
+    c: &v1::Connector,
+    store: &mut Store<HostState>,
+    ctx: &Context,
+    employees: &[Employee],
+) -> wasmtime::Result<Vec<Prepared>> {
+    let ctx = context(ctx)?;
+    let mut out = Vec::with_capacity(employees.len());
+    for e in employees {
+        let e = employee(e)?;
+        let issues = c.call_validate(&mut *store, &ctx, &e)?;
+        if !issues.is_empty() {
+            out.push(Prepared::Refused(same(&issues)?));
+            continue;
+        }
+        out.push(match c.call_map_employee(&mut *store, &ctx, &e)? {
+            Ok(mapped) => Prepared::Ready(same(&mapped)?),
+            Err(issues) => Prepared::Refused(same(&issues)?),
+        });
+    }
+    Ok(out)
+}
+
+/// `read-requests`.
+pub fn read_start(
+    c: &v1::Connector,
+    store: &mut Store<HostState>,
+    ctx: &Context,
+) -> wasmtime::Result<Vec<HttpRequest>> {
+    same(&c.call_read_requests(store, &context(ctx)?)?)
+}
+
+/// `parse-read` over `exchanges` (the whole read so far).
+pub fn read_next(
+    c: &v1::Connector,
+    store: &mut Store<HostState>,
+    ctx: &Context,
+    exchanges: &[Exchange],
+) -> wasmtime::Result<Result<ReadStep, ConnectorError>> {
+    let exchanges: Vec<v1::paybridge::connector::types::Exchange> = same(&exchanges)?;
+    Ok(match c.call_parse_read(store, &context(ctx)?, &exchanges)? {
+        Ok(outcome) => Ok(ReadStep { learnt: same(&outcome.employees)?, more: same(&outcome.more)? }),
+        Err(e) => Err(same(&e)?),
+    })
+}
+
+/// `diff`, then `plan` where asked and needed, per item.
+pub fn reconcile(
+    c: &v1::Connector,
+    store: &mut Store<HostState>,
+    ctx: &Context,
+    items: &[ReconcileItem],
+) -> wasmtime::Result<Vec<Reconciled>> {
+    let ctx = context(ctx)?;
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        let desired: v1::paybridge::connector::types::MappedEmployee = same(&item.desired)?;
+        let current: Option<v1::paybridge::connector::types::TargetEmployee> = same(&item.current)?;
+        let changes = c.call_diff(&mut *store, &ctx, &desired.records, current.as_ref())?;
+        let operations = if item.plan && !changes.is_empty() {
+            match c.call_plan(&mut *store, &ctx, &desired, current.as_ref(), &changes)? {
+                Ok(ops) => Ok(same(&ops)?),
+                Err(e) => Err(same(&e)?),
+            }
+        } else {
+            Ok(Vec::new())
+        };
+        out.push(Reconciled { changes: same(&changes)?, operations });
+    }
+    Ok(out)
+}
