@@ -260,6 +260,17 @@ async fn an_encoded_dot_dot_path_never_leaves_the_base_url() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_that_keeps_asking_while_learning_nothing_is_stopped() {
+    let s = setup(TEST_GUEST_TRESPASSER, "trespasser", vec![sample("1001", None)], trespass("read-crawl")).await;
+    let report = s.sync(Secrets::default()).await.expect("run completes");
+    assert_eq!(report.status, "failed");
+    assert!(report.error.as_deref().is_some_and(|e| e.contains("learning nothing")), "{:?}", report.error);
+    let crawled = s.sink.requests().iter().filter(|r| r.path.contains("/r/")).count();
+    let limit = paybridge::sync::read::IDLE_WINDOWS + 2;
+    assert!(crawled <= limit, "stopped after {crawled} requests, not within {limit}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_read_that_asks_for_more_than_its_budget_is_stopped_before_a_request_is_sent() {
     let flood_past_the_cap = |i: &mut IntegrationConfig, sink: &Sink| {
         trespass("read-flood")(i, sink);

@@ -151,6 +151,36 @@ async fn lists_are_followed_over_more_than_one_page() {
     assert!(list_reads >= 3, "the employee list took {list_reads} page(s)");
 }
 
+/// Contract 1.0 re-parsed the whole read every round and gave up after 50
+/// rounds: a company of 6 000 at 100 per page could not be read back. The
+/// streaming read has no round limit: here 60 pages per list (the same
+/// shape at a tenth of the size), created, read back, and a no-change sync
+/// that sends exactly the list pages, each once, and nothing else.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_of_more_than_fifty_pages_per_list_completes_and_a_no_change_sync_sends_only_the_list_pages() {
+    let (size, page) = (600, 10);
+    let company = common::company::generate_company(size);
+    let h = NmbrsHarness::new(&company, page).await;
+    let first = h.sync().await;
+    assert_eq!(first.count("failed"), 0, "{}", first.summary());
+    let created = first.count("created");
+    assert!(created > 500, "{}", first.summary());
+    assert_eq!(h.emulator.employee_count(), created);
+
+    let before = h.emulator.requests().len();
+    let second = h.sync().await;
+    assert_eq!(second.count("unchanged"), created, "{}", second.summary());
+    assert_eq!(second.writes_sent, 0);
+    let sent: Vec<_> =
+        h.emulator.requests()[before..].iter().filter(|r| r.path.starts_with("/api/")).cloned().collect();
+    assert!(sent.iter().all(|r| r.method == "GET"), "reads only");
+    let lists = ["/employees", "/employees/addresses", "/employees/bankaccounts", "/employees/salaries"];
+    assert!(sent.iter().all(|r| lists.iter().any(|l| r.path.ends_with(l))), "only the four lists");
+    let employee_pages = sent.iter().filter(|r| r.path.ends_with("/employees")).count();
+    assert_eq!(employee_pages, created.div_ceil(page), "every page of the employee list once");
+    assert!(sent.len() <= 4 * created.div_ceil(page), "{} requests", sent.len());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_429_then_success_is_retried_and_problem_details_become_messages() {
     let h = NmbrsHarness::new(&sample_snapshot(), 100).await;
@@ -180,4 +210,26 @@ async fn an_expired_token_is_renewed() {
     let report = h.sync().await;
     assert_eq!(report.status, "succeeded");
     assert!(h.emulator.tokens_issued() > issued);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_hr_employees_matching_one_target_employee_write_nothing_to_it_and_say_why() {
+    // HR holds employee number 1001 twice (a data error); Nmbrs holds 1001.
+    let mut snapshot = sample_snapshot();
+    let twin = snapshot.employees.iter_mut().find(|e| e.employee_number.as_deref() == Some("1002")).expect("1002");
+    twin.employee_number = Some("1001".into());
+    let h = NmbrsHarness::new(&snapshot, 100).await;
+    let existing = h.emulator.insert_employee(1001, "Someone", "Else", "1970-01-01");
+    let report = h.sync().await;
+    let claimers: Vec<_> = report.employees.iter().filter(|e| e.employee_number.as_deref() == Some("1001")).collect();
+    assert_eq!(claimers.len(), 2);
+    for claimer in claimers {
+        match &claimer.outcome {
+            Outcome::Failed { reason } => {
+                assert!(reason.contains("matches HR employees 1001, 1001 at once"), "{reason}")
+            }
+            other => panic!("{}: {other:?}", claimer.name),
+        }
+    }
+    assert!(h.emulator.write_requests().iter().all(|r| !r.path.contains(&existing)), "nothing written to it");
 }

@@ -301,27 +301,31 @@ async fn token(State(shared): State<Arc<Shared>>, axum::Form(form): axum::Form<H
         .into_response()
 }
 
-/// The paginated envelope around `items`.
-fn page(items: Vec<Value>, query: &HashMap<String, String>) -> Response {
+/// The page `query` asks for out of `total` items: which items, and the
+/// envelope's `pagination` object. Only the page's items are rendered, so
+/// reading a large company page by page stays linear.
+fn window(total: usize, query: &HashMap<String, String>) -> (std::ops::Range<usize>, Value) {
     let size: usize = query.get("pageSize").and_then(|v| v.parse().ok()).unwrap_or(20).clamp(1, 100);
     let number: usize = query.get("pageNumber").or(query.get("page")).and_then(|v| v.parse().ok()).unwrap_or(1).max(1);
-    let total = items.len();
     let pages = total.div_ceil(size).max(1);
-    let data: Vec<Value> = items.into_iter().skip((number - 1) * size).take(size).collect();
-    axum::Json(json!({
-        "pagination": {
-            "pageNumber": number,
-            "pageSize": size,
-            "firstPage": 1,
-            "lastPage": pages,
-            "totalPages": pages,
-            "totalRecords": total,
-            "nextPage": if number < pages { Value::from(number + 1) } else { Value::Null },
-            "previousPage": if number > 1 { Value::from(number - 1) } else { Value::Null },
-        },
-        "data": data,
-    }))
-    .into_response()
+    let start = number.saturating_sub(1).saturating_mul(size).min(total);
+    let pagination = json!({
+        "pageNumber": number,
+        "pageSize": size,
+        "firstPage": 1,
+        "lastPage": pages,
+        "totalPages": pages,
+        "totalRecords": total,
+        "nextPage": if number < pages { Value::from(number + 1) } else { Value::Null },
+        "previousPage": if number > 1 { Value::from(number - 1) } else { Value::Null },
+    });
+    (start..(start + size).min(total), pagination)
+}
+
+/// The paginated envelope around `items`.
+fn page(items: Vec<Value>, query: &HashMap<String, String>) -> Response {
+    let (range, pagination) = window(items.len(), query);
+    axum::Json(json!({"pagination": pagination, "data": &items[range]})).into_response()
 }
 
 async fn companies(State(shared): State<Arc<Shared>>, Query(q): Query<HashMap<String, String>>) -> Response {
@@ -351,14 +355,16 @@ async fn list_employees(
     if let Err(r) = known_company(&shared, &company) {
         return r;
     }
-    let items = shared
-        .lock()
-        .employees
+    let data = shared.lock();
+    let mine: Vec<_> = data.employees.iter().filter(|(_, e)| e.company_id == company).collect();
+    let (range, pagination) = window(mine.len(), &q);
+    let items: Vec<Value> = mine[range]
         .iter()
-        .filter(|(_, e)| e.company_id == company)
         .map(|(id, e)| json!({"employeeId": id, "personalInfo": e.personal_info, "additionalEmployeeInfo": {"inServiceDate": e.in_service_date}}))
         .collect();
-    page(items, &q)
+    drop(mine);
+    drop(data);
+    axum::Json(json!({"pagination": pagination, "data": items})).into_response()
 }
 
 async fn list_resource(
@@ -370,17 +376,23 @@ async fn list_resource(
         return r;
     }
     let data = shared.lock();
-    let employees = data.employees.iter().filter(|(_, e)| e.company_id == company);
+    let mine: Vec<_> = data.employees.iter().filter(|(_, e)| e.company_id == company).collect();
+    let (range, pagination) = window(mine.len(), &q);
+    let on_page = &mine[range];
     let items: Vec<Value> = match resource.as_str() {
-        "addresses" => employees
+        "addresses" => on_page
+            .iter()
             .map(|(id, e)| json!({"employeeId": id, "addresses": e.address.iter().collect::<Vec<_>>()}))
             .collect(),
-        "bankaccounts" => employees.map(|(id, e)| json!({"employeeId": id, "bankAccounts": e.bank_accounts})).collect(),
-        "salaries" => employees.map(|(id, e)| json!({"employeeId": id, "salaries": e.salaries})).collect(),
+        "bankaccounts" => {
+            on_page.iter().map(|(id, e)| json!({"employeeId": id, "bankAccounts": e.bank_accounts})).collect()
+        }
+        "salaries" => on_page.iter().map(|(id, e)| json!({"employeeId": id, "salaries": e.salaries})).collect(),
         other => return problem(StatusCode::NOT_FOUND, "NotFound", format!("no such resource {other}")),
     };
+    drop(mine);
     drop(data);
-    page(items, &q)
+    axum::Json(json!({"pagination": pagination, "data": items})).into_response()
 }
 
 fn parse_object(body: &str) -> Result<Map<String, Value>, Response> {

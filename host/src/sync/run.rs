@@ -185,7 +185,8 @@ impl SyncJob {
         // employee's writes stay in order.
         let parallel = rc.integration.concurrency.max(1);
         let mut mapped: Vec<&mut Work> = work.iter_mut().filter(|w| w.mapped.is_some()).collect();
-        let decisions = decide(&rc, &mut mapped, &state, Pass::First).await;
+        let mut decisions = decide(&rc, &mut mapped, &state, Pass::First).await;
+        one_employee_per_target(&rc, &mut mapped, &mut decisions);
         let state = tokio::sync::RwLock::new(state);
         // Futures built in a loop, not a closure: the run future must stay
         // `Send` for any lifetime (a closure here defeats the inference).
@@ -233,6 +234,50 @@ pub(crate) async fn decide(rc: &RunContext, ws: &mut [&mut Work], state: &Target
         batches.push(reconcile_batch(rc, batch, state, pass));
     }
     futures::stream::iter(batches).buffered(parallel).collect::<Vec<_>>().await.into_iter().flatten().collect()
+}
+
+/// The target employee a decision acts on, if any.
+fn target_of(decision: &Decision) -> Option<&str> {
+    match decision {
+        Decision::InSync { target: Some(t), .. } | Decision::Write { current: Some(t), .. } => Some(&t.target_id),
+        _ => None,
+    }
+}
+
+/// Decisions are taken side by side, so two HR employees can match one
+/// target employee (the same employee number or national id in HR twice).
+/// Only one may act on it: the one linked to it, if one is; otherwise none,
+/// and each says why, so nothing is written to a record two people claim.
+fn one_employee_per_target(rc: &RunContext, ws: &mut [&mut Work], decisions: &mut [Decision]) {
+    let mut claims: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (at, decision) in decisions.iter().enumerate() {
+        if let Some(target) = target_of(decision) {
+            claims.entry(target).or_default().push(at);
+        }
+    }
+    let mut refused: Vec<(usize, String)> = Vec::new();
+    for (target, claimers) in claims.into_iter().filter(|(_, c)| c.len() > 1) {
+        let linked: Vec<usize> =
+            claimers.iter().copied().filter(|&at| ws[at].matched_by == Some(MatchedBy::Link)).collect();
+        let numbers: Vec<&str> = claimers
+            .iter()
+            .map(|&at| ws[at].employee.employee_number.as_deref().unwrap_or(&ws[at].employee.id))
+            .collect();
+        for &at in claimers.iter().filter(|at| linked.len() != 1 || !linked.contains(at)) {
+            refused.push((
+                at,
+                format!(
+                    "target employee {target} matches HR employees {} at once; nothing was written to it. Connect the right one with `paybridge links connect --integration {}` and correct the others in HR",
+                    numbers.join(", "),
+                    rc.integration.name
+                ),
+            ));
+        }
+    }
+    for (at, reason) in refused {
+        ws[at].report.writes.clear();
+        decisions[at] = Decision::Fail(reason);
+    }
 }
 
 /// Record `w`'s outcome and tell the listeners: it is final for this run.

@@ -14,6 +14,9 @@
 //!   `{"id": <setting victim>, "name": <first name>}`;
 //! - "read-flood": `read-start` asks for 100 000 `GET /r/<i>` (i from 0)
 //!   and `read-next` answers no employees and nothing more;
+//! - "read-crawl": `read-start` asks for `GET /r/0`, and `read-next`
+//!   answers each `/r/<i>` with nothing learnt and `GET /r/<i+1>` to read
+//!   next, for ever;
 //! - "escape-read": `read-start` asks for one `GET /%2e%2e/%2e%2e/admin`.
 //!
 //! Anything else reads and plans normally: `GET /employees`, then
@@ -52,6 +55,7 @@ impl Connector for Trespasser {
     fn read_start(ctx: Context) -> Vec<HttpRequest> {
         match attack(&ctx) {
             "read-flood" => (0..100_000).map(|i| normal::request(HttpMethod::Get, &format!("/r/{i}"), None)).collect(),
+            "read-crawl" => vec![normal::request(HttpMethod::Get, "/r/0", None)],
             "escape-read" => vec![normal::request(HttpMethod::Get, "/%2e%2e/%2e%2e/admin", None)],
             _ => normal::read_start(),
         }
@@ -60,6 +64,13 @@ impl Connector for Trespasser {
     fn read_next(ctx: Context, exchanges: Vec<Exchange>) -> Result<ReadStep, ConnectorError> {
         match attack(&ctx) {
             "read-flood" => Ok(ReadStep { learnt: Vec::new(), more: Vec::new() }),
+            "read-crawl" => {
+                let next = |x: &Exchange| {
+                    let i: u64 = x.request.path.strip_prefix("/r/")?.parse().ok()?;
+                    Some(normal::request(HttpMethod::Get, &format!("/r/{}", i + 1), None))
+                };
+                Ok(ReadStep { learnt: Vec::new(), more: exchanges.iter().filter_map(next).collect() })
+            }
             _ => normal::read_next(&exchanges),
         }
     }
