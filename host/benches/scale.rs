@@ -4,8 +4,8 @@
 //! the time and memory measured are the host's. Per company: the first
 //! sync, a no-change sync and a one-field change; for each, the wall time,
 //! the requests sent against the fewest the API allows, and the peak RSS
-//! of this (the host's) process during that sync, measured by resetting
-//! the kernel's high-water mark (`/proc/self/clear_refs`) before it.
+//! of the host process that ran that sync (each sync runs in a process of
+//! its own, this executable started as the host, on the same database).
 //!
 //! Run: `make bench`, or `cargo bench -p paybridge --bench scale` after
 //! `make plugins`. `PAYBRIDGE_SCALE_SIZES=10000` (comma-separated) and
@@ -24,15 +24,55 @@ use paybridge::app::App;
 use paybridge::config::{Config, IntegrationConfig};
 use paybridge::http::Secrets;
 use paybridge::runtime::Limits;
-use paybridge::sync::{RunReport, SyncOptions};
+use paybridge::sync::{RunEvent, SyncOptions};
 use serde_json::{Value, json};
 use std::io::{BufRead as _, Read as _};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// Set in the child: which emulator to serve.
+/// Counts the bytes this process holds on the heap, so the host child can
+/// say where its memory goes (printed beside the time marks on stderr).
+struct Counting;
+
+static LIVE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+// SAFETY: every call is forwarded unchanged to the system allocator; the
+// counter is only arithmetic on the sizes asked for.
+unsafe impl std::alloc::GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        LIVE.fetch_add(layout.size(), std::sync::atomic::Ordering::Relaxed);
+        // SAFETY: the caller's contract for `alloc` is passed on as is.
+        unsafe { std::alloc::System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        LIVE.fetch_sub(layout.size(), std::sync::atomic::Ordering::Relaxed);
+        // SAFETY: the caller's contract for `dealloc` is passed on as is.
+        unsafe { std::alloc::System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new_size: usize) -> *mut u8 {
+        LIVE.fetch_add(new_size, std::sync::atomic::Ordering::Relaxed);
+        LIVE.fetch_sub(layout.size(), std::sync::atomic::Ordering::Relaxed);
+        // SAFETY: the caller's contract for `realloc` is passed on as is.
+        unsafe { std::alloc::System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// Heap bytes live now, in MiB.
+fn live_mib() -> f64 {
+    LIVE.load(std::sync::atomic::Ordering::Relaxed) as f64 / (1 << 20) as f64
+}
+
+/// Set in a child: which emulator to serve.
 const ROLE: &str = "PAYBRIDGE_SCALE_EMULATOR";
+/// Set in a child: run one sync as the host, on the database and emulator
+/// this JSON names, and say what it cost on stdout.
+const HOST_ROLE: &str = "PAYBRIDGE_SCALE_HOST";
 /// Items per page the Nmbrs connector asks for (the API's maximum).
 const PAGE: usize = 100;
 /// Requests in flight per integration.
@@ -41,6 +81,9 @@ const CONCURRENCY: usize = 4;
 fn main() -> anyhow::Result<()> {
     if let Ok(target) = std::env::var(ROLE) {
         return serve_emulator(&target);
+    }
+    if let Ok(job) = std::env::var(HOST_ROLE) {
+        return host_one_sync(&job);
     }
     let sizes: Vec<usize> = std::env::var("PAYBRIDGE_SCALE_SIZES")
         .unwrap_or_else(|_| "10000,100000".into())
@@ -78,40 +121,37 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// What one sync cost.
+/// What one sync cost, as the host process that ran it says.
 struct Phase {
     wall: Duration,
-    report: RunReport,
     peak_rss_mib: f64,
+    requests: u64,
+    writes: u64,
+    created: usize,
+    summary: String,
+    error: Option<String>,
+    first_failure: Option<String>,
 }
 
 /// Sync `target` with a generated company of `size`: first, no change,
-/// one field changed. Prints a line per sync; returns the no-change wall
+/// one field changed, each in a host process of its own (so its peak RSS
+/// is that sync's). Prints a line per sync; returns the no-change wall
 /// time.
 async fn run_company(target: &str, size: usize) -> anyhow::Result<Duration> {
     let mut emulator = Emulator::start(target)?;
     let dir = tempfile::tempdir()?;
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let (integration, secrets) = emulator.integration(target)?;
-    let name = integration.name.clone();
-    let mut config =
-        Config::new(dir.path().join("paybridge.db"), root.join("connectors"), dir.path().join("none.json"));
-    config.integrations = vec![integration];
-    let app = App::open(config, Limits::default())?;
-    app.import(&company::generate_company(size))?;
-
-    let sync = || async {
-        reset_peak_rss();
-        let started = Instant::now();
-        let report = app.sync(&name, &SyncOptions::default(), Some(secrets.clone()), None).await?;
-        anyhow::Ok(Phase { wall: started.elapsed(), report, peak_rss_mib: peak_rss_mib() })
-    };
-    let first = sync().await?;
+    let database = dir.path().join("paybridge.db");
+    {
+        let app = App::open(host_config(&emulator.said, target, &database)?.0, Limits::default())?;
+        app.import(&company::generate_company(size))?;
+    }
+    let job = json!({"target": target, "database": database, "emulator": emulator.said});
+    let first = sync_in_child(&job)?;
     let reads = |n: usize| match target {
         "nmbrs" => 4 * n.div_ceil(PAGE).max(1),
         _ => 1 + n,
     };
-    let created = first.report.count("created");
+    let created = first.created;
     // First sync: the empty read, one create per employee (Nmbrs: plus
     // address, bank account and salary under the id it answered), and a
     // verifying read (Nmbrs: two, around the sub-resource pass).
@@ -120,47 +160,150 @@ async fn run_company(target: &str, size: usize) -> anyhow::Result<Duration> {
         _ => 1 + 2 * created + reads(created),
     };
     show(target, size, "first", &first, first_minimum);
-    let unchanged = sync().await?;
+    let unchanged = sync_in_child(&job)?;
     show(target, size, "no change", &unchanged, reads(created));
 
     let mut edited = company::generate_company(size);
     if let Some(e) = edited.employees.first_mut() {
         e.last_name = Some(format!("{}-Edited", e.last_name.clone().unwrap_or_default()));
     }
-    app.import(&edited)?;
+    {
+        let app = App::open(host_config(&emulator.said, target, &database)?.0, Limits::default())?;
+        app.import(&edited)?;
+    }
     drop(edited);
-    let one = sync().await?;
+    let one = sync_in_child(&job)?;
     // The read, one update, the verifying read.
     show(target, size, "one field changed", &one, 2 * reads(created) + 1);
     emulator.stop();
     Ok(unchanged.wall)
 }
 
+/// Run one sync in a child process (this executable as the host).
+fn sync_in_child(job: &Value) -> anyhow::Result<Phase> {
+    let output =
+        Command::new(std::env::current_exe()?).env(HOST_ROLE, job.to_string()).stderr(Stdio::inherit()).output()?;
+    let said: Value = serde_json::from_slice(&output.stdout)
+        .map_err(|e| anyhow::anyhow!("the host process said {:?}: {e}", String::from_utf8_lossy(&output.stdout)))?;
+    let text = |key: &str| said[key].as_str().map(str::to_owned);
+    Ok(Phase {
+        wall: Duration::from_secs_f64(said["wall_secs"].as_f64().unwrap_or_default()),
+        peak_rss_mib: said["peak_rss_mib"].as_f64().unwrap_or_default(),
+        requests: said["requests"].as_u64().unwrap_or_default(),
+        writes: said["writes"].as_u64().unwrap_or_default(),
+        created: said["created"].as_u64().unwrap_or_default() as usize,
+        summary: text("summary").unwrap_or_default(),
+        error: text("error"),
+        first_failure: text("first_failure"),
+    })
+}
+
+/// The child: one sync of the job's integration; prints what it cost.
+fn host_one_sync(job: &str) -> anyhow::Result<()> {
+    let job: Value = serde_json::from_str(job)?;
+    let target = job["target"].as_str().unwrap_or_default();
+    let database = PathBuf::from(job["database"].as_str().unwrap_or_default());
+    let (config, secrets) = host_config(&job["emulator"], target, &database)?;
+    let name = config.integrations[0].name.clone();
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let app = App::open(config, Limits::default())?;
+    let started = Instant::now();
+    let report = runtime.block_on(async {
+        let mut handle = app.spawn_sync(&name, SyncOptions::default(), Some(secrets))?;
+        // Where the time goes, for whoever reads stderr.
+        let mut settled = 0;
+        let mut marks = Vec::new();
+        while let Some(event) = handle.events.recv().await {
+            let mark = match event {
+                RunEvent::Started { .. } => "started",
+                RunEvent::Prepared { .. } => "prepared",
+                RunEvent::Read { .. } => "read",
+                RunEvent::Verifying { .. } => "verifying",
+                RunEvent::Settled { .. } => {
+                    settled += 1;
+                    if settled != 1 {
+                        continue;
+                    }
+                    "first settled"
+                }
+                RunEvent::Finished { .. } => "finished",
+                _ => continue,
+            };
+            marks.push(format!("{mark} {:.2}s ({:.0} MiB heap)", started.elapsed().as_secs_f64(), live_mib()));
+        }
+        eprintln!("    {}", marks.join(", "));
+        anyhow::Ok(handle.task.await??)
+    })?;
+    let wall = started.elapsed();
+    let first_failure = report
+        .employees
+        .iter()
+        .find(|e| e.outcome.name() == "failed")
+        .map(|e| format!("{}: {}", e.hr_id, e.outcome.detail()));
+    let said = json!({
+        "wall_secs": wall.as_secs_f64(), "peak_rss_mib": rss_mib("VmHWM:"),
+        "requests": report.requests_sent, "writes": report.writes_sent, "created": report.count("created"),
+        "summary": report.summary(), "error": report.error, "first_failure": first_failure,
+    });
+    println!("{said}");
+    Ok(())
+}
+
+/// The configuration and secrets of one integration against the emulator
+/// that said `said`, on `database`.
+fn host_config(said: &Value, target: &str, database: &std::path::Path) -> anyhow::Result<(Config, Secrets)> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let text = |key: &str| said[key].as_str().unwrap_or_default().to_owned();
+    let (integration, secrets) = match target {
+        "nmbrs" => {
+            let mut i = IntegrationConfig::new("nmbrs", "nmbrs", &text("base_url"));
+            i.token_url = Some(text("token_url"));
+            i.secret_headers = Some(vec!["X-Subscription-Key".into()]);
+            i.settings.insert("company_id".into(), text("company_id"));
+            i.settings.insert("page_size".into(), PAGE.to_string());
+            let secrets = Secrets::from_pairs(&[
+                ("client_id", &text("client_id")),
+                ("client_secret", &text("client_secret")),
+                ("subscription_key", &text("subscription_key")),
+            ]);
+            (i, secrets)
+        }
+        "24so" => {
+            let mut i = IntegrationConfig::new("24so", "twentyfour-seven", &text("base_url"));
+            i.secrets.insert("token".into(), "UNUSED".into());
+            (i, Secrets::from_pairs(&[("token", &text("token"))]))
+        }
+        other => anyhow::bail!("unknown target {other}: nmbrs or 24so"),
+    };
+    let mut config = Config::new(database.to_owned(), root.join("connectors"), database.with_extension("none.json"));
+    config.integrations = vec![IntegrationConfig { concurrency: CONCURRENCY, ..integration }];
+    Ok((config, secrets))
+}
+
 fn show(target: &str, size: usize, sync: &str, phase: &Phase, minimum: usize) {
-    let r = &phase.report;
     println!(
         "  {target:<6} {size:>7}  {sync:<16} {:>8.2}s {:>9} {:>9} {:>7} {:>6.0} MiB  {}",
         phase.wall.as_secs_f64(),
-        r.requests_sent,
+        phase.requests,
         minimum,
-        r.writes_sent,
+        phase.writes,
         phase.peak_rss_mib,
-        r.summary()
+        phase.summary
     );
+    if let Some(error) = &phase.error {
+        println!("    the run failed: {error}");
+    }
+    if let Some(failure) = &phase.first_failure {
+        println!("    first failure ({failure})");
+    }
 }
 
-/// Reset this process's peak RSS (VmHWM) to its current RSS.
-fn reset_peak_rss() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
-}
-
-/// This process's peak RSS since the last reset, in MiB (0 where /proc
-/// does not say).
-fn peak_rss_mib() -> f64 {
+/// A memory figure of this process from `/proc/self/status`, in MiB.
+fn rss_mib(key: &str) -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .find_map(|l| l.strip_prefix(key))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
         .map_or(0.0, |kib| kib / 1024.0)
 }
@@ -186,37 +329,6 @@ impl Emulator {
         let said: Value = serde_json::from_str(&line)
             .map_err(|e| anyhow::anyhow!("the emulator process said {line:?}, not its addresses: {e}"))?;
         Ok(Self { child, said })
-    }
-
-    fn text(&self, key: &str) -> String {
-        self.said[key].as_str().unwrap_or_default().to_owned()
-    }
-
-    /// The integration and secrets for this emulator.
-    fn integration(&self, target: &str) -> anyhow::Result<(IntegrationConfig, Secrets)> {
-        Ok(match target {
-            "nmbrs" => {
-                let mut i = IntegrationConfig::new("nmbrs", "nmbrs", &self.text("base_url"));
-                i.token_url = Some(self.text("token_url"));
-                i.secret_headers = Some(vec!["X-Subscription-Key".into()]);
-                i.settings.insert("company_id".into(), self.text("company_id"));
-                i.settings.insert("page_size".into(), PAGE.to_string());
-                i.concurrency = CONCURRENCY;
-                let secrets = Secrets::from_pairs(&[
-                    ("client_id", &self.text("client_id")),
-                    ("client_secret", &self.text("client_secret")),
-                    ("subscription_key", &self.text("subscription_key")),
-                ]);
-                (i, secrets)
-            }
-            "24so" => {
-                let mut i = IntegrationConfig::new("24so", "twentyfour-seven", &self.text("base_url"));
-                i.secrets.insert("token".into(), "UNUSED".into());
-                i.concurrency = CONCURRENCY;
-                (i, Secrets::from_pairs(&[("token", &self.text("token"))]))
-            }
-            other => anyhow::bail!("unknown target {other}: nmbrs or 24so"),
-        })
     }
 
     fn stop(&mut self) {

@@ -137,6 +137,14 @@ impl Scrubber {
         self.scrub_with(text, true)
     }
 
+    /// Whether `text` holds one of the person's national ids or bank
+    /// numbers whole. For identifiers a target makes (a uuid's digit runs
+    /// can share five digits with anyone's bank number by chance), where
+    /// [`Scrubber::touches`] would refuse harmless ids.
+    pub fn holds_whole(&self, text: &str) -> bool {
+        digit_runs(text).iter().any(|r| self.pieces.iter().any(|v| r.digits.contains(v.as_str())))
+    }
+
     /// Whether `text` holds a known value.
     pub fn touches(&self, text: &str) -> bool {
         digit_runs(text).iter().any(|r| self.hides(&r.digits))
@@ -169,6 +177,15 @@ impl Scrubber {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_target_id_is_personal_only_when_it_holds_a_whole_value() {
+        let s = Scrubber::new(["14838512470", "1506.00.00000"], ["42000"]);
+        assert!(s.holds_whole("emp-14838512470"));
+        assert!(s.holds_whole("1506.00.00000"));
+        assert!(!s.holds_whole("6e6d6272-4e6d-4b72-8000-000000000d98"), "a uuid sharing zeros");
+        assert!(s.touches("0000000"), "touches is the stricter check for free text");
+    }
+
     use super::*;
     use proptest::prelude::*;
 

@@ -28,8 +28,10 @@ pub enum Pass {
 pub enum Decision {
     /// The target holds what HR says: nothing to write.
     InSync {
-        /// The matched target employee (none only when nothing is mapped).
-        target: Option<TargetEmployee>,
+        /// The matched target employee's id (none only when nothing is
+        /// mapped). An id, not a copy: a run holds one decision per
+        /// employee.
+        target_id: Option<String>,
         /// How it was found.
         matched_by: Option<MatchedBy>,
     },
@@ -37,8 +39,8 @@ pub enum Decision {
     Write {
         /// The operations, in order.
         ops: Vec<PlannedOperation>,
-        /// The matched target employee; `None` for a create.
-        current: Option<TargetEmployee>,
+        /// The matched target employee's id; `None` for a create.
+        target_id: Option<String>,
         /// The field changes the writes make.
         changes: Vec<FieldChange>,
     },
@@ -61,7 +63,7 @@ fn unusable(w: &Work, target: &TargetEmployee, state: &TargetState) -> Option<St
     if target.target_id.is_empty() || target.target_id.chars().any(char::is_control) {
         return Some("the connector gives this employee an empty target id or one with control characters; refused, nothing was written".into());
     }
-    w.scrubber.touches(&target.target_id).then(|| {
+    w.scrubber.holds_whole(&target.target_id).then(|| {
         "the connector gives this employee a target id made of their personal data; refused, nothing was written".into()
     })
 }
@@ -94,7 +96,7 @@ enum Before {
 /// connector; fills in the report's target id.
 fn before(rc: &RunContext, w: &mut Work, state: &TargetState, pass: Pass) -> Before {
     let Some(mapped) = w.mapped.clone() else {
-        return Before::Decided(Decision::InSync { target: None, matched_by: None });
+        return Before::Decided(Decision::InSync { target_id: None, matched_by: None });
     };
     let found = {
         let taken = rc.taken_by_other(&w.employee.id);
@@ -146,7 +148,7 @@ fn after(
         w.report.changes = show_changes(&changes, &w.scrubber);
     }
     if changes.is_empty() {
-        return Decision::InSync { target: current, matched_by };
+        return Decision::InSync { target_id: current.map(|t| t.target_id), matched_by };
     }
     if let Some(likely) = likely {
         return Decision::Skip(w.scrubber.scrub(&format!(
@@ -176,7 +178,7 @@ fn after(
     if pass == Pass::First {
         w.report.writes.extend(show_writes(&ops, &w.scrubber));
     }
-    Decision::Write { ops, current, changes }
+    Decision::Write { ops, target_id: current.map(|t| t.target_id), changes }
 }
 
 /// Decide what `w` needs, given what the target holds in `state`. Fills

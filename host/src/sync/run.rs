@@ -199,6 +199,8 @@ impl SyncJob {
             done?;
         }
         drop(running);
+        // Verification reads afresh: the first pass's picture goes now.
+        drop(state);
         // Settled now: everyone verification will not touch; the rest after it.
         let verifying: Vec<bool> = work.iter().map(super::verify::needs_verifying).collect();
         for (w, _) in work.iter().zip(&verifying).filter(|(_, v)| !**v) {
@@ -239,7 +241,7 @@ pub(crate) async fn decide(rc: &RunContext, ws: &mut [&mut Work], state: &Target
 /// The target employee a decision acts on, if any.
 fn target_of(decision: &Decision) -> Option<&str> {
     match decision {
-        Decision::InSync { target: Some(t), .. } | Decision::Write { current: Some(t), .. } => Some(&t.target_id),
+        Decision::InSync { target_id: Some(t), .. } | Decision::Write { target_id: Some(t), .. } => Some(t),
         _ => None,
     }
 }
@@ -389,16 +391,20 @@ async fn first_pass(
             }
         };
         let (ops, current) = match decision {
-            Decision::InSync { target, matched_by } => {
+            Decision::InSync { target_id, matched_by } => {
                 w.report.outcome = match (w.wrote, &first_changes, was_new) {
                     (true, _, Some(true)) => Outcome::Created,
                     (true, Some(first), _) => Outcome::Updated { fields: changed_fields(first, &w.scrubber) },
                     _ => Outcome::Unchanged,
                 };
-                if let (false, Some(target), Some(by)) = (rc.options.dry_run, &target, matched_by)
+                if let (false, Some(target_id), Some(by)) = (rc.options.dry_run, &target_id, matched_by)
                     && by != MatchedBy::Link
                 {
-                    rc.connect(w, &target.target_id, by.as_str())?;
+                    rc.connect(w, target_id, by.as_str())?;
+                }
+                // In sync and settled: what it maps to is no longer needed.
+                if !w.wrote {
+                    w.mapped = None;
                 }
                 return Ok(());
             }
@@ -410,10 +416,10 @@ async fn first_pass(
                 w.fail(&reason);
                 return Ok(());
             }
-            Decision::Write { ops, current, changes } => {
-                was_new.get_or_insert(current.is_none());
+            Decision::Write { ops, target_id, changes } => {
+                was_new.get_or_insert(target_id.is_none());
                 first_changes.get_or_insert(changes);
-                (ops, current)
+                (ops, target_id)
             }
         };
         if rc.options.dry_run {
@@ -440,7 +446,7 @@ async fn first_pass(
                 recoveries += 1;
                 w.wrote = true;
                 rc.emit(RunEvent::Recovering { hr_id: w.employee.id.clone(), reason: reason.clone() });
-                let mut ids: Vec<&str> = current.as_ref().map(|t| t.target_id.as_str()).into_iter().collect();
+                let mut ids: Vec<&str> = current.as_deref().into_iter().collect();
                 let number = w.mapped.as_ref().and_then(|m| m.employee_number.clone());
                 ids.extend(number.as_deref());
                 let refreshed = {

@@ -13,7 +13,6 @@ use super::reconcile::{Decision, Pass};
 use super::run::SyncError;
 use super::run::decide;
 use super::work::Work;
-use crate::model::TargetEmployee;
 use futures::StreamExt as _;
 
 /// Apply-and-verify passes per run: one is enough when the client chooses
@@ -71,7 +70,7 @@ pub async fn verify(rc: &RunContext, work: &mut [Work]) -> Result<(), SyncError>
 /// wrote again and needs another pass.
 async fn follow_up(rc: &RunContext, w: &mut Work, decision: Decision, pass: usize) -> Result<bool, SyncError> {
     match decision {
-        Decision::InSync { target: Some(target), matched_by: Some(by) } => settle_link(rc, w, &target, by)?,
+        Decision::InSync { target_id: Some(target_id), matched_by: Some(by) } => settle_link(rc, w, &target_id, by)?,
         Decision::InSync { .. } => {}
         Decision::Skip(reason) | Decision::Fail(reason) => w.fail(&reason),
         Decision::Write { changes, .. } if pass == MAX_PASSES => {
@@ -91,15 +90,15 @@ async fn follow_up(rc: &RunContext, w: &mut Work, decision: Decision, pass: usiz
 
 /// A written employee verified: store its link and the hash of what was
 /// written.
-fn settle_link(rc: &RunContext, w: &mut Work, target: &TargetEmployee, by: MatchedBy) -> Result<(), SyncError> {
+fn settle_link(rc: &RunContext, w: &mut Work, target_id: &str, by: MatchedBy) -> Result<(), SyncError> {
     let how = match (&w.report.outcome, w.matched_by) {
         (Outcome::Created, _) => "created",
         (_, Some(by)) => by.as_str(),
         _ => "link",
     };
-    w.report.target_id = Some(target.target_id.clone());
+    w.report.target_id = Some(target_id.to_owned());
     if by != MatchedBy::Link || w.link.is_none() {
-        rc.connect(w, &target.target_id, how)?;
+        rc.connect(w, target_id, how)?;
     }
     if let Some(mapped) = &w.mapped {
         let records = serde_json::to_string(&mapped.records).map_err(anyhow::Error::from)?;

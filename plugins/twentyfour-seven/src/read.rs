@@ -85,33 +85,69 @@ pub fn parse(exchanges: &[Exchange]) -> Result<ReadStep, ConnectorError> {
 }
 
 /// The employee list: one partial employee per item, and its employments
-/// to read.
+/// to read. The list is parsed item by item (never as one JSON tree), so
+/// a large company fits the connector's memory.
 fn parse_list(exchange: &Exchange, step: &mut ReadStep) -> Result<(), ConnectorError> {
-    let list = parse_json(exchange)?;
-    let items =
-        list.as_array().ok_or_else(|| error("bad-shape", "GET /employee/v2 did not return a JSON array".into()))?;
-    for item in items {
-        let emp_id = match item.get("empId") {
-            Some(Value::String(s)) => s.clone(),
-            Some(Value::Number(n)) => n.to_string(),
-            _ => {
-                return Err(error("bad-shape", "an employee in GET /employee/v2 has no empId".into()));
-            }
-        };
-        let employee = record_from_json("employee", None, item);
-        let field = |name: &str| employee.get(name).filter(|v| !v.is_empty()).map(str::to_owned);
-        let national_id = field("personnr");
-        let (first_name, last_name) = (field("firstname"), field("lastname"));
-        step.more.push(get(employment_path(&emp_id)));
-        step.learnt.push(TargetEmployee {
-            target_id: emp_id.clone(),
-            employee_number: Some(emp_id),
-            national_id,
-            first_name,
-            last_name,
-            birth_date: None,
-            records: vec![crate::from_kit(employee)],
-        });
+    let status = exchange.response.status;
+    if !(200..300).contains(&status) {
+        return Err(error("http-status", format!("GET /employee/v2 answered {status}; expected 200")));
     }
+    let mut deserializer = serde_json::Deserializer::from_str(&exchange.response.body);
+    let mut failure = None;
+    let parsed = serde::Deserializer::deserialize_seq(&mut deserializer, Items { step, failure: &mut failure });
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    parsed.map_err(|e| error("bad-shape", format!("GET /employee/v2 did not return a JSON array of employees: {e}")))
+}
+
+/// Visits the list's items one at a time.
+struct Items<'a> {
+    step: &'a mut ReadStep,
+    failure: &'a mut Option<ConnectorError>,
+}
+
+impl<'de> serde::de::Visitor<'de> for Items<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON array of employees")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(item) = seq.next_element::<Value>()? {
+            if let Err(e) = employee(&item, self.step) {
+                let message = e.message.clone();
+                *self.failure = Some(e);
+                return Err(serde::de::Error::custom(message));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One item of the list: a partial employee, and its employments to read.
+fn employee(item: &Value, step: &mut ReadStep) -> Result<(), ConnectorError> {
+    let emp_id = match item.get("empId") {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        _ => {
+            return Err(error("bad-shape", "an employee in GET /employee/v2 has no empId".into()));
+        }
+    };
+    let employee = record_from_json("employee", None, item);
+    let field = |name: &str| employee.get(name).filter(|v| !v.is_empty()).map(str::to_owned);
+    let national_id = field("personnr");
+    let (first_name, last_name) = (field("firstname"), field("lastname"));
+    step.more.push(get(employment_path(&emp_id)));
+    step.learnt.push(TargetEmployee {
+        target_id: emp_id.clone(),
+        employee_number: Some(emp_id),
+        national_id,
+        first_name,
+        last_name,
+        birth_date: None,
+        records: vec![crate::from_kit(employee)],
+    });
     Ok(())
 }
