@@ -86,6 +86,12 @@ struct StoredEmployee {
 #[derive(Default)]
 struct Data {
     employees: BTreeMap<String, StoredEmployee>,
+    /// Employees per (company, employee number): the uniqueness check on
+    /// create without a scan of every employee.
+    numbers: HashMap<(String, i64), usize>,
+    /// Employee ids per company in the order they were made (the order of
+    /// the lists), so a page is found without a scan of every employee.
+    by_company: HashMap<String, Vec<String>>,
     tokens: Tokens,
     issued: u64,
     ids: u64,
@@ -211,6 +217,8 @@ impl Emulator {
             "contactInfo": {},
         });
         let personal_info = personal_info.as_object().cloned().unwrap_or_default();
+        count_number(&mut data.numbers, &company, Some(number), 1);
+        data.by_company.entry(company.clone()).or_default().push(id.clone());
         data.employees.insert(
             id.clone(),
             StoredEmployee {
@@ -356,13 +364,14 @@ async fn list_employees(
         return r;
     }
     let data = shared.lock();
-    let mine: Vec<_> = data.employees.iter().filter(|(_, e)| e.company_id == company).collect();
-    let (range, pagination) = window(mine.len(), &q);
-    let items: Vec<Value> = mine[range]
-        .iter()
-        .map(|(id, e)| json!({"employeeId": id, "personalInfo": e.personal_info, "additionalEmployeeInfo": {"inServiceDate": e.in_service_date}}))
-        .collect();
-    drop(mine);
+    let mine = on_page(&data, &company, &q);
+    let (items, pagination) = (
+        mine.0
+            .iter()
+            .map(|(id, e)| json!({"employeeId": id, "personalInfo": e.personal_info, "additionalEmployeeInfo": {"inServiceDate": e.in_service_date}}))
+            .collect::<Vec<Value>>(),
+        mine.1,
+    );
     drop(data);
     axum::Json(json!({"pagination": pagination, "data": items})).into_response()
 }
@@ -376,9 +385,7 @@ async fn list_resource(
         return r;
     }
     let data = shared.lock();
-    let mine: Vec<_> = data.employees.iter().filter(|(_, e)| e.company_id == company).collect();
-    let (range, pagination) = window(mine.len(), &q);
-    let on_page = &mine[range];
+    let (on_page, pagination) = on_page(&data, &company, &q);
     let items: Vec<Value> = match resource.as_str() {
         "addresses" => on_page
             .iter()
@@ -390,9 +397,22 @@ async fn list_resource(
         "salaries" => on_page.iter().map(|(id, e)| json!({"employeeId": id, "salaries": e.salaries})).collect(),
         other => return problem(StatusCode::NOT_FOUND, "NotFound", format!("no such resource {other}")),
     };
-    drop(mine);
+    drop(on_page);
     drop(data);
     axum::Json(json!({"pagination": pagination, "data": items})).into_response()
+}
+
+/// The employees of `company` on the page `query` asks for, in list
+/// order, and the envelope's pagination.
+fn on_page<'a>(
+    data: &'a Data,
+    company: &str,
+    query: &HashMap<String, String>,
+) -> (Vec<(&'a String, &'a StoredEmployee)>, Value) {
+    let ids = data.by_company.get(company).map(Vec::as_slice).unwrap_or_default();
+    let (range, pagination) = window(ids.len(), query);
+    let page = ids[range].iter().filter_map(|id| data.employees.get_key_value(id)).collect();
+    (page, pagination)
 }
 
 fn parse_object(body: &str) -> Result<Map<String, Value>, Response> {
@@ -455,7 +475,8 @@ async fn create_employee(State(shared): State<Arc<Shared>>, Path(company): Path<
     }
     let number = employee_number(&info);
     let mut data = shared.lock();
-    if data.employees.values().any(|e| e.company_id == company && employee_number(&e.personal_info) == number) {
+    let taken = number.is_some_and(|n| data.numbers.get(&(company.clone(), n)).is_some_and(|c| *c > 0));
+    if taken {
         return problem(
             StatusCode::CONFLICT,
             "EmployeeNumberExists",
@@ -463,6 +484,8 @@ async fn create_employee(State(shared): State<Arc<Shared>>, Path(company): Path<
         );
     }
     let id = new_id(&mut data);
+    count_number(&mut data.numbers, &company, number, 1);
+    data.by_company.entry(company.clone()).or_default().push(id.clone());
     data.employees.insert(
         id.clone(),
         StoredEmployee {
@@ -493,10 +516,23 @@ async fn put_personal_info(State(shared): State<Arc<Shared>>, Path(id): Path<Str
     if let Err(r) = check_personal_info(&info) {
         return r;
     }
-    with_employee(&shared, &id, |e, _| {
-        e.personal_info = info;
-        axum::Json(json!({"personalInfoId": format!("{id}-pi")})).into_response()
-    })
+    let mut data = shared.lock();
+    let Data { employees, numbers, .. } = &mut *data;
+    let Some(e) = employees.get_mut(&id) else {
+        return problem(StatusCode::NOT_FOUND, "EmployeeNotFound", format!("no employee {id}"));
+    };
+    count_number(numbers, &e.company_id, employee_number(&e.personal_info), -1);
+    count_number(numbers, &e.company_id, employee_number(&info), 1);
+    e.personal_info = info;
+    axum::Json(json!({"personalInfoId": format!("{id}-pi")})).into_response()
+}
+
+/// Count one more (`by` 1) or one fewer (-1) employee with `number` in
+/// `company`.
+fn count_number(numbers: &mut HashMap<(String, i64), usize>, company: &str, number: Option<i64>, by: isize) {
+    let Some(number) = number else { return };
+    let count = numbers.entry((company.to_owned(), number)).or_default();
+    *count = count.saturating_add_signed(by);
 }
 
 async fn post_address(State(shared): State<Arc<Shared>>, Path(id): Path<String>, body: String) -> Response {

@@ -10,8 +10,9 @@
 //! [`CALL_BYTES`] of body, and nothing of an answer is kept once parsed. A
 //! request is never sent twice in one read; a read sends at most its budget
 //! of requests and stops with a clear error, before sending any more, as
-//! soon as it has asked for more than that; a read that asks for new requests window after window while
-//! learning nothing is stopped ([`IDLE_WINDOWS`]). A request that fails
+//! soon as it has asked for more than that; a read that asks for new
+//! requests window after window while learning nothing is stopped
+//! ([`IDLE_WINDOWS`]). A request that fails
 //! (5xx or 429 after the executor's retries, a transport error, a JSON body
 //! that does not parse) is withheld from the connector and, when its path
 //! names one target employee, marks only that employee unreadable, so the
