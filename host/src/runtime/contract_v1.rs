@@ -124,3 +124,43 @@ pub fn reconcile(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{HrEmployee, hr};
+
+    #[test]
+    fn a_1_0_component_sees_an_absence_approved_only_when_its_state_is_approved_and_never_sees_children() {
+        let leave = hr::Absence { id: "leave-1".into(), start_date: "2026-03-02".into(), ..Default::default() };
+        let hr_employee = HrEmployee { id: "hr-1".into(), absences: vec![leave.clone(), leave], ..Default::default() };
+        let mut e: Employee = (&hr_employee).into();
+        e.absences[0].state = AbsenceState::Approved;
+        e.absences[1].state = AbsenceState::Cancelled;
+        e.children.push(Child {
+            id: "child-1".into(),
+            first_name: None,
+            last_name: None,
+            birth_date: None,
+            ssn: Some("01012012345".into()),
+        });
+        let old = employee(&e).expect("converts");
+        assert!(old.absences[0].approved);
+        assert!(!old.absences[1].approved, "a cancelled leave is not approved");
+        let shown = serde_json::to_string(&old).expect("json");
+        assert!(!shown.contains("child-1") && !shown.contains("01012012345"), "{shown}");
+    }
+
+    #[test]
+    fn a_1_0_context_drops_the_period_and_keeps_the_rest() {
+        let ctx = Context {
+            integration: "i".into(),
+            today: "2026-11-23".into(),
+            settings: vec![("company_id".into(), "c".into())],
+            period: Some(Period { start: "2026-01-01".into(), end: "2026-01-31".into() }),
+        };
+        let old = context(&ctx).expect("converts");
+        assert_eq!((old.integration.as_str(), old.today.as_str()), ("i", "2026-11-23"));
+        assert_eq!(old.settings, ctx.settings);
+    }
+}
