@@ -205,15 +205,20 @@ pub async fn reconcile_batch(rc: &RunContext, ws: &mut [&mut Work], state: &Targ
     let mut answers: Vec<Option<Result<Reconciled, String>>> = vec![None; befores.len()];
     if !items.is_empty() {
         let asked: Vec<&Work> = asking.iter().map(|&i| &*ws[i]).collect();
-        match rc.connector.reconcile(rc.batch_site(&asked, "reconcile"), rc.ctx.clone(), items.clone()).await {
+        let sent = items.len();
+        match rc.connector.reconcile(rc.batch_site(&asked, "reconcile"), rc.ctx.clone(), items).await {
             Ok(found) => {
                 for (&i, answer) in asking.iter().zip(found) {
                     answers[i] = Some(Ok(answer));
                 }
             }
-            Err(e) if items.len() == 1 => answers[asking[0]] = Some(Err(e.to_string())),
+            Err(e) if sent == 1 => answers[asking[0]] = Some(Err(e.to_string())),
             Err(_) => {
-                for (&i, item) in asking.iter().zip(items) {
+                // The rare path: items are copied again from `befores`
+                // rather than every batch keeping a copy for it.
+                for &i in &asking {
+                    let Before::Ask(asked) = &befores[i] else { continue };
+                    let item = asked.item.clone();
                     let site = rc.site(ws[i], "reconcile");
                     answers[i] = Some(match rc.connector.reconcile(site, rc.ctx.clone(), vec![item]).await {
                         Ok(mut one) => one.pop().ok_or_else(|| "the connector answered nothing".to_owned()),

@@ -333,7 +333,7 @@ async fn prepare_batch(rc: &RunContext, batch: &mut [&mut Work]) {
     let employees: Vec<_> = batch.iter().map(|w| (&w.employee).into()).collect();
     let answers = {
         let asked: Vec<&Work> = batch.iter().map(|w| &**w).collect();
-        rc.connector.prepare(rc.batch_site(&asked, "prepare"), rc.ctx.clone(), employees.clone()).await
+        rc.connector.prepare(rc.batch_site(&asked, "prepare"), rc.ctx.clone(), employees).await
     };
     match answers {
         Ok(answers) => {
@@ -343,9 +343,11 @@ async fn prepare_batch(rc: &RunContext, batch: &mut [&mut Work]) {
         }
         Err(e) if batch.len() == 1 => settle_prepared(rc, batch[0], Err(e.to_string())),
         Err(_) => {
-            for (w, employee) in batch.iter_mut().zip(employees) {
+            // The rare path: each employee is converted again rather than
+            // every batch keeping a copy for it.
+            for w in batch.iter_mut() {
                 let site = rc.site(w, "prepare");
-                let answer = match rc.connector.prepare(site, rc.ctx.clone(), vec![employee]).await {
+                let answer = match rc.connector.prepare(site, rc.ctx.clone(), vec![(&w.employee).into()]).await {
                     Ok(mut one) => one.pop().ok_or_else(|| "the connector answered nothing".to_owned()),
                     Err(e) => Err(e.to_string()),
                 };
