@@ -212,7 +212,7 @@ fn host_one_sync(job: &str) -> anyhow::Result<()> {
         let mut handle = app.spawn_sync(&name, SyncOptions::default(), Some(secrets))?;
         // Where the time goes, for whoever reads stderr.
         let mut settled = 0;
-        let mut marks = Vec::new();
+        let mut marks = vec![format!("opened ({:.0} MiB heap, {:.0} MiB RSS)", live_mib(), rss_mib("VmRSS:"))];
         while let Some(event) = handle.events.recv().await {
             let mark = match event {
                 RunEvent::Started { .. } => "started",
@@ -229,7 +229,13 @@ fn host_one_sync(job: &str) -> anyhow::Result<()> {
                 RunEvent::Finished { .. } => "finished",
                 _ => continue,
             };
-            marks.push(format!("{mark} {:.2}s ({:.0} MiB heap)", started.elapsed().as_secs_f64(), live_mib()));
+            marks.push(format!(
+                "{mark} {:.2}s ({:.0} MiB heap, {:.0} MiB RSS, {:.0} peak)",
+                started.elapsed().as_secs_f64(),
+                live_mib(),
+                rss_mib("VmRSS:"),
+                rss_mib("VmHWM:")
+            ));
         }
         eprintln!("    {}", marks.join(", "));
         anyhow::Ok(handle.task.await??)

@@ -3,18 +3,18 @@
 
 use super::App;
 use crate::http::Secrets;
-use crate::model::TargetEmployee;
 use crate::runtime::connector::CallSite;
 use crate::store::links::LinkState;
 use crate::sync::context::company_filter;
 use crate::sync::matching::{self, Suggestion};
 use crate::sync::read::Reader;
+use crate::sync::targets::TargetState;
 use crate::sync::views::{LinkRow, View, link_rows};
 use std::collections::HashSet;
 
 impl App {
     /// Read what the target of `name` holds now (no write).
-    pub async fn read_target(&self, name: &str, secrets: Option<Secrets>) -> anyhow::Result<Vec<TargetEmployee>> {
+    pub async fn read_target(&self, name: &str, secrets: Option<Secrets>) -> anyhow::Result<TargetState> {
         let (integration, connector, executor) = self.open_integration(name, secrets)?;
         let ctx = crate::sync::context::connector_context(integration, &self.today()?);
         let employees = self.store.current_employees()?;
@@ -25,7 +25,7 @@ impl App {
             site: CallSite::new(company_filter(employees.iter()), &["read", &ctx.integration, &ctx.today]),
             max_requests: integration.read_cap(employees.len()),
         };
-        Ok(reader.read().await?.employees)
+        reader.read().await
     }
 
     /// Proposed links for the not-connected employees of `name`.

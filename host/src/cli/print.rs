@@ -51,7 +51,7 @@ pub fn event_line(event: &crate::sync::RunEvent) -> String {
                 "run {run_id} with {connector}: {in_scope} employee(s) in scope, {out_of_scope} out of scope; validating and mapping"
             )
         }
-        RunEvent::Prepared { to_sync } => format!("reading the target for {to_sync} employee(s)"),
+        RunEvent::Prepared { to_sync } => format!("{to_sync} employee(s) validated and mapped"),
         RunEvent::Read { target_employees, unreadable: 0 } => {
             format!("the target holds {target_employees} employee(s)")
         }

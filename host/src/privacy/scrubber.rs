@@ -48,6 +48,12 @@ fn digit_runs(text: &str) -> Vec<DigitRun> {
     runs
 }
 
+/// The hash a company scrubber files a value's digits under.
+fn whole_hash(digits: &str) -> u64 {
+    use std::hash::{BuildHasher as _, BuildHasherDefault, DefaultHasher};
+    BuildHasherDefault::<DefaultHasher>::default().hash_one(digits)
+}
+
 fn digits_of(value: &str) -> String {
     value.chars().filter(char::is_ascii_digit).collect()
 }
@@ -71,8 +77,10 @@ pub struct Scrubber {
     pieces: Vec<String>,
     /// Digits of salaries: the whole number and with its decimals.
     amounts: Vec<String>,
-    /// Digits of values of a whole company, matched whole.
-    whole: HashSet<String>,
+    /// Digits of values of a whole company, matched whole: their hashes
+    /// (a company of 100 000 holds a few MiB, not a string per value; a
+    /// collision hides a number that is not personal, nothing worse).
+    whole: HashSet<u64>,
 }
 
 impl Scrubber {
@@ -96,8 +104,15 @@ impl Scrubber {
     /// A scrubber for texts that concern a whole company (a read of the
     /// target): every value in `ids` hidden where it appears whole.
     pub fn whole_values<'a>(ids: impl IntoIterator<Item = &'a str>) -> Self {
-        let whole = ids.into_iter().map(digits_of).filter(|d| d.len() >= MIN_PIECE).collect();
+        let whole = ids.into_iter().map(digits_of).filter(|d| d.len() >= MIN_PIECE).map(|d| whole_hash(&d)).collect();
         Self { whole, ..Self::default() }
+    }
+
+    /// Hide `ids` too, where they appear whole (a company scrubber built
+    /// one employee at a time).
+    pub fn add_whole<'a>(&mut self, ids: impl IntoIterator<Item = &'a str>) {
+        let digits = ids.into_iter().map(digits_of).filter(|d| d.len() >= MIN_PIECE);
+        self.whole.extend(digits.map(|d| whole_hash(&d)));
     }
 
     fn hides(&self, digits: &str) -> bool {
@@ -107,7 +122,7 @@ impl Scrubber {
         };
         self.pieces.iter().any(piece)
             || self.amounts.iter().any(|a| a == digits)
-            || (!self.whole.is_empty() && self.whole.contains(digits))
+            || (!self.whole.is_empty() && self.whole.contains(&whole_hash(digits)))
     }
 
     fn scrub_with(&self, text: &str, generic: bool) -> String {

@@ -53,6 +53,38 @@ impl Store {
         .collect()
     }
 
+    /// Every HR employee of the last import, handed to `each` one at a
+    /// time in the order of [`Store::current_employees`], none kept.
+    pub fn for_each_current_employee(&self, mut each: impl FnMut(Employee)) -> anyhow::Result<()> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT data, data_version FROM hr_employees WHERE in_last_import = 1
+             ORDER BY CAST(employee_number AS INTEGER), employee_number, id",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            each(decode(&row.get::<_, String>(0)?, row.get(1)?)?);
+        }
+        Ok(())
+    }
+
+    /// The HR employees with these ids, in the order asked; an id no
+    /// longer stored is left out.
+    pub fn employees_by_ids(&self, ids: &[String]) -> anyhow::Result<Vec<Employee>> {
+        let conn = self.conn();
+        let mut found: std::collections::HashMap<String, Employee> = std::collections::HashMap::new();
+        for chunk in ids.chunks(super::IN_LIST) {
+            let marks = vec!["?"; chunk.len()].join(",");
+            let mut stmt =
+                conn.prepare_cached(&format!("SELECT id, data, data_version FROM hr_employees WHERE id IN ({marks})"))?;
+            let mut rows = stmt.query(rusqlite::params_from_iter(chunk))?;
+            while let Some(row) = rows.next()? {
+                found.insert(row.get(0)?, decode(&row.get::<_, String>(1)?, row.get(2)?)?);
+            }
+        }
+        Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
+    }
+
     /// One employee by HR id.
     pub fn employee(&self, hr_id: &str) -> anyhow::Result<Option<Employee>> {
         let data: Option<(String, i64)> = self

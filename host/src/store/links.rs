@@ -63,6 +63,34 @@ impl Store {
             .optional()?)
     }
 
+    /// The links of `integration` for the HR employees `hr_ids` (those
+    /// that have one), by HR id: a run loads its links a chunk at a time.
+    pub fn links_of(&self, integration: &str, hr_ids: &[String]) -> anyhow::Result<Vec<Link>> {
+        let conn = self.conn();
+        let mut links = Vec::new();
+        for ids in hr_ids.chunks(super::IN_LIST) {
+            let marks = vec!["?"; ids.len()].join(",");
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT hr_id, target_id, state, how, linked_at FROM links WHERE integration = ? AND hr_id IN ({marks})"
+            ))?;
+            let values = std::iter::once(integration).chain(ids.iter().map(String::as_str));
+            let rows = stmt.query_map(rusqlite::params_from_iter(values), row_to_link)?;
+            for row in rows {
+                links.push(row?);
+            }
+        }
+        Ok(links)
+    }
+
+    /// Target id → HR id of every connected link of `integration`.
+    pub fn connected_targets(&self, integration: &str) -> anyhow::Result<std::collections::HashMap<String, String>> {
+        let conn = self.conn();
+        let mut stmt =
+            conn.prepare("SELECT target_id, hr_id FROM links WHERE integration = ?1 AND state = 'connected'")?;
+        let rows = stmt.query_map([integration], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// Every link of `integration`.
     pub fn links(&self, integration: &str) -> anyhow::Result<Vec<Link>> {
         let conn = self.conn();

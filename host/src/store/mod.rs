@@ -63,6 +63,10 @@ impl Store {
     }
 }
 
+/// Most values in one SQL `IN (...)` list (SQLite allows 32 766 bound
+/// values; a run's chunk stays well below).
+pub const IN_LIST: usize = 1000;
+
 /// Current time as RFC 3339 in UTC, for `*_at` columns.
 pub fn now() -> String {
     jiff::Timestamp::now().to_string()

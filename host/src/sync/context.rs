@@ -76,6 +76,21 @@ pub fn filter_of(scrubber: &Arc<Scrubber>) -> TextFilter {
 }
 
 impl RunContext {
+    /// The HR employees `hr_ids` (of this run's scope) as work items, with
+    /// their links.
+    pub fn load(&self, hr_ids: &[String]) -> anyhow::Result<Vec<Work>> {
+        let mut links: HashMap<String, crate::store::links::Link> =
+            self.store.links_of(&self.integration.name, hr_ids)?.into_iter().map(|l| (l.hr_id.clone(), l)).collect();
+        let employees = self.store.employees_by_ids(hr_ids)?;
+        Ok(employees
+            .into_iter()
+            .map(|employee| {
+                let link = links.remove(&employee.id);
+                Work::new(employee, link)
+            })
+            .collect())
+    }
+
     /// Send `event` to whoever listens; nobody listening is fine.
     pub fn emit(&self, event: RunEvent) {
         if let Some(events) = &self.events {

@@ -21,9 +21,10 @@ pub enum RunEvent {
         /// Employees outside the scope.
         out_of_scope: usize,
     },
-    /// Validation and mapping are done.
+    /// A chunk of employees (at most [`super::run::CHUNK`]) is validated
+    /// and mapped; one event per chunk, the first before the target is read.
     Prepared {
-        /// Employees mapped and ready to reconcile.
+        /// Employees of the chunk mapped and ready to reconcile.
         to_sync: usize,
     },
     /// The target's current state was read.

@@ -2,12 +2,12 @@
 //! then the employee number, then the national id; proposals for the
 //! not-connected; and the rules of connecting and disconnecting by hand.
 
+use super::targets::{TargetState, key, name_key};
 use crate::model::TargetEmployee;
 use crate::runtime::types::MappedEmployee;
 use crate::store::Store;
 use crate::store::links::{Link, LinkState};
 use anyhow::{Context as _, bail};
-use std::collections::HashMap;
 
 /// How a target employee was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,94 +31,44 @@ impl MatchedBy {
     }
 }
 
-fn key(value: Option<&str>) -> Option<String> {
-    value.map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned)
+/// The first of `found` not `taken`.
+fn first_free(found: impl Iterator<Item = TargetEmployee>, taken: &dyn Fn(&str) -> bool) -> Option<TargetEmployee> {
+    found.into_iter().find(|t| !taken(&t.target_id))
 }
 
-fn name_key(first: Option<&str>, last: Option<&str>, birth: Option<&str>) -> Option<(String, String, String)> {
-    let lower = |v: Option<&str>| key(v).map(|v| v.to_lowercase());
-    Some((lower(first)?, lower(last)?, key(birth)?))
-}
-
-/// The target employees by id, employee number, national id and (name,
-/// birth date), so matching an employee is a lookup, not a scan: a run
-/// over 100 000 employees stays linear.
-#[derive(Debug, Default)]
-pub struct TargetIndex {
-    by_id: HashMap<String, usize>,
-    by_number: HashMap<String, Vec<usize>>,
-    by_national_id: HashMap<String, Vec<usize>>,
-    by_name_and_birth: HashMap<(String, String, String), Vec<usize>>,
-}
-
-impl TargetIndex {
-    /// An index of `targets` (positions into that slice).
-    pub fn new(targets: &[TargetEmployee]) -> Self {
-        let mut index = Self::default();
-        for (at, t) in targets.iter().enumerate() {
-            index.by_id.entry(t.target_id.clone()).or_insert(at);
-            if let Some(n) = key(t.employee_number.as_deref()) {
-                index.by_number.entry(n).or_default().push(at);
-            }
-            if let Some(n) = key(t.national_id.as_deref()) {
-                index.by_national_id.entry(n).or_default().push(at);
-            }
-            if let Some(k) = name_key(t.first_name.as_deref(), t.last_name.as_deref(), t.birth_date.as_deref()) {
-                index.by_name_and_birth.entry(k).or_default().push(at);
-            }
-        }
-        index
-    }
-
-    /// Whether a target employee has this id.
-    pub fn holds(&self, target_id: &str) -> bool {
-        self.by_id.contains_key(target_id)
-    }
-}
-
-/// The first of `positions` in `targets` not `taken`.
-fn first_free<'a>(
-    targets: &'a [TargetEmployee],
-    positions: Option<&Vec<usize>>,
-    taken: &dyn Fn(&str) -> bool,
-) -> Option<&'a TargetEmployee> {
-    positions?.iter().filter_map(|&at| targets.get(at)).find(|t| !taken(&t.target_id))
-}
-
-/// The target employee `mapped` corresponds to, among `targets` indexed by
-/// `index`. `taken` says whether a target id is already linked to another
-/// HR employee; such a target is never matched by number or national id.
-pub fn find<'a>(
+/// The target employee `mapped` corresponds to in `state`. `taken` says
+/// whether a target id is already linked to another HR employee; such a
+/// target is never matched by number or national id.
+pub fn find(
     mapped: &MappedEmployee,
     link: Option<&Link>,
-    targets: &'a [TargetEmployee],
-    index: &TargetIndex,
+    state: &TargetState,
     taken: &dyn Fn(&str) -> bool,
-) -> Option<(&'a TargetEmployee, MatchedBy)> {
+) -> Option<(TargetEmployee, MatchedBy)> {
     if let Some(link) = link.filter(|l| l.state == LinkState::Connected)
-        && let Some(t) = index.by_id.get(&link.target_id).and_then(|&at| targets.get(at))
+        && let Some(t) = state.employee(&link.target_id)
     {
         return Some((t, MatchedBy::Link));
     }
-    let number = key(mapped.employee_number.as_deref()).and_then(|n| index.by_number.get(&n));
-    if let Some(t) = first_free(targets, number, taken) {
+    if let Some(number) = key(mapped.employee_number.as_deref())
+        && let Some(t) = first_free(state.with_number(number), taken)
+    {
         return Some((t, MatchedBy::EmployeeNumber));
     }
-    let national_id = key(mapped.national_id.as_deref()).and_then(|n| index.by_national_id.get(&n));
-    first_free(targets, national_id, taken).map(|t| (t, MatchedBy::NationalId))
+    let national_id = key(mapped.national_id.as_deref())?;
+    first_free(state.with_national_id(national_id), taken).map(|t| (t, MatchedBy::NationalId))
 }
 
 /// A target employee that is probably the same person as `e` although
 /// neither number nor national id matched: same first and last name and
 /// same birth date (all three present on both sides).
-pub fn likely<'a>(
+pub fn likely(
     e: &crate::model::HrEmployee,
-    targets: &'a [TargetEmployee],
-    index: &TargetIndex,
+    state: &TargetState,
     taken: &dyn Fn(&str) -> bool,
-) -> Option<&'a TargetEmployee> {
+) -> Option<TargetEmployee> {
     let k = name_key(e.first_name.as_deref(), e.last_name.as_deref(), e.birth_date.as_deref())?;
-    first_free(targets, index.by_name_and_birth.get(&k), taken)
+    first_free(state.with_name(&k), taken)
 }
 
 /// A proposed link for a not-connected employee.
@@ -140,18 +90,17 @@ pub struct Suggestion {
 /// strongest reason first; targets already linked are never proposed.
 pub fn suggest(
     employees: &[crate::model::HrEmployee],
-    targets: &[TargetEmployee],
+    state: &TargetState,
     taken: &dyn Fn(&str) -> bool,
 ) -> Vec<Suggestion> {
-    let index = TargetIndex::new(targets);
     let mut out = Vec::new();
     for e in employees {
-        let number = key(e.employee_number.as_deref()).and_then(|n| index.by_number.get(&n));
-        let national_id = key(e.ssn.as_deref()).and_then(|n| index.by_national_id.get(&n));
-        let found = first_free(targets, number, taken)
+        let by_number = || first_free(state.with_number(key(e.employee_number.as_deref())?), taken);
+        let by_national_id = || first_free(state.with_national_id(key(e.ssn.as_deref())?), taken);
+        let found = by_number()
             .map(|t| (t, "same employee number"))
-            .or_else(|| first_free(targets, national_id, taken).map(|t| (t, "same national id")))
-            .or_else(|| likely(e, targets, &index, taken).map(|t| (t, "same name and birth date")));
+            .or_else(|| by_national_id().map(|t| (t, "same national id")))
+            .or_else(|| likely(e, state, taken).map(|t| (t, "same name and birth date")));
         if let Some((t, reason)) = found {
             out.push(Suggestion {
                 hr_id: e.id.clone(),
@@ -161,7 +110,7 @@ pub fn suggest(
                     .flatten()
                     .collect::<Vec<_>>()
                     .join(" "),
-                target_id: t.target_id.clone(),
+                target_id: t.target_id,
                 reason,
             });
         }
@@ -226,6 +175,13 @@ mod tests {
         }
     }
 
+    fn state(targets: Vec<TargetEmployee>) -> TargetState {
+        let mut state = TargetState::default();
+        targets.into_iter().for_each(|t| state.absorb(t));
+        state.reindex();
+        state
+    }
+
     fn mapped(number: Option<&str>, national_id: Option<&str>) -> MappedEmployee {
         MappedEmployee {
             hr_id: "hr-1".into(),
@@ -237,27 +193,25 @@ mod tests {
 
     #[test]
     fn the_number_wins_over_the_national_id_and_a_taken_target_is_passed_over() {
-        let targets = vec![
+        let targets = state(vec![
             target("a", Some(" 1001 "), None),
             target("b", Some("1001"), None),
             target("c", None, Some("14838512470")),
-        ];
-        let index = TargetIndex::new(&targets);
+        ]);
         let none = |_: &str| false;
-        let found = find(&mapped(Some("1001"), Some("14838512470")), None, &targets, &index, &none);
-        assert_eq!(found.map(|(t, by)| (t.target_id.as_str(), by)), Some(("a", MatchedBy::EmployeeNumber)));
+        let found = find(&mapped(Some("1001"), Some("14838512470")), None, &targets, &none);
+        assert_eq!(found.map(|(t, by)| (t.target_id, by)), Some(("a".into(), MatchedBy::EmployeeNumber)));
         let a_taken = |id: &str| id == "a";
-        let found = find(&mapped(Some("1001"), None), None, &targets, &index, &a_taken);
-        assert_eq!(found.map(|(t, _)| t.target_id.as_str()), Some("b"));
-        let found = find(&mapped(Some("9"), Some("14838512470")), None, &targets, &index, &none);
-        assert_eq!(found.map(|(t, by)| (t.target_id.as_str(), by)), Some(("c", MatchedBy::NationalId)));
-        assert!(find(&mapped(Some(""), None), None, &targets, &index, &none).is_none(), "empty never matches");
+        let found = find(&mapped(Some("1001"), None), None, &targets, &a_taken);
+        assert_eq!(found.map(|(t, _)| t.target_id), Some("b".into()));
+        let found = find(&mapped(Some("9"), Some("14838512470")), None, &targets, &none);
+        assert_eq!(found.map(|(t, by)| (t.target_id, by)), Some(("c".into(), MatchedBy::NationalId)));
+        assert!(find(&mapped(Some(""), None), None, &targets, &none).is_none(), "empty never matches");
     }
 
     #[test]
     fn a_likely_duplicate_needs_both_names_and_the_birth_date_in_any_case() {
-        let targets = vec![target("a", None, None)];
-        let index = TargetIndex::new(&targets);
+        let targets = state(vec![target("a", None, None)]);
         let none = |_: &str| false;
         let mut e = crate::model::HrEmployee {
             first_name: Some("KARI".into()),
@@ -265,8 +219,8 @@ mod tests {
             birth_date: Some("1990-01-01".into()),
             ..Default::default()
         };
-        assert_eq!(likely(&e, &targets, &index, &none).map(|t| t.target_id.as_str()), Some("a"));
+        assert_eq!(likely(&e, &targets, &none).map(|t| t.target_id), Some("a".into()));
         e.birth_date = None;
-        assert!(likely(&e, &targets, &index, &none).is_none());
+        assert!(likely(&e, &targets, &none).is_none());
     }
 }

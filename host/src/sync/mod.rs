@@ -2,7 +2,8 @@
 //!
 //! [`run`] orchestrates a run (lock, recover, scope, prepare, read, first
 //! pass, verify, record) and is spawnable; [`context`] holds what its steps
-//! share; [`work`] is one employee's state; [`read`] reads the target;
+//! share; [`work`] is one employee's state; [`read`] reads the target into
+//! [`targets`], packed and indexed;
 //! [`reconcile`] decides what an employee needs (match, diff, plan, guard);
 //! [`guard`] keeps writes within the employee; [`apply`] is the journalled
 //! writer; [`verify`] checks what was written; [`events`] reports as it
@@ -19,6 +20,7 @@ pub mod read;
 pub mod reconcile;
 pub mod required;
 pub mod run;
+pub mod targets;
 pub mod verify;
 pub mod views;
 pub mod work;

@@ -1,7 +1,8 @@
 //! Reading the target's current state through the connector's streaming
 //! read: send the requests it asks for (GET only, concurrently under the
 //! executor's limit), hand each answer to `read-next` exactly once, merge
-//! the partial employees it learnt ([`TargetEmployee::absorb`]), and go on
+//! the partial employees it learnt ([`crate::model::TargetEmployee::absorb`]),
+//! and go on
 //! until it asks for nothing new.
 //!
 //! Invariants: the host's work and memory grow with the requests sent, not
@@ -24,15 +25,14 @@
 //! `runtime::contract_v1`): it gets its history, in one window per round,
 //! as it did under 1.0.
 
-use super::matching::TargetIndex;
+pub use super::targets::TargetState;
 use crate::http::{Executor, Resend};
-use crate::model::TargetEmployee;
 use crate::model::http::Response;
 use crate::runtime::LoadedConnector;
 use crate::runtime::connector::CallSite;
 use crate::runtime::types::{Context, Exchange, HttpMethod, HttpRequest};
 use anyhow::bail;
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
 
 /// Times a GET whose JSON body did not parse is sent again.
@@ -46,57 +46,6 @@ pub const CALL_EXCHANGES: usize = 64;
 pub const CALL_BYTES: usize = 8 << 20;
 /// Windows in a row that may ask for new requests while learning nothing.
 pub const IDLE_WINDOWS: usize = 32;
-
-/// What the target holds, as far as it could be read.
-#[derive(Debug, Default)]
-pub struct TargetState {
-    /// Every target employee the connector assembled, in the order first
-    /// learnt.
-    pub employees: Vec<TargetEmployee>,
-    /// Target ids whose records could not be read completely, with why.
-    pub unreadable: BTreeMap<String, String>,
-    index: TargetIndex,
-    positions: HashMap<String, usize>,
-}
-
-impl TargetState {
-    /// Whether the target holds a record with this id.
-    pub fn holds(&self, target_id: &str) -> bool {
-        self.index.holds(target_id)
-    }
-
-    /// The target employees, indexed for matching.
-    pub fn index(&self) -> &TargetIndex {
-        &self.index
-    }
-
-    /// Why the record of `target_id` could not be read, if it could not.
-    pub fn unreadable(&self, target_id: &str) -> Option<&str> {
-        self.unreadable.get(target_id).map(String::as_str)
-    }
-
-    /// Merge what a read learnt about one employee.
-    pub fn absorb(&mut self, learnt: TargetEmployee) {
-        match self.positions.get(&learnt.target_id) {
-            Some(&at) => self.employees[at].absorb(learnt),
-            None => {
-                self.positions.insert(learnt.target_id.clone(), self.employees.len());
-                self.employees.push(learnt);
-            }
-        }
-    }
-
-    /// Whether an employee with this target id has been learnt.
-    fn knows(&self, target_id: &str) -> bool {
-        self.positions.contains_key(target_id)
-    }
-
-    /// Rebuild the matching index after merging.
-    fn reindex(&mut self) {
-        self.positions = self.employees.iter().enumerate().map(|(at, t)| (t.target_id.clone(), at)).collect();
-        self.index = TargetIndex::new(&self.employees);
-    }
-}
 
 /// Reads one integration's target.
 pub struct Reader<'a> {
@@ -205,16 +154,13 @@ impl Reader<'_> {
             *state = self.read().await?;
             return Ok(());
         }
-        let others: HashSet<String> =
-            state.positions.keys().filter(|id| !target_ids.contains(&id.as_str())).cloned().collect();
+        let others: HashSet<String> = state.ids().filter(|id| !target_ids.contains(id)).map(str::to_owned).collect();
         let of_others = move |r: &HttpRequest| segments(&r.path).iter().any(|s| others.contains(s));
         let first = self.connector.read_start(self.site.clone(), self.ctx.clone()).await?;
         let mut fresh = TargetState::default();
         self.stream(&mut fresh, first, &of_others).await?;
-        state.employees.retain(|t| !target_ids.contains(&t.target_id.as_str()));
-        state.unreadable.retain(|id, _| !target_ids.contains(&id.as_str()));
-        state.reindex();
-        for employee in fresh.employees {
+        state.retain(|id| !target_ids.contains(&id));
+        for employee in fresh.employees() {
             state.absorb(employee);
         }
         state.unreadable.extend(fresh.unreadable);

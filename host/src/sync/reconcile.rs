@@ -100,7 +100,7 @@ fn before(rc: &RunContext, w: &mut Work, state: &TargetState, pass: Pass) -> Bef
     };
     let found = {
         let taken = rc.taken_by_other(&w.employee.id);
-        matching::find(&mapped, w.link.as_ref(), &state.employees, state.index(), &taken).map(|(t, by)| (t.clone(), by))
+        matching::find(&mapped, w.link.as_ref(), state, &taken)
     };
     let (current, matched_by) = match found {
         Some((t, by)) => (Some(t), Some(by)),
@@ -125,7 +125,7 @@ fn before(rc: &RunContext, w: &mut Work, state: &TargetState, pass: Pass) -> Bef
     let likely = match &current {
         None => {
             let taken = rc.taken_by_other(&w.employee.id);
-            matching::likely(&w.employee, &state.employees, state.index(), &taken).cloned()
+            matching::likely(&w.employee, state, &taken)
         }
         Some(_) => None,
     };

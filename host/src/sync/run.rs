@@ -1,6 +1,7 @@
 //! One run of one integration, as a value that can be spawned: lock →
-//! recover → scope → validate and map → read → first pass (reconcile,
-//! apply, recover from 409s and unknown outcomes) → verify → record.
+//! recover → scope → a chunk of employees at a time: validate and map →
+//! (the first time one needs it) read → first pass (reconcile, apply,
+//! recover from 409s and unknown outcomes) → then verify → record.
 //!
 //! Invariants: one run of an integration at a time (the run lock, taken
 //! before recovery, so recovery never touches a live run of another
@@ -10,23 +11,26 @@
 //! resend; employees go through the first pass side by side up to the
 //! integration's concurrency, one employee's writes in order; each
 //! employee's outcome is recorded and sent as an event as soon as it is
-//! final; the report is output only.
+//! final; the report is output only. Memory: a run holds at most
+//! [`CHUNK`] HR records (plus those written, until verified), the target
+//! packed ([`super::targets`]), and a report line per employee.
 
 use super::apply::{Applied, apply};
-use super::context::{RunContext, company_filter};
+use super::context::{RunContext, filter_of};
 use super::events::{EventSender, RunEvent};
 use super::matching::MatchedBy;
-use super::outcome::{Outcome, RunReport, changed_fields};
+use super::outcome::{EmployeeReport, Outcome, RunReport, changed_fields};
 use super::read::TargetState;
 use super::reconcile::{BATCH, Decision, Pass, reconcile, reconcile_batch};
 use super::required::missing_fields;
-use super::work::Work;
+use super::work::{Work, personal_ids};
 use crate::config::IntegrationConfig;
 use crate::http::Executor;
+use crate::privacy::Scrubber;
 use crate::runtime::LoadedConnector;
 use crate::runtime::types::{FieldChange, Prepared, ValidationIssue};
 use crate::store::Store;
-use crate::store::links::{Link, LinkState};
+use crate::store::links::LinkState;
 use crate::store::runs::OutcomeRow;
 use futures::StreamExt as _;
 use std::collections::HashMap;
@@ -74,6 +78,11 @@ pub struct SyncJob {
     pub events: Option<EventSender>,
 }
 
+/// HR employees per chunk: loaded from the store, prepared, reconciled and
+/// written together, then let go but for their report lines (and those
+/// verification needs), so a run holds a chunk of HR records at a time.
+pub const CHUNK: usize = 2048;
+
 /// Most times one employee's writes are re-planned after a 409 or an
 /// unknown outcome in one run.
 const MAX_RECOVERIES: usize = 2;
@@ -103,38 +112,32 @@ impl SyncJob {
             );
         }
         let run_id = store.start_run(&name, &self.connector.label(), options.dry_run)?;
-        let employees = store.current_employees()?;
-        let total = employees.len();
-        // Every link of the integration in one query: by HR id for the work
-        // items, by target id for "taken by someone else".
-        let mut links: HashMap<String, Link> = store.links(&name)?.into_iter().map(|l| (l.hr_id.clone(), l)).collect();
-        let linked = links
-            .values()
-            .filter(|l| l.state == LinkState::Connected)
-            .map(|l| (l.target_id.clone(), l.hr_id.clone()))
-            .collect();
-        let mut work = Vec::new();
-        for employee in employees {
+        // Scope: each HR employee of the last import is looked at once and
+        // let go; what is kept is the ids in scope and, hashed, the
+        // company's personal values for texts about the whole company.
+        let (mut total, mut in_scope, mut company) = (0, Vec::new(), Scrubber::default());
+        store.for_each_current_employee(|employee| {
+            total += 1;
             if self.integration.scope.decide(&employee).is_ok() {
-                let link = links.remove(&employee.id);
-                work.push(Work::new(employee, link));
+                company.add_whole(personal_ids(&employee));
+                in_scope.push(employee.id);
             }
-        }
-        let out_of_scope = total - work.len();
-        let read_filter = company_filter(work.iter().map(|w| &w.employee));
+        })?;
+        let out_of_scope = total - in_scope.len();
+        let read_filter = filter_of(&Arc::new(company));
         let read_cap = self.integration.read_cap(total);
-        let run_cap = self.integration.max_run_requests.unwrap_or(5 * read_cap + 20 * work.len() as u64);
+        let run_cap = self.integration.max_run_requests.unwrap_or(5 * read_cap + 20 * in_scope.len() as u64);
         self.executor.set_budget(run_cap);
         let rc = RunContext {
             ctx: super::context::connector_context(&self.integration, &self.today),
             writes_before: self.executor.counters.writes.load(Ordering::Relaxed),
+            linked: std::sync::Mutex::new(store.connected_targets(&name)?),
             store: self.store,
             connector: self.connector,
             executor: self.executor,
             integration: self.integration,
             run_id,
             options,
-            linked: std::sync::Mutex::new(linked),
             read_cap,
             read_filter: Arc::clone(&read_filter),
             events: self.events,
@@ -143,10 +146,9 @@ impl SyncJob {
             run_id,
             integration: name.clone(),
             connector: rc.connector.label(),
-            in_scope: work.len(),
+            in_scope: in_scope.len(),
             out_of_scope,
         });
-        prepare_all(&rc, &mut work).await;
         let mut report = RunReport {
             run_id,
             integration: name.clone(),
@@ -160,61 +162,66 @@ impl SyncJob {
             recovered_writes: recovered.len(),
             error: None,
         };
-        let to_sync = work.iter().filter(|w| w.mapped.is_some()).count();
-        rc.emit(RunEvent::Prepared { to_sync });
-        let mut state = TargetState::default();
-        if to_sync > 0 {
-            match rc.reader().read().await {
-                Ok(s) => {
-                    rc.emit(RunEvent::Read { target_employees: s.employees.len(), unreadable: s.unreadable.len() });
-                    state = s;
+        // A chunk at a time: loaded, prepared, decided, written, and let go
+        // but for its report lines and the employees verification needs.
+        // The target is read once, when the first employee needs it.
+        let mut target: Option<RwLock<TargetState>> = None;
+        let mut reports: Vec<Option<EmployeeReport>> = Vec::with_capacity(in_scope.len());
+        let mut to_verify: Vec<(usize, Work)> = Vec::new();
+        let mut claims: HashMap<String, String> = HashMap::new();
+        for ids in in_scope.chunks(CHUNK) {
+            let mut work = rc.load(ids)?;
+            prepare_all(&rc, &mut work).await;
+            let to_sync = work.iter().filter(|w| w.mapped.is_some()).count();
+            rc.emit(RunEvent::Prepared { to_sync });
+            if to_sync > 0 && target.is_none() && report.error.is_none() {
+                match rc.reader().read().await {
+                    Ok(s) => {
+                        rc.emit(RunEvent::Read { target_employees: s.len(), unreadable: s.unreadable.len() });
+                        target = Some(RwLock::new(s));
+                    }
+                    Err(e) => report.error = Some(read_filter(&format!("could not read the target: {e:#}"))),
                 }
-                Err(e) => {
+            }
+            match &target {
+                Some(state) => first_passes(&rc, &mut work, state, &mut claims).await?,
+                None => {
                     for w in work.iter_mut().filter(|w| w.mapped.is_some()) {
                         w.fail("not synced: the target could not be read");
                         w.mapped = None;
                     }
-                    report.error = Some(read_filter(&format!("could not read the target: {e:#}")));
+                }
+            }
+            // Settled now: everyone verification will not touch; the rest after it.
+            for w in work {
+                if super::verify::needs_verifying(&w) {
+                    to_verify.push((reports.len(), w));
+                    reports.push(None);
+                } else {
+                    settle(&rc, &w)?;
+                    reports.push(Some(w.report));
                 }
             }
         }
-        // Employees go through the first pass side by side, as many as the
-        // integration's concurrency; one employee's writes stay in order.
-        // Decisions a batch per connector call, then the first pass side
-        // by side, as many as the integration's concurrency; one
-        // employee's writes stay in order.
-        let parallel = rc.integration.concurrency.max(1);
-        let mut mapped: Vec<&mut Work> = work.iter_mut().filter(|w| w.mapped.is_some()).collect();
-        let mut decisions = decide(&rc, &mut mapped, &state, Pass::First).await;
-        one_employee_per_target(&rc, &mut mapped, &mut decisions);
-        let state = tokio::sync::RwLock::new(state);
-        // Futures built in a loop, not a closure: the run future must stay
-        // `Send` for any lifetime (a closure here defeats the inference).
-        let mut passes = Vec::new();
-        for (w, decision) in mapped.into_iter().zip(decisions) {
-            passes.push(first_pass(&rc, w, &state, decision));
-        }
-        let mut running = futures::stream::iter(passes).buffer_unordered(parallel);
-        while let Some(done) = running.next().await {
-            done?;
-        }
-        drop(running);
+        drop(in_scope);
         // Verification reads afresh: the first pass's picture goes now.
-        drop(state);
-        // Settled now: everyone verification will not touch; the rest after it.
-        let verifying: Vec<bool> = work.iter().map(super::verify::needs_verifying).collect();
-        for (w, _) in work.iter().zip(&verifying).filter(|(_, v)| !**v) {
-            settle(&rc, w)?;
-        }
-        if verifying.contains(&true) {
-            super::verify::verify(&rc, &mut work).await?;
-            for (w, _) in work.iter().zip(&verifying).filter(|(_, v)| **v) {
-                settle(&rc, w)?;
+        drop(target);
+        if !to_verify.is_empty() {
+            let mut verifying: Vec<Work> = Vec::with_capacity(to_verify.len());
+            let mut places = Vec::with_capacity(to_verify.len());
+            for (at, w) in to_verify {
+                places.push(at);
+                verifying.push(w);
+            }
+            super::verify::verify(&rc, &mut verifying).await?;
+            for (at, w) in places.into_iter().zip(verifying) {
+                settle(&rc, &w)?;
+                reports[at] = Some(w.report);
             }
         }
         report.requests_sent = rc.executor.counters.requests.load(Ordering::Relaxed);
         report.writes_sent = rc.executor.counters.writes.load(Ordering::Relaxed) - rc.writes_before;
-        report.employees = work.into_iter().map(|w| w.report).collect();
+        report.employees = reports.into_iter().flatten().collect();
         if report.error.is_some() {
             report.status = "failed".into();
         } else if report.count("failed") > 0 {
@@ -224,6 +231,35 @@ impl SyncJob {
         rc.emit(RunEvent::Finished { run_id, status: report.status.clone(), summary: report.summary() });
         Ok(report)
     }
+}
+
+/// Decide for every mapped employee of one chunk (a batch per connector
+/// call), then run their first passes side by side, as many as the
+/// integration's concurrency; one employee's writes stay in order.
+async fn first_passes(
+    rc: &RunContext,
+    work: &mut [Work],
+    state: &RwLock<TargetState>,
+    claims: &mut HashMap<String, String>,
+) -> Result<(), SyncError> {
+    let parallel = rc.integration.concurrency.max(1);
+    let mut mapped: Vec<&mut Work> = work.iter_mut().filter(|w| w.mapped.is_some()).collect();
+    let mut decisions = {
+        let state = state.read().await;
+        decide(rc, &mut mapped, &state, Pass::First).await
+    };
+    one_employee_per_target(rc, &mut mapped, &mut decisions, claims);
+    // Futures built in a loop, not a closure: the run future must stay
+    // `Send` for any lifetime (a closure here defeats the inference).
+    let mut passes = Vec::new();
+    for (w, decision) in mapped.into_iter().zip(decisions) {
+        passes.push(first_pass(rc, w, state, decision));
+    }
+    let mut running = futures::stream::iter(passes).buffer_unordered(parallel);
+    while let Some(done) = running.next().await {
+        done?;
+    }
+    Ok(())
 }
 
 /// [`reconcile_batch`] for every employee of `ws`, a batch per call,
@@ -248,9 +284,18 @@ fn target_of(decision: &Decision) -> Option<&str> {
 
 /// Decisions are taken side by side, so two HR employees can match one
 /// target employee (the same employee number or national id in HR twice).
-/// Only one may act on it: the one linked to it, if one is; otherwise none,
-/// and each says why, so nothing is written to a record two people claim.
-fn one_employee_per_target(rc: &RunContext, ws: &mut [&mut Work], decisions: &mut [Decision]) {
+/// Only one may act on it: within a chunk, the one linked to it, if one
+/// is, otherwise none, and each says why, so nothing is written to a
+/// record two people claim. Across chunks (`earlier`: target id → HR id of
+/// the chunks already done; HR employees come in employee-number order, so
+/// a shared number rarely straddles two chunks), a later claimer is
+/// refused.
+fn one_employee_per_target(
+    rc: &RunContext,
+    ws: &mut [&mut Work],
+    decisions: &mut [Decision],
+    earlier: &mut HashMap<String, String>,
+) {
     let mut claims: HashMap<&str, Vec<usize>> = HashMap::new();
     for (at, decision) in decisions.iter().enumerate() {
         if let Some(target) = target_of(decision) {
@@ -258,7 +303,19 @@ fn one_employee_per_target(rc: &RunContext, ws: &mut [&mut Work], decisions: &mu
         }
     }
     let mut refused: Vec<(usize, String)> = Vec::new();
-    for (target, claimers) in claims.into_iter().filter(|(_, c)| c.len() > 1) {
+    for (&target, claimers) in &claims {
+        let Some(other) = earlier.get(target) else { continue };
+        for &at in claimers.iter().filter(|&&at| ws[at].employee.id != *other) {
+            refused.push((
+                at,
+                format!(
+                    "target employee {target} was already matched to HR employee {other} in this run; nothing was written to it. Connect the right one with `paybridge links connect --integration {}` and correct the other in HR",
+                    rc.integration.name
+                ),
+            ));
+        }
+    }
+    for (target, claimers) in claims.iter().filter(|(_, c)| c.len() > 1) {
         let linked: Vec<usize> =
             claimers.iter().copied().filter(|&at| ws[at].matched_by == Some(MatchedBy::Link)).collect();
         let numbers: Vec<&str> = claimers
@@ -274,6 +331,15 @@ fn one_employee_per_target(rc: &RunContext, ws: &mut [&mut Work], decisions: &mu
                     rc.integration.name
                 ),
             ));
+        }
+    }
+    for (&target, claimers) in &claims {
+        // A claim through a link needs no record: the link itself keeps
+        // the target from anyone else.
+        if let [only] = claimers.as_slice()
+            && ws[*only].matched_by != Some(MatchedBy::Link)
+        {
+            earlier.entry(target.to_owned()).or_insert_with(|| ws[*only].employee.id.clone());
         }
     }
     for (at, reason) in refused {
