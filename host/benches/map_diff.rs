@@ -110,8 +110,14 @@ fn main() -> anyhow::Result<()> {
     let batched = through_component(BATCH);
     let one_by_one = through_component(1);
 
-    // Instantiation alone: a fresh store + instance and the smallest call.
+    // Instantiation alone: a fresh store (with its WASI context, fuel and
+    // deadline) and instance, no call; then with the smallest call.
     let instantiate = median(|| {
+        for _ in 0..n {
+            let _ = black_box(connector.call_sync("instantiate", |_, _| Ok(())));
+        }
+    }) / n;
+    let describe = median(|| {
         for _ in 0..n {
             let _ = black_box(connector.call_sync("describe", |c, s| c.describe(s)));
         }
@@ -131,9 +137,14 @@ fn main() -> anyhow::Result<()> {
         times_native(one_by_one)
     );
     println!(
-        "  instantiate + describe (per call)           {:>10.2?}  = {:.1} x native map+diff",
+        "  instantiate (fresh store + instance)        {:>10.2?}  = {:.1} x native map+diff",
         instantiate,
         times_native(instantiate)
+    );
+    println!(
+        "  instantiate + describe (per call)           {:>10.2?}  = {:.1} x native map+diff",
+        describe,
+        times_native(describe)
     );
     println!("  compiling the component at load             {:>10.2?}", compile);
 

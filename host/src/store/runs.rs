@@ -103,12 +103,20 @@ impl Store {
         )?)
     }
 
-    /// Record one employee's outcome in a run.
-    pub fn record_outcome(&self, run_id: i64, row: &OutcomeRow) -> anyhow::Result<()> {
-        self.conn().execute(
-            "INSERT OR REPLACE INTO outcomes (run_id, hr_id, employee_number, name, outcome, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![run_id, row.hr_id, row.employee_number, row.name, row.outcome, row.detail],
-        )?;
+    /// Record employees' outcomes in a run, all in one transaction (a
+    /// run settles a chunk of employees at a time).
+    pub fn record_outcomes(&self, run_id: i64, rows: &[OutcomeRow]) -> anyhow::Result<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT OR REPLACE INTO outcomes (run_id, hr_id, employee_number, name, outcome, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?;
+            for row in rows {
+                insert.execute(params![run_id, row.hr_id, row.employee_number, row.name, row.outcome, row.detail])?;
+            }
+        }
+        tx.commit()?;
         Ok(())
     }
 

@@ -10,8 +10,8 @@
 //! to re-reading that employee and planning again, never to a blind
 //! resend; employees go through the first pass side by side up to the
 //! integration's concurrency, one employee's writes in order; each
-//! employee's outcome is recorded and sent as an event as soon as it is
-//! final; the report is output only. Memory: a run holds at most
+//! employee's outcome is recorded (a transaction per chunk) and sent as
+//! an event as soon as its chunk is final; the report is output only. Memory: a run holds at most
 //! [`CHUNK`] HR records (plus those written, until verified), the target
 //! packed ([`super::targets`]), and a report line per employee.
 
@@ -193,15 +193,16 @@ impl SyncJob {
                 }
             }
             // Settled now: everyone verification will not touch; the rest after it.
-            for w in work {
-                if super::verify::needs_verifying(&w) {
-                    to_verify.push((reports.len(), w));
-                    reports.push(None);
-                } else {
-                    settle(&rc, &w)?;
-                    reports.push(Some(w.report));
-                }
+            let first = reports.len();
+            let (verifying, done): (Vec<(usize, Work)>, Vec<(usize, Work)>) =
+                work.into_iter().enumerate().partition(|(_, w)| super::verify::needs_verifying(w));
+            let (places, done): (Vec<usize>, Vec<Work>) = done.into_iter().unzip();
+            settle(&rc, &done)?;
+            reports.resize_with(first + places.len() + verifying.len(), || None);
+            for (at, w) in places.into_iter().zip(done) {
+                reports[first + at] = Some(w.report);
             }
+            to_verify.extend(verifying.into_iter().map(|(at, w)| (first + at, w)));
         }
         drop(in_scope);
         // Verification reads afresh: the first pass's picture goes now.
@@ -214,8 +215,8 @@ impl SyncJob {
                 verifying.push(w);
             }
             super::verify::verify(&rc, &mut verifying).await?;
+            settle(&rc, &verifying)?;
             for (at, w) in places.into_iter().zip(verifying) {
-                settle(&rc, &w)?;
                 reports[at] = Some(w.report);
             }
         }
@@ -348,26 +349,29 @@ fn one_employee_per_target(
     }
 }
 
-/// Record `w`'s outcome and tell the listeners: it is final for this run.
-fn settle(rc: &RunContext, w: &Work) -> Result<(), SyncError> {
-    let r = &w.report;
-    rc.store.record_outcome(
-        rc.run_id,
-        &OutcomeRow {
-            hr_id: r.hr_id.clone(),
-            employee_number: r.employee_number.clone(),
-            name: Some(r.name.clone()),
-            outcome: r.outcome.name().into(),
-            detail: r.outcome.detail(),
-        },
-    )?;
-    rc.emit(RunEvent::Settled {
-        hr_id: r.hr_id.clone(),
-        employee_number: r.employee_number.clone(),
-        name: r.name.clone(),
-        outcome: r.outcome.name().into(),
-        detail: r.outcome.detail(),
-    });
+/// Record the outcomes of `ws` (one transaction) and tell the listeners:
+/// they are final for this run.
+fn settle(rc: &RunContext, ws: &[Work]) -> Result<(), SyncError> {
+    let rows: Vec<OutcomeRow> = ws
+        .iter()
+        .map(|w| OutcomeRow {
+            hr_id: w.report.hr_id.clone(),
+            employee_number: w.report.employee_number.clone(),
+            name: Some(w.report.name.clone()),
+            outcome: w.report.outcome.name().into(),
+            detail: w.report.outcome.detail(),
+        })
+        .collect();
+    rc.store.record_outcomes(rc.run_id, &rows)?;
+    for row in rows {
+        rc.emit(RunEvent::Settled {
+            hr_id: row.hr_id,
+            employee_number: row.employee_number,
+            name: row.name.unwrap_or_default(),
+            outcome: row.outcome,
+            detail: row.detail,
+        });
+    }
     Ok(())
 }
 
