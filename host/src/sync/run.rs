@@ -83,6 +83,9 @@ pub struct SyncJob {
 /// verification needs), so a run holds a chunk of HR records at a time.
 pub const CHUNK: usize = 2048;
 
+/// A work item and its place in the run's report.
+type Placed = (usize, Work);
+
 /// Most times one employee's writes are re-planned after a 409 or an
 /// unknown outcome in one run.
 const MAX_RECOVERIES: usize = 2;
@@ -167,7 +170,7 @@ impl SyncJob {
         // The target is read once, when the first employee needs it.
         let mut target: Option<RwLock<TargetState>> = None;
         let mut reports: Vec<Option<EmployeeReport>> = Vec::with_capacity(in_scope.len());
-        let mut to_verify: Vec<(usize, Work)> = Vec::new();
+        let mut to_verify: Vec<Placed> = Vec::new();
         let mut claims: HashMap<String, String> = HashMap::new();
         for ids in in_scope.chunks(CHUNK) {
             let mut work = rc.load(ids)?;
@@ -194,7 +197,7 @@ impl SyncJob {
             }
             // Settled now: everyone verification will not touch; the rest after it.
             let first = reports.len();
-            let (verifying, done): (Vec<(usize, Work)>, Vec<(usize, Work)>) =
+            let (verifying, done): (Vec<Placed>, Vec<Placed>) =
                 work.into_iter().enumerate().partition(|(_, w)| super::verify::needs_verifying(w));
             let (places, done): (Vec<usize>, Vec<Work>) = done.into_iter().unzip();
             settle(&rc, &done)?;
