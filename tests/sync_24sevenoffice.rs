@@ -34,6 +34,25 @@ async fn first_sync_creates_every_valid_employee_and_the_second_writes_nothing()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_in_chunks_of_three_gives_the_same_outcomes_in_the_same_order_as_one_chunk() {
+    let chunked = SyncOptions { chunk_size: Some(3), ..SyncOptions::default() };
+    let whole = Harness::new(&sample_snapshot()).await;
+    let pieces = Harness::new(&sample_snapshot()).await;
+    for run in 0..2 {
+        let expected = whole.sync().await;
+        let got = pieces.try_sync(chunked.clone()).await.expect("chunked sync runs");
+        let lines = |r: &paybridge::sync::RunReport| -> Vec<(String, String)> {
+            r.employees.iter().map(|e| (e.hr_id.clone(), e.outcome.name().to_owned())).collect()
+        };
+        assert_eq!(lines(&got), lines(&expected), "run {run}");
+        assert_eq!(got.status, expected.status, "run {run}");
+        let stored = pieces.app.run_detail(got.run_id).expect("stored").outcomes;
+        assert_eq!(stored.len(), got.employees.len(), "each employee recorded once, run {run}");
+    }
+    assert_eq!(pieces.emulator.employees().len(), whole.emulator.employees().len());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn created_employees_hold_the_mapped_values_as_strings() {
     let h = Harness::new(&sample_snapshot()).await;
     h.sync().await;

@@ -4,8 +4,8 @@
 mod common;
 
 use common::{NMBRS, NmbrsHarness, outcome_of, sample_snapshot};
-use paybridge::sync::Outcome;
 use paybridge::sync::views::{View, link_rows};
+use paybridge::sync::{Outcome, SyncOptions};
 use paybridge_emulators::faults::Fault;
 
 /// The Nmbrs connector's required fields, as the views use them.
@@ -232,4 +232,28 @@ async fn two_hr_employees_matching_one_target_employee_write_nothing_to_it_and_s
         }
     }
     assert!(h.emulator.write_requests().iter().all(|r| !r.path.contains(&existing)), "nothing written to it");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_hr_employees_claiming_one_target_employee_are_refused_together_even_in_chunks_of_one() {
+    // As above, with every employee in a chunk of its own: the scope pass
+    // puts the two 1001s in one last chunk.
+    let mut snapshot = sample_snapshot();
+    let twin = snapshot.employees.iter_mut().find(|e| e.employee_number.as_deref() == Some("1002")).expect("1002");
+    twin.employee_number = Some("1001".into());
+    let h = NmbrsHarness::new(&snapshot, 100).await;
+    let existing = h.emulator.insert_employee(1001, "Someone", "Else", "1970-01-01");
+    let report = h.try_sync(SyncOptions { chunk_size: Some(1), ..SyncOptions::default() }).await.expect("sync runs");
+    let claimers: Vec<_> = report.employees.iter().filter(|e| e.employee_number.as_deref() == Some("1001")).collect();
+    assert_eq!(claimers.len(), 2);
+    for claimer in claimers {
+        match &claimer.outcome {
+            Outcome::Failed { reason } => {
+                assert!(reason.contains("matches HR employees 1001, 1001 at once"), "{reason}")
+            }
+            other => panic!("{}: {other:?}", claimer.name),
+        }
+    }
+    assert!(h.emulator.write_requests().iter().all(|r| !r.path.contains(&existing)), "nothing written to it");
+    assert!(report.count("created") > 10, "the others synced: {}", report.summary());
 }

@@ -1,7 +1,8 @@
 //! The sync engine: one run of one integration, in parts with one job each.
 //!
-//! [`run`] orchestrates a run (lock, recover, scope, prepare, read, first
-//! pass, verify, record) and is spawnable; [`context`] holds what its steps
+//! [`run`] orchestrates a run (lock, recover, scope, then a chunk at a
+//! time prepare, read, first pass; then verify, record) and is spawnable;
+//! [`scope_pass`] picks the employees and the chunks' order; [`context`] holds what its steps
 //! share; [`work`] is one employee's state; [`read`] reads the target into
 //! [`targets`], packed and indexed;
 //! [`reconcile`] decides what an employee needs (match, diff, plan, guard);
@@ -20,6 +21,7 @@ pub mod read;
 pub mod reconcile;
 pub mod required;
 pub mod run;
+pub mod scope_pass;
 pub mod targets;
 pub mod verify;
 pub mod views;

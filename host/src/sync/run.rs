@@ -23,10 +23,10 @@ use super::outcome::{EmployeeReport, Outcome, RunReport, changed_fields};
 use super::read::TargetState;
 use super::reconcile::{BATCH, Decision, Pass, reconcile, reconcile_batch};
 use super::required::missing_fields;
-use super::work::{Work, personal_ids};
+use super::scope_pass::InScope;
+use super::work::Work;
 use crate::config::IntegrationConfig;
 use crate::http::Executor;
-use crate::privacy::Scrubber;
 use crate::runtime::LoadedConnector;
 use crate::runtime::types::{FieldChange, Prepared, ValidationIssue};
 use crate::store::Store;
@@ -46,6 +46,9 @@ pub struct SyncOptions {
     /// Fault injection for crash tests: stop the process-equivalent right
     /// after this many writes were sent, before their outcome is recorded.
     pub halt_after_writes: Option<u64>,
+    /// HR employees per chunk ([`CHUNK`] when `None`); tests use small
+    /// chunks to cross chunk boundaries with small companies.
+    pub chunk_size: Option<usize>,
 }
 
 /// A run that could not complete.
@@ -116,16 +119,10 @@ impl SyncJob {
         }
         let run_id = store.start_run(&name, &self.connector.label(), options.dry_run)?;
         // Scope: each HR employee of the last import is looked at once and
-        // let go; what is kept is the ids in scope and, hashed, the
-        // company's personal values for texts about the whole company.
-        let (mut total, mut in_scope, mut company) = (0, Vec::new(), Scrubber::default());
-        store.for_each_current_employee(|employee| {
-            total += 1;
-            if self.integration.scope.decide(&employee).is_ok() {
-                company.add_whole(personal_ids(&employee));
-                in_scope.push(employee.id);
-            }
-        })?;
+        // let go (see `scope_pass`).
+        let in_scope = InScope::read(&store, &self.integration.scope)?;
+        let chunks = in_scope.chunks(options.chunk_size.unwrap_or(CHUNK));
+        let InScope { total, ids: in_scope, company, .. } = in_scope;
         let out_of_scope = total - in_scope.len();
         let read_filter = filter_of(&Arc::new(company));
         let read_cap = self.integration.read_cap(total);
@@ -169,11 +166,14 @@ impl SyncJob {
         // but for its report lines and the employees verification needs.
         // The target is read once, when the first employee needs it.
         let mut target: Option<RwLock<TargetState>> = None;
-        let mut reports: Vec<Option<EmployeeReport>> = Vec::with_capacity(in_scope.len());
+        let mut reports: Vec<Option<EmployeeReport>> = Vec::new();
+        reports.resize_with(in_scope.len(), || None);
         let mut to_verify: Vec<Placed> = Vec::new();
         let mut claims: HashMap<String, String> = HashMap::new();
-        for ids in in_scope.chunks(CHUNK) {
-            let mut work = rc.load(ids)?;
+        for chunk in chunks {
+            let ids: Vec<String> = chunk.iter().map(|&at| in_scope[at].clone()).collect();
+            let places: HashMap<&str, usize> = chunk.iter().map(|&at| (in_scope[at].as_str(), at)).collect();
+            let mut work = rc.load(&ids)?;
             prepare_all(&rc, &mut work).await;
             let to_sync = work.iter().filter(|w| w.mapped.is_some()).count();
             rc.emit(RunEvent::Prepared { to_sync });
@@ -196,16 +196,15 @@ impl SyncJob {
                 }
             }
             // Settled now: everyone verification will not touch; the rest after it.
-            let first = reports.len();
+            let placed = work.into_iter().filter_map(|w| Some((*places.get(w.employee.id.as_str())?, w)));
             let (verifying, done): (Vec<Placed>, Vec<Placed>) =
-                work.into_iter().enumerate().partition(|(_, w)| super::verify::needs_verifying(w));
-            let (places, done): (Vec<usize>, Vec<Work>) = done.into_iter().unzip();
+                placed.partition(|(_, w)| super::verify::needs_verifying(w));
+            let (at, done): (Vec<usize>, Vec<Work>) = done.into_iter().unzip();
             settle(&rc, &done)?;
-            reports.resize_with(first + places.len() + verifying.len(), || None);
-            for (at, w) in places.into_iter().zip(done) {
-                reports[first + at] = Some(w.report);
+            for (at, w) in at.into_iter().zip(done) {
+                reports[at] = Some(w.report);
             }
-            to_verify.extend(verifying.into_iter().map(|(at, w)| (first + at, w)));
+            to_verify.extend(verifying);
         }
         drop(in_scope);
         // Verification reads afresh: the first pass's picture goes now.
