@@ -23,6 +23,30 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
+/// Median time of one pass of each of `passes`, over `ROUNDS` rounds in
+/// which every pass runs in turn: the machine's noise falls on all of
+/// them alike, so their ratios hold when the absolute times do not. Each
+/// timed pass follows an untimed one of the same kind, so none is timed
+/// with the caches the previous kind left.
+fn interleaved(passes: &mut [&mut dyn FnMut()]) -> Vec<Duration> {
+    let mut times: Vec<Vec<Duration>> = vec![Vec::with_capacity(ROUNDS); passes.len()];
+    for _ in 0..ROUNDS {
+        for (pass, times) in passes.iter_mut().zip(&mut times) {
+            pass(); // warm up
+            let start = Instant::now();
+            pass();
+            times.push(start.elapsed());
+        }
+    }
+    times
+        .into_iter()
+        .map(|mut t| {
+            t.sort();
+            t[ROUNDS / 2]
+        })
+        .collect()
+}
+
 /// Median time of one pass of `f`, over `ROUNDS` passes.
 fn median(mut f: impl FnMut()) -> Duration {
     f(); // warm up
@@ -79,53 +103,55 @@ fn main() -> anyhow::Result<()> {
     let native_currents: Vec<twentyfour_seven::types::TargetEmployee> =
         serde_json::from_value(serde_json::to_value(&currents)?)?;
 
-    let native = median(|| {
+    let mut native_pass = || {
         for (e, cur) in native_employees.iter().zip(&native_currents) {
             if let Ok(m) = twentyfour_seven::mapping::map_employee(&native_ctx, e) {
                 black_box(twentyfour_seven::plan::diff(&m.records, Some(cur)));
             }
         }
-    }) / n;
-
+    };
     // Component: `prepare` then `reconcile`, `batch` employees per call, as
     // the pipeline does it (a fresh instance per call).
     let through_component = |batch: usize| {
-        median(|| {
-            for (es, curs) in employees.chunks(batch).zip(currents.chunks(batch)) {
-                let prepared = connector.call_sync("prepare", |c, s| c.prepare(s, &ctx, es)).expect("prepare runs");
-                let items: Vec<ReconcileItem> = prepared
-                    .into_iter()
-                    .zip(curs)
-                    .filter_map(|(p, cur)| match p {
-                        Prepared::Ready(m) => {
-                            Some(ReconcileItem { desired: m, current: Some(cur.clone()), plan: true })
-                        }
-                        Prepared::Refused(_) => None,
-                    })
-                    .collect();
-                let _ = black_box(connector.call_sync("reconcile", |c, s| c.reconcile(s, &ctx, &items)));
-            }
-        }) / n
+        for (es, curs) in employees.chunks(batch).zip(currents.chunks(batch)) {
+            let prepared = connector.call_sync("prepare", |c, s| c.prepare(s, &ctx, es)).expect("prepare runs");
+            let items: Vec<ReconcileItem> = prepared
+                .into_iter()
+                .zip(curs)
+                .filter_map(|(p, cur)| match p {
+                    Prepared::Ready(m) => Some(ReconcileItem { desired: m, current: Some(cur.clone()), plan: true }),
+                    Prepared::Refused(_) => None,
+                })
+                .collect();
+            let _ = black_box(connector.call_sync("reconcile", |c, s| c.reconcile(s, &ctx, &items)));
+        }
     };
-    let batched = through_component(BATCH);
-    let one_by_one = through_component(1);
-
+    let mut batched_pass = || through_component(BATCH);
+    let mut one_by_one_pass = || through_component(1);
     // Instantiation alone: a fresh store (with its WASI context, fuel and
     // deadline) and instance, no call; then with the smallest call.
-    let instantiate = median(|| {
+    let mut instantiate_pass = || {
         for _ in 0..n {
             let _ = black_box(connector.call_sync("instantiate", |_, _| Ok(())));
         }
-    }) / n;
-    let describe = median(|| {
+    };
+    let mut describe_pass = || {
         for _ in 0..n {
             let _ = black_box(connector.call_sync("describe", |c, s| c.describe(s)));
         }
-    }) / n;
+    };
+    let medians = interleaved(&mut [
+        &mut native_pass,
+        &mut batched_pass,
+        &mut one_by_one_pass,
+        &mut instantiate_pass,
+        &mut describe_pass,
+    ]);
+    let [native, batched, one_by_one, instantiate, describe] = [0, 1, 2, 3, 4].map(|i| medians[i] / n);
 
     let times_native = |d: Duration| d.as_secs_f64() / native.as_secs_f64();
     println!(
-        "paybridge bench: map + diff per employee, {n} employees (the sample x {COPIES}), median of {ROUNDS} passes"
+        "paybridge bench: map + diff per employee, {n} employees (the sample x {COPIES}), median of {ROUNDS} interleaved rounds"
     );
     println!("  native baseline (same mapping, same run)    {:>10.2?}  = 1.0", native);
     println!(
