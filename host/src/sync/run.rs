@@ -204,7 +204,10 @@ impl SyncJob {
             for (at, w) in at.into_iter().zip(done) {
                 reports[at] = Some(w.report);
             }
-            to_verify.extend(verifying);
+            to_verify.extend(verifying.into_iter().map(|(at, mut w)| {
+                w.keep_what_verification_needs();
+                (at, w)
+            }));
         }
         drop(in_scope);
         // Verification reads afresh: the first pass's picture goes now.

@@ -50,6 +50,23 @@ impl Work {
         }
     }
 
+    /// Let go of the HR record's details once the first pass is done: what
+    /// verification reads of it is the id, the number, the names and the
+    /// birth date (reports and messages); the mapping and the scrubber
+    /// stay. A company's written employees wait for verification together,
+    /// so this is most of what a first sync holds.
+    pub fn keep_what_verification_needs(&mut self) {
+        let e = std::mem::take(&mut self.employee);
+        self.employee = Employee {
+            id: e.id,
+            employee_number: e.employee_number,
+            first_name: e.first_name,
+            last_name: e.last_name,
+            birth_date: e.birth_date,
+            ..Employee::default()
+        };
+    }
+
     /// Set the outcome to failed with `reason`, scrubbed of personal data.
     pub fn fail(&mut self, reason: &str) {
         self.report.outcome = Outcome::Failed { reason: self.scrubber.scrub_all(reason) };
