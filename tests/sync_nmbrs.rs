@@ -212,15 +212,16 @@ async fn an_expired_token_is_renewed() {
     assert!(h.emulator.tokens_issued() > issued);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_hr_employees_matching_one_target_employee_write_nothing_to_it_and_say_why() {
-    // HR holds employee number 1001 twice (a data error); Nmbrs holds 1001.
+/// HR holds employee number 1001 twice (a data error) and Nmbrs holds
+/// 1001: a sync with `options` must write nothing to it and fail both
+/// claimers saying why. Returns the report.
+async fn twins_claiming_one_target(options: SyncOptions) -> paybridge::sync::RunReport {
     let mut snapshot = sample_snapshot();
     let twin = snapshot.employees.iter_mut().find(|e| e.employee_number.as_deref() == Some("1002")).expect("1002");
     twin.employee_number = Some("1001".into());
     let h = NmbrsHarness::new(&snapshot, 100).await;
     let existing = h.emulator.insert_employee(1001, "Someone", "Else", "1970-01-01");
-    let report = h.sync().await;
+    let report = h.try_sync(options).await.expect("sync runs");
     let claimers: Vec<_> = report.employees.iter().filter(|e| e.employee_number.as_deref() == Some("1001")).collect();
     assert_eq!(claimers.len(), 2);
     for claimer in claimers {
@@ -232,28 +233,18 @@ async fn two_hr_employees_matching_one_target_employee_write_nothing_to_it_and_s
         }
     }
     assert!(h.emulator.write_requests().iter().all(|r| !r.path.contains(&existing)), "nothing written to it");
+    report
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_hr_employees_matching_one_target_employee_write_nothing_to_it_and_say_why() {
+    twins_claiming_one_target(SyncOptions::default()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_hr_employees_claiming_one_target_employee_are_refused_together_even_in_chunks_of_one() {
-    // As above, with every employee in a chunk of its own: the scope pass
-    // puts the two 1001s in one last chunk.
-    let mut snapshot = sample_snapshot();
-    let twin = snapshot.employees.iter_mut().find(|e| e.employee_number.as_deref() == Some("1002")).expect("1002");
-    twin.employee_number = Some("1001".into());
-    let h = NmbrsHarness::new(&snapshot, 100).await;
-    let existing = h.emulator.insert_employee(1001, "Someone", "Else", "1970-01-01");
-    let report = h.try_sync(SyncOptions { chunk_size: Some(1), ..SyncOptions::default() }).await.expect("sync runs");
-    let claimers: Vec<_> = report.employees.iter().filter(|e| e.employee_number.as_deref() == Some("1001")).collect();
-    assert_eq!(claimers.len(), 2);
-    for claimer in claimers {
-        match &claimer.outcome {
-            Outcome::Failed { reason } => {
-                assert!(reason.contains("matches HR employees 1001, 1001 at once"), "{reason}")
-            }
-            other => panic!("{}: {other:?}", claimer.name),
-        }
-    }
-    assert!(h.emulator.write_requests().iter().all(|r| !r.path.contains(&existing)), "nothing written to it");
+    // Every employee in a chunk of its own: the scope pass puts the two
+    // 1001s in one last chunk.
+    let report = twins_claiming_one_target(SyncOptions { chunk_size: Some(1), ..SyncOptions::default() }).await;
     assert!(report.count("created") > 10, "the others synced: {}", report.summary());
 }

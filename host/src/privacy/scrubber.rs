@@ -104,8 +104,9 @@ impl Scrubber {
     /// A scrubber for texts that concern a whole company (a read of the
     /// target): every value in `ids` hidden where it appears whole.
     pub fn whole_values<'a>(ids: impl IntoIterator<Item = &'a str>) -> Self {
-        let whole = ids.into_iter().map(digits_of).filter(|d| d.len() >= MIN_PIECE).map(|d| whole_hash(&d)).collect();
-        Self { whole, ..Self::default() }
+        let mut company = Self::default();
+        company.add_whole(ids);
+        company
     }
 
     /// Hide `ids` too, where they appear whole (a company scrubber built

@@ -40,17 +40,9 @@ impl Store {
 
     /// Employees present in the last import, in employee-number order.
     pub fn current_employees(&self) -> anyhow::Result<Vec<Employee>> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare(
-            "SELECT data, data_version FROM hr_employees WHERE in_last_import = 1
-             ORDER BY CAST(employee_number AS INTEGER), employee_number, id",
-        )?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
-        rows.map(|row| {
-            let (data, version) = row?;
-            decode(&data, version)
-        })
-        .collect()
+        let mut all = Vec::new();
+        self.for_each_current_employee(|e| all.push(e))?;
+        Ok(all)
     }
 
     /// Every HR employee of the last import, handed to `each` one at a

@@ -252,7 +252,7 @@ impl Reader<'_> {
             }
         }
         for (request, reason) in failed {
-            match segments(&request.path).into_iter().find(|s| state.knows(s)) {
+            match segments(&request.path).into_iter().find(|s| state.holds(s)) {
                 Some(id) => {
                     state.unreadable.insert(id, format!("GET {} {reason}", request.path));
                 }

@@ -243,11 +243,6 @@ impl TargetState {
         }
     }
 
-    /// Whether an employee with this target id has been learnt.
-    pub fn knows(&self, target_id: &str) -> bool {
-        self.holds(target_id)
-    }
-
     /// Keep only the employees whose id `keep` accepts (indexes rebuilt).
     pub fn retain(&mut self, keep: impl Fn(&str) -> bool) {
         let packed = std::mem::take(&mut self.packed);
