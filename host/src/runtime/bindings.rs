@@ -12,6 +12,41 @@
 // everywhere: the contract files are their documentation.
 #![allow(missing_docs)]
 
+/// Loading an instance's exports without type-checking them again.
+///
+/// The generated `ConnectorPre::instantiate` type-checks every export of
+/// the world at every instantiation (comparing record field names), about
+/// a fifth of an instantiation's cost, though a call uses one export. The
+/// types of a component's exports are a property of the component, not of
+/// the instance: `runtime::connector::ContractPre` makes its first
+/// instance through the checked path (`ConnectorPre::instantiate`) and
+/// only later ones through this, so every instance of the same
+/// `ConnectorPre` has exports of the checked types.
+macro_rules! load_checked_once {
+    ($($export:ident),+) => {
+        impl ConnectorPre<crate::runtime::sandbox::HostState> {
+            /// Instantiate into `store` and take the exports by index,
+            /// without the type-check the checked path repeats.
+            ///
+            /// Sound only for a `ConnectorPre` whose exports were
+            /// type-checked once through [`Self::instantiate`]:
+            /// `ContractPre` holds to that.
+            pub(crate) fn instantiate_checked_once(
+                &self,
+                mut store: &mut wasmtime::Store<crate::runtime::sandbox::HostState>,
+            ) -> wasmtime::Result<Connector> {
+                let instance = self.instance_pre.instantiate(&mut store)?;
+                let indices = &self.indices;
+                Ok(Connector {
+                    $($export: instance
+                        .get_func(&mut store, &indices.$export)
+                        .ok_or_else(|| wasmtime::Error::msg(concat!("the component has no export `", stringify!($export), "`")))?,)+
+                })
+            }
+        }
+    };
+}
+
 /// `paybridge:connector@2.0.0`: batches, a streaming read, the import
 /// direction.
 pub mod v2 {
@@ -21,6 +56,7 @@ pub mod v2 {
         additional_derives: [serde::Serialize, serde::Deserialize],
         imports: { "paybridge:connector/host.log": trappable },
     });
+    load_checked_once!(describe, prepare, read_start, read_next, reconcile, import_employees);
 }
 
 /// `paybridge:connector@1.0.0`: one employee per call, a read parsed over
@@ -32,6 +68,7 @@ pub mod v1 {
         additional_derives: [serde::Serialize, serde::Deserialize],
         imports: { "paybridge:connector/host.log": trappable },
     });
+    load_checked_once!(describe, validate, map_employee, read_requests, parse_read, diff, plan);
 }
 
 pub use v2::paybridge::connector::types;

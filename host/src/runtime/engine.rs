@@ -99,6 +99,10 @@ fn already_due(mut store: StoreContextMut<'_, HostState>) -> wasmtime::Result<(R
     Ok((wasmtime_wasi::p2::subscribe(table, due)?,))
 }
 
+/// Set (to anything) to have wasmtime write a perf map of the compiled
+/// connectors, for profiling.
+pub const PERF_MAP_VAR: &str = "PAYBRIDGE_PERF_MAP";
+
 /// The WASI version whose monotonic clock the host replaces.
 const MONOTONIC_CLOCK: &str = "wasi:clocks/monotonic-clock@0.2.12";
 
@@ -109,6 +113,11 @@ impl ConnectorEngine {
     pub fn new(limits: Limits) -> anyhow::Result<Self> {
         let mut config = Config::new();
         config.consume_fuel(true);
+        // For profiling: wasmtime writes /tmp/perf-PID.map, so `perf`
+        // names the connectors' functions (docs/performance.md).
+        if std::env::var_os(PERF_MAP_VAR).is_some() {
+            config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+        }
         config.epoch_interruption(true);
         config.allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pooling(&limits)));
         // The pool reserves address space up front; where the machine does

@@ -202,8 +202,8 @@ impl Registry {
             anyhow!("refused connector {shown}: it does not export the paybridge:connector@{contract} world: {e:#}")
         };
         let pre = match Version::parse(&contract).map(|v| v.major) {
-            Ok(1) => ContractPre::V1(v1::ConnectorPre::new(instance_pre).map_err(world)?),
-            _ => ContractPre::V2(v2::ConnectorPre::new(instance_pre).map_err(world)?),
+            Ok(1) => ContractPre::v1(v1::ConnectorPre::new(instance_pre).map_err(world)?),
+            _ => ContractPre::v2(v2::ConnectorPre::new(instance_pre).map_err(world)?),
         };
         let site = super::connector::CallSite::new(super::connector::digit_run_filter(), &["describe"]);
         let manifest =
