@@ -4,13 +4,16 @@
 //! natively (unit tests, the native baseline of the benchmark). It owns:
 //! national-id checks ([`national_id`]), bank-number helpers ([`bank`]),
 //! flat "dotted" field maps and their JSON form ([`fields`]), and the
-//! field-by-field comparison every connector's `diff` uses ([`compare`]).
+//! field-by-field comparison every connector's `diff` uses ([`compare`]),
+//! and the allocator connectors install for their one-call instances
+//! ([`call_arena`]).
 //! The WIT side is left to macros that expand in the connector:
 //! [`export_connector!`] (bindings, the per-employee `ConnectorSteps`
 //! trait, the batch exports and [`record_conversions!`]), so a connector's
 //! `lib.rs` holds only its steps.
 
 pub mod bank;
+pub mod call_arena;
 pub mod compare;
 pub mod fields;
 pub mod national_id;
