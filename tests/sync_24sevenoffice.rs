@@ -4,6 +4,7 @@
 mod common;
 
 use common::{Harness, outcome_of, sample_snapshot};
+use paybridge::source::HrSnapshot;
 use paybridge::sync::{Outcome, SyncError, SyncOptions};
 use paybridge_emulators::faults::Fault;
 
@@ -318,4 +319,66 @@ async fn an_oversized_answer_is_refused_and_the_run_fails_clearly_without_writin
     assert_eq!(report.status, "failed");
     assert!(report.error.as_deref().is_some_and(|e| e.contains("over 32 MiB")), "{:?}", report.error);
     assert!(h.emulator.write_requests().is_empty());
+}
+
+/// The sample employee with `number`, to change before an import.
+fn employee_mut<'a>(snapshot: &'a mut HrSnapshot, number: &str) -> &'a mut paybridge::model::hr::Employee {
+    snapshot.employees.iter_mut().find(|e| e.employee_number.as_deref() == Some(number)).expect("sample employee")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_norwegian_account_held_only_as_an_iban_reaches_payroll_as_its_account_number() {
+    let mut snapshot = sample_snapshot();
+    let kari = employee_mut(&mut snapshot, "1001");
+    kari.bank_account = Some(paybridge::model::hr::BankAccount {
+        iban: Some("NO93 8601 1117 947".into()),
+        bic: Some("DNBANOKK".into()),
+        ..Default::default()
+    });
+    let h = Harness::new(&snapshot).await;
+    h.sync().await;
+    assert_eq!(h.emulator.employees()[&1001]["account"], "86011117947");
+    let again = h.sync().await;
+    assert_eq!(again.count("updated"), 0, "the account reads back as it was written");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_employee_whose_account_is_gone_from_hr_keeps_the_payroll_account_through_an_update() {
+    let mut snapshot = sample_snapshot();
+    let h = Harness::new(&snapshot).await;
+    h.sync().await;
+    let before = h.emulator.employees()[&1001].clone();
+    let account = before["account"].as_str().expect("an account in payroll").to_owned();
+    assert!(!account.is_empty());
+    let kari = employee_mut(&mut snapshot, "1001");
+    kari.bank_account = None;
+    kari.first_name = Some("Kari Anne".into());
+    h.app.import(&snapshot).expect("import");
+    let report = h.sync().await;
+    assert_eq!(report.count("updated"), 1, "the first name is written");
+    let after = &h.emulator.employees()[&1001];
+    assert_eq!(after["firstname"], "Kari Anne");
+    assert_eq!(after["account"], before["account"], "the payout account is not erased");
+    assert_eq!(after["bic"], before["bic"]);
+    let journal = h.emulator.write_requests();
+    let update = journal.iter().rfind(|r| r.path == "/employee/v2/1001").expect("the update was sent");
+    assert!(update.body.contains(&account), "the update carries the held account");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_future_compensation_is_not_sent_before_its_date() {
+    let mut snapshot = sample_snapshot();
+    let kari = employee_mut(&mut snapshot, "1001");
+    let in_force = kari.compensations.iter().max_by_key(|c| c.effective_date.clone()).cloned().expect("a compensation");
+    kari.compensations.push(paybridge::model::hr::Compensation {
+        id: "future-raise".into(),
+        effective_date: Some("2099-01-01".into()),
+        amount: Some("99999".into()),
+        ..in_force.clone()
+    });
+    let h = Harness::new(&snapshot).await;
+    h.sync().await;
+    let kari = &h.emulator.employees()[&1001];
+    assert_eq!(kari["salary_valid_from"], in_force.effective_date.as_deref().unwrap_or_default());
+    assert_ne!(kari["salary"], "99999.00");
 }

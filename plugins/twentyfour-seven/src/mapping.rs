@@ -104,20 +104,37 @@ pub fn salary_type(payout_period: &str) -> Option<&'static str> {
     }
 }
 
-/// The compensation with the most recent effective date.
-pub fn latest_compensation(compensations: &[Compensation]) -> Option<&Compensation> {
+/// The compensation in force on `today` (`YYYY-MM-DD`): the one with the
+/// latest effective date that is not after today. A future-dated
+/// compensation goes out on a sync on or after its date, not before.
+pub fn compensation_in_force<'a>(compensations: &'a [Compensation], today: &str) -> Option<&'a Compensation> {
     compensations
         .iter()
-        .filter(|c| c.effective_date.as_deref().is_some_and(is_iso_date))
+        .filter(|c| c.effective_date.as_deref().is_some_and(|d| is_iso_date(d) && d <= today))
         .max_by(|a, b| a.effective_date.cmp(&b.effective_date))
+}
+
+/// Whether `code` is a 7-digit yrkeskode in SSB's occupation list.
+pub fn is_yrkeskode(code: &str) -> bool {
+    code.len() == 7
+        && code.chars().all(|c| c.is_ascii_digit())
+        && code.parse::<u32>().is_ok_and(|n| yrkeskoder::YRKESKODER.binary_search(&n).is_ok())
+}
+
+/// 24SevenOffice's `empId` is an integer: an all-digit employee number
+/// without its leading zeros ("01001" is 1001; "0" stays "0"), so it
+/// reads back as it was written.
+pub fn emp_id_of(employee_number: &str) -> &str {
+    let trimmed = employee_number.trim_start_matches('0');
+    if trimmed.is_empty() && !employee_number.is_empty() { "0" } else { trimmed }
 }
 
 /// Map one HR employee, or say every reason it cannot be exported.
 pub fn map_employee(ctx: &Context, e: &Employee) -> Result<MappedEmployee, Vec<ValidationIssue>> {
     let mut issues = Issues { employee_id: &e.id, list: Vec::new() };
-    let emp_id = text(&e.employee_number);
+    let number = text(&e.employee_number);
     for (field, value) in [
-        ("employeeNumber", emp_id),
+        ("employeeNumber", number),
         ("firstName", text(&e.first_name)),
         ("lastName", text(&e.last_name)),
         ("ssn", text(&e.ssn)),
@@ -126,9 +143,10 @@ pub fn map_employee(ctx: &Context, e: &Employee) -> Result<MappedEmployee, Vec<V
             issues.push(field, "missing", format!("{field} missing"));
         }
     }
-    if !emp_id.is_empty() && !emp_id.chars().all(|c| c.is_ascii_digit()) {
+    if !number.is_empty() && !number.chars().all(|c| c.is_ascii_digit()) {
         issues.push("employeeNumber", "invalid", "employeeNumber must be numeric: 24SevenOffice empId is an integer");
     }
+    let emp_id = emp_id_of(number);
     let ssn = text(&e.ssn);
     let ssn_country = text(&e.ssn_country);
     if !ssn.is_empty()
@@ -162,7 +180,7 @@ pub fn map_employee(ctx: &Context, e: &Employee) -> Result<MappedEmployee, Vec<V
     employee.set("zipcode", text(&address.postal_code));
     employee.set("countryCode", text(&address.country));
     map_bank_account(e.bank_account.as_ref(), &mut employee, &mut issues);
-    map_compensation(&e.compensations, &mut employee, &mut issues);
+    map_compensation(&e.compensations, &ctx.today, &mut employee, &mut issues);
 
     let mut records = vec![employee];
     for employment in &e.employments {
@@ -181,14 +199,28 @@ pub fn map_employee(ctx: &Context, e: &Employee) -> Result<MappedEmployee, Vec<V
     })
 }
 
-/// Bank account: the number, or the IBAN when the account's country is
-/// not Norway. BIC and clearing number as given.
+/// The fields of the payout account. When HR holds no account number
+/// they are left out of the mapped employee, so the target keeps what it
+/// holds (see `plan`): an empty value would erase the payout account.
+pub const ACCOUNT_FIELDS: [&str; 3] = ["account", "bic", "clearingno"];
+
+/// Bank account: the Norwegian account number (from the number, or the
+/// BBAN inside a Norwegian IBAN), or the IBAN when the account is not
+/// Norwegian. BIC and clearing number as given, with the number. No
+/// number and no IBAN: nothing is set, and the target's account stays.
 fn map_bank_account(account: Option<&BankAccount>, employee: &mut Record, issues: &mut Issues<'_>) {
     let Some(account) = account else {
-        employee.set_sensitive("account", "").set("bic", "").set("clearingno", "");
         return;
     };
-    let country = text(&account.country);
+    let iban = text(&account.iban);
+    if text(&account.number).is_empty() && iban.is_empty() {
+        return;
+    }
+    let country = match text(&account.country) {
+        // No country given: an IBAN says where the account is.
+        "" if text(&account.number).is_empty() => iban.get(..2).unwrap_or(""),
+        country => country,
+    };
     let foreign = !country.is_empty() && !country.eq_ignore_ascii_case("NO");
     let number = if foreign {
         let iban = text(&account.iban);
@@ -208,7 +240,7 @@ fn map_bank_account(account: Option<&BankAccount>, employee: &mut Record, issues
     } else {
         let number = text(&account.number);
         if number.is_empty() {
-            String::new()
+            norwegian_account_in_iban(iban, issues)
         } else {
             normalise_norwegian_account(number).unwrap_or_else(|why| {
                 issues.push(
@@ -225,9 +257,41 @@ fn map_bank_account(account: Option<&BankAccount>, employee: &mut Record, issues
     employee.set("clearingno", text(&account.clearing));
 }
 
-/// Salary, salary type and valid-from from the most recent compensation.
-fn map_compensation(compensations: &[Compensation], employee: &mut Record, issues: &mut Issues<'_>) {
-    let Some(latest) = latest_compensation(compensations) else {
+/// The 11-digit account number inside a Norwegian IBAN (`NOkk` + BBAN),
+/// checked as an account number; an issue when it is not one.
+fn norwegian_account_in_iban(iban: &str, issues: &mut Issues<'_>) -> String {
+    let bban = match normalise_iban(iban) {
+        Ok(iban) if iban.starts_with("NO") => iban[4..].to_owned(),
+        Ok(iban) => {
+            issues.push(
+                "bankAccount.iban",
+                "invalid",
+                format!(
+                    "bankAccount.iban is a {} IBAN, but the account's country is Norway: 24SevenOffice needs a Norwegian account number",
+                    &iban[..2]
+                ),
+            );
+            return String::new();
+        }
+        Err(why) => {
+            issues.push("bankAccount.iban", "invalid", format!("bankAccount.iban is {why}"));
+            return String::new();
+        }
+    };
+    normalise_norwegian_account(&bban).unwrap_or_else(|why| {
+        issues.push(
+            "bankAccount.iban",
+            "invalid",
+            format!("the account number in bankAccount.iban is not a valid Norwegian account number: {why}"),
+        );
+        String::new()
+    })
+}
+
+/// Salary, salary type and valid-from from the compensation in force
+/// today; none in force yet: no salary is sent.
+fn map_compensation(compensations: &[Compensation], today: &str, employee: &mut Record, issues: &mut Issues<'_>) {
+    let Some(latest) = compensation_in_force(compensations, today) else {
         return;
     };
     let amount = two_decimals(text(&latest.amount));
@@ -263,9 +327,14 @@ fn map_employment(ctx: &Context, employment: &Employment, issues: &mut Issues<'_
     }
     let end = text(&employment.end_date);
     let (profession, reason_number) = split_note(text(&employment.note));
-    let is_yrkeskode = profession.len() == 7 && profession.chars().all(|c| c.is_ascii_digit());
-    if !profession.is_empty() && !is_yrkeskode {
-        issues.push("employment.note", "invalid", format!("the profession code before the colon in the employment note must be 7 digits (yrkeskode), found \"{profession}\""));
+    if !profession.is_empty() && !is_yrkeskode(profession) {
+        issues.push(
+            "employment.note",
+            "invalid",
+            format!(
+                "the profession code before the colon in the employment note must be a 7-digit yrkeskode from SSB's occupation list, found \"{profession}\""
+            ),
+        );
     }
     let reason = reason_number.and_then(end_reason);
     if !end.is_empty() && reason.is_none() {
@@ -286,7 +355,12 @@ fn map_employment(ctx: &Context, employment: &Employment, issues: &mut Issues<'_
     let mut record = Record::new("employment", Some(start.to_owned()));
     record.set("startdate", start);
     record.set("enddate", end);
-    record.set("enddate_reason", reason.unwrap_or(""));
+    // The reason belongs to an end date: without one it is not sent.
+    if !end.is_empty()
+        && let Some(reason) = reason
+    {
+        record.set("enddate_reason", reason);
+    }
     record.set("employment_form", employment_form(employment.employment_type.as_ref()));
     record.set("employment_rate", rate);
     record.set("profession_code", profession);
@@ -297,6 +371,8 @@ fn map_employment(ctx: &Context, employment: &Employment, issues: &mut Issues<'_
     }
     Some(record)
 }
+
+mod yrkeskoder;
 
 #[cfg(test)]
 mod tests;

@@ -5,8 +5,13 @@
 //! employee whose own fields changed gets `POST /employee/v2/{empId}` with
 //! every integration field (the integration owns them); changed
 //! employments are upserted, reusing the target's `employment_id`.
+//!
+//! The payout account is the one field HR may leave empty without meaning
+//! "erase": when the mapped employee has no account, an update carries the
+//! account the target holds (the API does not say whether an update
+//! leaves out what a body omits), and its description says so.
 
-use crate::mapping::DECIMAL_FIELDS;
+use crate::mapping::{ACCOUNT_FIELDS, DECIMAL_FIELDS};
 use crate::types::*;
 use connector_kit::compare::{self, Equivalence, same_decimal};
 use serde_json::Value;
@@ -69,12 +74,32 @@ pub fn plan(
             sensitive_paths: employee.sensitive_paths(),
         });
     } else if employee_changed {
+        let mut body = employee.clone();
+        let mut description = format!("update employee {emp_id}");
+        if employee.get("account").is_none() {
+            let held = current
+                .and_then(|c| c.records.iter().find(|r| r.kind == "employee"))
+                .map(crate::to_kit)
+                .unwrap_or_else(|| connector_kit::fields::Record::new("employee", None));
+            for name in ACCOUNT_FIELDS {
+                if let Some(value) = held.get(name) {
+                    if name == "account" {
+                        body.set_sensitive(name, value);
+                    } else {
+                        body.set(name, value);
+                    }
+                }
+            }
+            if held.get("account").is_some_and(|a| !a.is_empty()) {
+                description.push_str(" (bank account kept as 24SevenOffice holds it: HR has none)");
+            }
+        }
         ops.push(PlannedOperation {
             kind: OperationKind::Update,
             record_kind: "employee".into(),
-            description: format!("update employee {emp_id}"),
-            request: post(format!("/employee/v2/{emp_id}"), &employee.to_json()),
-            sensitive_paths: employee.sensitive_paths(),
+            description,
+            request: post(format!("/employee/v2/{emp_id}"), &body.to_json()),
+            sensitive_paths: body.sensitive_paths(),
         });
     }
     let changed_keys: Vec<Option<&str>> =
@@ -108,4 +133,52 @@ pub fn plan(
         });
     }
     Ok(ops)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use connector_kit::fields::Record;
+
+    fn employee_record(fields: &[(&str, &str)]) -> TargetRecord {
+        let mut r = Record::new("employee", None);
+        for (name, value) in fields {
+            r.set(name, *value);
+        }
+        crate::from_kit(r)
+    }
+
+    #[test]
+    fn an_update_without_an_account_in_hr_carries_the_account_the_target_holds() {
+        let desired = MappedEmployee {
+            hr_id: "hr-1".into(),
+            employee_number: Some("101".into()),
+            national_id: None,
+            records: vec![employee_record(&[("empId", "101"), ("firstname", "Kari")])],
+        };
+        let current = TargetEmployee {
+            target_id: "101".into(),
+            employee_number: Some("101".into()),
+            national_id: None,
+            first_name: None,
+            last_name: None,
+            birth_date: None,
+            records: vec![employee_record(&[
+                ("empId", "101"),
+                ("firstname", "Kari Anne"),
+                ("account", "86011117947"),
+                ("bic", "DNBANOKK"),
+                ("clearingno", ""),
+            ])],
+        };
+        let changes = diff(&desired.records, Some(&current));
+        assert_eq!(changes.len(), 1, "only the first name differs: {changes:?}");
+        let ops = plan(&desired, Some(&current), &changes).unwrap_or_else(|e| panic!("{}", e.message));
+        let body: Value = serde_json::from_str(ops[0].request.body.as_deref().unwrap_or("{}")).unwrap_or_default();
+        assert_eq!(body["account"], "86011117947");
+        assert_eq!(body["bic"], "DNBANOKK");
+        assert_eq!(body["firstname"], "Kari");
+        assert!(ops[0].sensitive_paths.contains(&"account".to_owned()), "the journal masks the copied account");
+        assert!(ops[0].description.contains("bank account kept"), "{}", ops[0].description);
+    }
 }

@@ -82,6 +82,17 @@ fn employee_number_becomes_emp_id() {
 }
 
 #[test]
+fn leading_zeros_of_the_employee_number_are_dropped_as_the_integer_emp_id_reads_back() {
+    let mut e = employee();
+    e.employee_number = Some("01001".into());
+    let m = mapped(&e);
+    assert_eq!(field(&m, "employee", "empId").as_deref(), Some("1001"));
+    assert_eq!(m.employee_number.as_deref(), Some("1001"));
+    assert_eq!(emp_id_of("000"), "0");
+    assert_eq!(emp_id_of("1001"), "1001");
+}
+
+#[test]
 fn work_email_is_used_when_present() {
     assert_eq!(field(&mapped(&employee()), "employee", "email").as_deref(), Some("kari@example.no"));
 }
@@ -176,6 +187,61 @@ fn foreign_bank_account_without_iban_is_refused() {
 }
 
 #[test]
+fn a_norwegian_account_held_only_as_an_iban_sends_its_bban() {
+    let mut e = employee();
+    e.bank_account = Some(BankAccount {
+        bank: None,
+        clearing: None,
+        number: None,
+        iban: Some("NO93 8601 1117 947".into()),
+        bic: Some("DNBANOKK".into()),
+        country: None,
+    });
+    assert_eq!(field(&mapped(&e), "employee", "account").as_deref(), Some("86011117947"));
+    if let Some(b) = e.bank_account.as_mut() {
+        b.country = Some("NO".into());
+    }
+    assert_eq!(field(&mapped(&e), "employee", "account").as_deref(), Some("86011117947"));
+}
+
+#[test]
+fn a_foreign_iban_on_an_account_said_to_be_norwegian_is_refused() {
+    let mut e = employee();
+    e.bank_account = Some(BankAccount {
+        bank: None,
+        clearing: None,
+        number: None,
+        iban: Some("DE89 3704 0044 0532 0130 00".into()),
+        bic: None,
+        country: Some("NO".into()),
+    });
+    let found = issues(&e);
+    assert!(found.iter().any(|i| i.field == "bankAccount.iban" && i.message.contains("DE IBAN")), "{found:?}");
+}
+
+#[test]
+fn no_account_in_hr_leaves_the_account_fields_out_so_the_target_keeps_its_own() {
+    for account in [
+        None,
+        Some(BankAccount {
+            bank: None,
+            clearing: None,
+            number: None,
+            iban: None,
+            bic: None,
+            country: Some("NO".into()),
+        }),
+    ] {
+        let mut e = employee();
+        e.bank_account = account;
+        let m = mapped(&e);
+        for name in ACCOUNT_FIELDS {
+            assert_eq!(field(&m, "employee", name), None, "{name} must not be sent empty");
+        }
+    }
+}
+
+#[test]
 fn invalid_norwegian_account_number_is_refused() {
     let mut e = employee();
     if let Some(b) = e.bank_account.as_mut() {
@@ -233,7 +299,31 @@ fn end_reason_is_the_number_after_the_colon_codes_1_to_6() {
 fn end_reason_7_is_outside_the_table_and_ignored_while_employment_is_open() {
     let mut e = employee();
     e.employments[0].note = Some("0111101:7".into());
-    assert_eq!(field(&mapped(&e), "employment", "enddate_reason").as_deref(), Some(""));
+    assert_eq!(field(&mapped(&e), "employment", "enddate_reason"), None);
+}
+
+#[test]
+fn end_reason_is_sent_only_with_an_end_date() {
+    let mut e = employee();
+    e.employments[0].note = Some("0111101:3".into());
+    let m = mapped(&e);
+    assert_eq!(field(&m, "employment", "enddate_reason"), None, "an open employment has no end reason");
+    e.employments[0].end_date = Some("2025-06-30".into());
+    let m = mapped(&e);
+    assert_eq!(field(&m, "employment", "enddate_reason").as_deref(), Some("arbeidstakerHarSagtOppSelv"));
+}
+
+#[test]
+fn profession_code_outside_ssbs_occupation_list_is_refused() {
+    assert!(is_yrkeskode("2130102"));
+    assert!(is_yrkeskode("0111101"));
+    assert!(!is_yrkeskode("1234567"), "seven digits, but no such occupation");
+    assert!(!is_yrkeskode("213010"));
+    assert!(!is_yrkeskode("+130102"));
+    let mut e = employee();
+    e.employments[0].note = Some("1234567".into());
+    let found = issues(&e);
+    assert!(found.iter().any(|i| i.field == "employment.note" && i.message.contains("SSB")), "{found:?}");
 }
 
 #[test]
@@ -276,6 +366,34 @@ fn salary_comes_from_the_most_recent_compensation() {
     assert_eq!(field(&m, "employee", "salary").as_deref(), Some("55000.50"));
     assert_eq!(field(&m, "employee", "salary_type").as_deref(), Some("monthly"));
     assert_eq!(field(&m, "employee", "salary_valid_from").as_deref(), Some("2025-03-01"));
+}
+
+#[test]
+fn a_future_compensation_is_not_sent_before_its_date() {
+    let mut e = employee();
+    e.compensations.push(Compensation {
+        id: "c-future".into(),
+        employment_id: None,
+        effective_date: Some("2027-01-01".into()),
+        payout_period: Some("MONTHLY".into()),
+        amount: Some("60000".into()),
+        currency: Some("NOK".into()),
+    });
+    let m = mapped(&e);
+    assert_eq!(field(&m, "employee", "salary").as_deref(), Some("52000.00"), "today is 2026-11-22 in ctx()");
+    assert_eq!(field(&m, "employee", "salary_valid_from").as_deref(), Some("2024-01-01"));
+    let on_the_day = Context { today: "2027-01-01".into(), ..ctx() };
+    let m = map_employee(&on_the_day, &e).unwrap_or_else(|i| panic!("{i:?}"));
+    assert_eq!(field(&m, "employee", "salary").as_deref(), Some("60000.00"), "it goes out on its date");
+}
+
+#[test]
+fn only_future_compensations_send_no_salary() {
+    let mut e = employee();
+    e.compensations[0].effective_date = Some("2030-01-01".into());
+    let m = mapped(&e);
+    assert_eq!(field(&m, "employee", "salary"), None);
+    assert_eq!(field(&m, "employee", "salary_type"), None);
 }
 
 #[test]
