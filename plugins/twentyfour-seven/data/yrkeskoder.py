@@ -15,7 +15,7 @@ codes = sorted({int(r["code"]) for r in rows if not r["validTo"]})
 target = here / "../src/mapping/yrkeskoder.rs"
 text = target.read_text(encoding="utf-8")
 header = text[: text.index("/// Every valid yrkeskode")]
-lines = [header, "/// Every valid yrkeskode, ascending.\n#[rustfmt::skip]\n", f"pub const YRKESKODER: [u32; {len(codes)}] = [\n"]
+lines = [header, "/// Every valid yrkeskode, ascending.\n#[rustfmt::skip]\n", f"pub static YRKESKODER: [u32; {len(codes)}] = [\n"]
 for i in range(0, len(codes), 10):
     lines.append("    " + ", ".join(str(c) for c in codes[i : i + 10]) + ",\n")
 lines.append("];\n")
