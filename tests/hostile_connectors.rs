@@ -119,6 +119,16 @@ async fn a_call_past_its_wall_clock_deadline_is_stopped_naming_the_connector_and
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_record_whose_packed_fields_are_not_an_object_of_strings_is_refused_naming_connector_and_kind() {
+    let hostile = registry(Limits::default()).load_file(&component(TEST_GUEST_HOSTILE)).expect("loads");
+    let answered = hostile.map_employee(site(), ctx(), cue("1001", "unpacked")).await;
+    assert!(matches!(answered, Err(CallError::MalformedRecord { .. })), "{answered:?}");
+    let message = answered.err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(message.contains("hostile@0.1.0") && message.contains("`employee` record"), "{message}");
+    assert!(!message.contains("10915596784"), "no national id in the error: {message}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_connector_flooding_the_log_is_stopped_by_its_budget_before_copying_more() {
     let hostile = registry(Limits::default()).load_file(&component(TEST_GUEST_HOSTILE)).expect("loads");
     for name in ["logflood", "logspam"] {
@@ -136,8 +146,8 @@ async fn the_same_input_gives_the_same_random_numbers() {
         let hostile = hostile.clone();
         async move {
             let mapped = hostile.map_employee(site, ctx(), cue("1001", "random")).await.expect("runs").expect("maps");
-            let fields = &mapped.records[0].fields;
-            fields.iter().find(|f| f.name == "random").map(|f| f.value.clone()).expect("a random field")
+            let fields = connector_kit::packed::unpack(&mapped.records[0].fields).expect("packed fields");
+            fields.into_iter().find(|(name, _)| name == "random").map(|(_, value)| value).expect("a random field")
         }
     };
     let seeded = |id: &str| CallSite::new(digit_run_filter(), &["map-employee", id]);

@@ -81,7 +81,7 @@ fn main() -> anyhow::Result<()> {
             let e: Employee = e.into();
             let mapped = connector.call_sync("prepare", |c, s| c.prepare(s, &ctx, std::slice::from_ref(&e)))?;
             if let Some(Prepared::Ready(m)) = mapped.into_iter().next() {
-                currents.push(paybridge::runtime::types::TargetEmployee {
+                let current = paybridge::runtime::types::TargetEmployee {
                     target_id: m.employee_number.clone().unwrap_or_default(),
                     employee_number: m.employee_number.clone(),
                     national_id: m.national_id.clone(),
@@ -89,7 +89,9 @@ fn main() -> anyhow::Result<()> {
                     last_name: None,
                     birth_date: None,
                     records: m.records.clone(),
-                });
+                };
+                // As the host holds what it read: its own model.
+                currents.push(paybridge::model::TargetEmployee::try_from(current)?);
                 employees.push(e);
             }
         }
@@ -100,8 +102,9 @@ fn main() -> anyhow::Result<()> {
     let native_ctx: twentyfour_seven::types::Context = serde_json::from_value(serde_json::to_value(&ctx)?)?;
     let native_employees: Vec<twentyfour_seven::types::Employee> =
         serde_json::from_value(serde_json::to_value(&employees)?)?;
+    let wit_currents: Vec<paybridge::runtime::types::TargetEmployee> = currents.iter().map(Into::into).collect();
     let native_currents: Vec<twentyfour_seven::types::TargetEmployee> =
-        serde_json::from_value(serde_json::to_value(&currents)?)?;
+        serde_json::from_value(serde_json::to_value(&wit_currents)?)?;
 
     let mut native_pass = || {
         for (e, cur) in native_employees.iter().zip(&native_currents) {
@@ -111,7 +114,8 @@ fn main() -> anyhow::Result<()> {
         }
     };
     // Component: `prepare` then `reconcile`, `batch` employees per call, as
-    // the pipeline does it (a fresh instance per call).
+    // the pipeline does it (a fresh instance per call), the current state
+    // converted from the host's model for each call as the pipeline does.
     let through_component = |batch: usize| {
         for (es, curs) in employees.chunks(batch).zip(currents.chunks(batch)) {
             let prepared = connector.call_sync("prepare", |c, s| c.prepare(s, &ctx, es)).expect("prepare runs");
@@ -119,7 +123,7 @@ fn main() -> anyhow::Result<()> {
                 .into_iter()
                 .zip(curs)
                 .filter_map(|(p, cur)| match p {
-                    Prepared::Ready(m) => Some(ReconcileItem { desired: m, current: Some(cur.clone()), plan: true }),
+                    Prepared::Ready(m) => Some(ReconcileItem { desired: m, current: Some(cur.into()), plan: true }),
                     Prepared::Refused(_) => None,
                 })
                 .collect();

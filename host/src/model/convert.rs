@@ -86,40 +86,54 @@ impl From<&target::TargetEmployee> for wit::TargetEmployee {
                 .map(|r| wit::TargetRecord {
                     kind: r.kind.clone(),
                     key: r.key.clone(),
-                    fields: r
-                        .fields
-                        .iter()
-                        .map(|f| wit::Field { name: f.name.clone(), value: f.value.clone(), sensitive: f.sensitive })
-                        .collect(),
+                    fields: connector_kit::packed::pack(r.fields.iter().map(|f| (f.name.as_str(), f.value.as_str()))),
+                    sensitive: r.fields.iter().filter(|f| f.sensitive).map(|f| f.name.clone()).collect(),
                 })
                 .collect(),
         }
     }
 }
 
-impl From<wit::TargetEmployee> for target::TargetEmployee {
-    fn from(t: wit::TargetEmployee) -> Self {
-        Self {
+/// A record a connector answered whose packed fields are not a JSON
+/// object of strings.
+#[derive(Debug, thiserror::Error)]
+#[error("a `{kind}` record's fields are not a JSON object of string values ({reason})")]
+pub struct MalformedRecord {
+    /// The record's kind, as the connector named it.
+    pub kind: String,
+    /// What the parser found.
+    pub reason: String,
+}
+
+impl TryFrom<wit::TargetEmployee> for target::TargetEmployee {
+    type Error = MalformedRecord;
+
+    fn try_from(t: wit::TargetEmployee) -> Result<Self, MalformedRecord> {
+        let records = t
+            .records
+            .into_iter()
+            .map(|r| {
+                let pairs = connector_kit::packed::unpack(&r.fields)
+                    .map_err(|why| MalformedRecord { kind: r.kind.clone(), reason: why.0 })?;
+                let fields = pairs
+                    .into_iter()
+                    .map(|(name, value)| {
+                        let sensitive = r.sensitive.contains(&name);
+                        target::Field { name, value, sensitive }
+                    })
+                    .collect();
+                Ok(target::TargetRecord { kind: r.kind, key: r.key, fields })
+            })
+            .collect::<Result<_, MalformedRecord>>()?;
+        Ok(Self {
             target_id: t.target_id,
             employee_number: t.employee_number,
             national_id: t.national_id,
             first_name: t.first_name,
             last_name: t.last_name,
             birth_date: t.birth_date,
-            records: t
-                .records
-                .into_iter()
-                .map(|r| target::TargetRecord {
-                    kind: r.kind,
-                    key: r.key,
-                    fields: r
-                        .fields
-                        .into_iter()
-                        .map(|f| target::Field { name: f.name, value: f.value, sensitive: f.sensitive })
-                        .collect(),
-                })
-                .collect(),
-        }
+            records,
+        })
     }
 }
 
@@ -262,5 +276,42 @@ mod tests {
         }
         contract.as_object_mut().expect("object").remove("children");
         assert_eq!(host, contract);
+    }
+
+    fn read(fields: &str) -> wit::TargetEmployee {
+        wit::TargetEmployee {
+            target_id: "7".into(),
+            employee_number: None,
+            national_id: None,
+            first_name: None,
+            last_name: None,
+            birth_date: None,
+            records: vec![wit::TargetRecord {
+                kind: "employee".into(),
+                key: None,
+                fields: fields.into(),
+                sensitive: vec!["personnr".into()],
+            }],
+        }
+    }
+
+    #[test]
+    fn a_read_record_unpacks_in_order_with_its_sensitive_fields_and_packs_back_the_same() {
+        let packed = r#"{"firstname":"Kari","personnr":"10915596784"}"#;
+        let held = target::TargetEmployee::try_from(read(packed)).expect("well-formed");
+        let fields: Vec<_> = held.records[0].fields.iter().map(|f| (f.name.as_str(), f.sensitive)).collect();
+        assert_eq!(fields, [("firstname", false), ("personnr", true)]);
+        let back = wit::TargetEmployee::from(&held);
+        assert_eq!(back.records[0].fields, packed);
+        assert_eq!(back.records[0].sensitive, ["personnr"]);
+    }
+
+    #[test]
+    fn a_read_record_whose_fields_are_not_an_object_of_strings_is_refused_with_its_kind() {
+        for bad in [r#"{"salary":52000}"#, "[]", "not json"] {
+            let why = target::TargetEmployee::try_from(read(bad)).expect_err(bad);
+            assert_eq!(why.kind, "employee");
+            assert!(why.to_string().contains("not a JSON object of string values"), "{why}");
+        }
     }
 }

@@ -56,6 +56,12 @@ pub enum CallError {
         "connector {connector} answered `{function}` with {got} result(s) for {sent} input(s); the step was abandoned"
     )]
     Miscounted { connector: String, function: &'static str, sent: usize, got: usize },
+    /// Answered with a record whose packed fields are not a JSON object
+    /// of strings (`target-record.fields`).
+    #[error(
+        "connector {connector} answered `{function}` with a `{kind}` record whose fields are not a JSON object of string values ({reason}); the step was abandoned. Fix or replace the connector"
+    )]
+    MalformedRecord { connector: String, function: &'static str, kind: String, reason: String },
     /// The blocking thread itself failed.
     #[error("connector {connector} call `{function}` could not run: {message}")]
     Host { connector: String, function: &'static str, message: String },
@@ -350,8 +356,22 @@ impl LoadedConnector {
         employees: Vec<Employee>,
     ) -> Result<Vec<Prepared>, CallError> {
         let (sent, label) = (employees.len(), self.label());
+        let filter = site.filter.clone();
         let answers = self.call("prepare", site, move |c, s| c.prepare(s, &ctx, &employees)).await?;
-        counted(label, "prepare", sent, answers)
+        let answers = counted(label, "prepare", sent, answers)?;
+        for answer in &answers {
+            if let Prepared::Ready(mapped) = answer {
+                for record in &mapped.records {
+                    connector_kit::packed::check(&record.fields).map_err(|why| CallError::MalformedRecord {
+                        connector: self.label(),
+                        function: "prepare",
+                        kind: filter(&record.kind),
+                        reason: filter(&why.0),
+                    })?;
+                }
+            }
+        }
+        Ok(answers)
     }
 
     /// `prepare` for one employee: the mapped employee or its issues.

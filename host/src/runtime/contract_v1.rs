@@ -14,9 +14,11 @@
 //!
 //! Types whose shape is the same in both versions cross through serde
 //! (the bindings derive it on both sides, with the same field names); the
-//! three that changed (manifest, context, absence) are converted by what
-//! differs: 2.0's context `period` and employee `children` are not shown to
-//! a 1.0 component, and an absence is `approved` when its state is.
+//! four that changed (manifest, context, absence, target record) are
+//! converted by what differs: 2.0's context `period` and employee
+//! `children` are not shown to a 1.0 component, an absence is `approved`
+//! when its state is, and a record's `list<field>` is packed into 2.0's
+//! JSON object text plus sensitive names (and unpacked on the way back).
 
 use super::bindings::types::*;
 use super::bindings::v1;
@@ -29,6 +31,67 @@ use wasmtime::Store;
 /// The same value in the other version's type (same shape, same names).
 fn same<A: Serialize, B: DeserializeOwned>(a: &A) -> wasmtime::Result<B> {
     Ok(serde_json::from_value(serde_json::to_value(a)?)?)
+}
+
+/// Which way target records cross between the contract versions.
+#[derive(Clone, Copy)]
+enum Records {
+    /// 1.0's `list<field>` to 2.0's packed text and sensitive names.
+    Pack,
+    /// 2.0's packed text and sensitive names to 1.0's `list<field>`.
+    Unpack,
+}
+
+/// The same value in the other version's type, its target records
+/// converted `way`.
+fn with_records<A: Serialize, B: DeserializeOwned>(a: &A, way: Records) -> wasmtime::Result<B> {
+    let mut value = serde_json::to_value(a)?;
+    convert_records(&mut value, way)?;
+    Ok(serde_json::from_value(value)?)
+}
+
+/// Every target record (an object with `kind` and `fields`) in `value`.
+fn convert_records(value: &mut Value, way: Records) -> wasmtime::Result<()> {
+    match value {
+        Value::Array(items) => items.iter_mut().try_for_each(|v| convert_records(v, way)),
+        Value::Object(map) if map.contains_key("kind") && map.contains_key("fields") => convert_record(map, way),
+        Value::Object(map) => map.values_mut().try_for_each(|v| convert_records(v, way)),
+        _ => Ok(()),
+    }
+}
+
+/// A 1.0 field (`field` in `wit/v1/connector.wit`).
+#[derive(serde::Deserialize)]
+struct FieldV1 {
+    name: String,
+    value: String,
+    sensitive: bool,
+}
+
+fn convert_record(record: &mut serde_json::Map<String, Value>, way: Records) -> wasmtime::Result<()> {
+    let fields = record.remove("fields").unwrap_or_default();
+    match way {
+        Records::Pack => {
+            let fields: Vec<FieldV1> = serde_json::from_value(fields)?;
+            let packed = connector_kit::packed::pack(fields.iter().map(|f| (f.name.as_str(), f.value.as_str())));
+            let sensitive: Vec<&str> = fields.iter().filter(|f| f.sensitive).map(|f| f.name.as_str()).collect();
+            record.insert("fields".into(), Value::String(packed));
+            record.insert("sensitive".into(), serde_json::to_value(sensitive)?);
+        }
+        Records::Unpack => {
+            let sensitive: Vec<String> = serde_json::from_value(record.remove("sensitive").unwrap_or_default())?;
+            let pairs = connector_kit::packed::unpack(fields.as_str().unwrap_or_default())?;
+            let fields: Vec<Value> = pairs
+                .into_iter()
+                .map(|(name, value)| {
+                    let sensitive = sensitive.contains(&name);
+                    serde_json::json!({ "name": name, "value": value, "sensitive": sensitive })
+                })
+                .collect();
+            record.insert("fields".into(), Value::Array(fields));
+        }
+    }
+    Ok(())
 }
 
 fn context(ctx: &Context) -> wasmtime::Result<v1::paybridge::connector::types::Context> {
@@ -69,7 +132,7 @@ pub fn prepare(
             continue;
         }
         out.push(match c.call_map_employee(&mut *store, &ctx, &e)? {
-            Ok(mapped) => Prepared::Ready(same(&mapped)?),
+            Ok(mapped) => Prepared::Ready(with_records(&mapped, Records::Pack)?),
             Err(issues) => Prepared::Refused(same(&issues)?),
         });
     }
@@ -94,7 +157,9 @@ pub fn read_next(
 ) -> wasmtime::Result<Result<ReadStep, ConnectorError>> {
     let exchanges: Vec<v1::paybridge::connector::types::Exchange> = same(&exchanges)?;
     Ok(match c.call_parse_read(store, &context(ctx)?, &exchanges)? {
-        Ok(outcome) => Ok(ReadStep { learnt: same(&outcome.employees)?, more: same(&outcome.more)? }),
+        Ok(outcome) => {
+            Ok(ReadStep { learnt: with_records(&outcome.employees, Records::Pack)?, more: same(&outcome.more)? })
+        }
         Err(e) => Err(same(&e)?),
     })
 }
@@ -109,8 +174,9 @@ pub fn reconcile(
     let ctx = context(ctx)?;
     let mut out = Vec::with_capacity(items.len());
     for item in items {
-        let desired: v1::paybridge::connector::types::MappedEmployee = same(&item.desired)?;
-        let current: Option<v1::paybridge::connector::types::TargetEmployee> = same(&item.current)?;
+        let desired: v1::paybridge::connector::types::MappedEmployee = with_records(&item.desired, Records::Unpack)?;
+        let current: Option<v1::paybridge::connector::types::TargetEmployee> =
+            with_records(&item.current, Records::Unpack)?;
         let changes = c.call_diff(&mut *store, &ctx, &desired.records, current.as_ref())?;
         let operations = if item.plan && !changes.is_empty() {
             match c.call_plan(&mut *store, &ctx, &desired, current.as_ref(), &changes)? {

@@ -237,7 +237,14 @@ impl Reader<'_> {
                 };
                 learnt_any |= !step.learnt.is_empty();
                 for employee in step.learnt {
-                    state.absorb(employee.into());
+                    let employee = employee.try_into().map_err(|why: crate::model::convert::MalformedRecord| {
+                        anyhow::anyhow!(
+                            "connector {} answered a target employee with {}; the read was stopped. Fix or replace the connector",
+                            self.connector.label(),
+                            (self.site.filter)(&why.to_string())
+                        )
+                    })?;
+                    state.absorb(employee);
                 }
                 more.extend(step.more);
             }

@@ -63,6 +63,30 @@ impl Record {
         Value::Object(root)
     }
 
+    /// The fields in the contract's packed form ([`crate::packed`]): the
+    /// JSON object text and the names of the sensitive fields.
+    pub fn packed(&self) -> (String, Vec<String>) {
+        (crate::packed::pack(self.fields.iter().map(|f| (f.name.as_str(), f.value.as_str()))), self.sensitive_paths())
+    }
+
+    /// A record from the contract's packed form: `fields` a JSON object of
+    /// strings, `sensitive` the names whose values are sensitive.
+    pub fn from_packed(
+        kind: &str,
+        key: Option<String>,
+        fields: &str,
+        sensitive: &[String],
+    ) -> Result<Self, crate::packed::PackError> {
+        let fields = crate::packed::unpack(fields)?
+            .into_iter()
+            .map(|(name, value)| {
+                let sensitive = sensitive.contains(&name);
+                Field { name, value, sensitive }
+            })
+            .collect();
+        Ok(Self { kind: kind.to_owned(), key, fields })
+    }
+
     /// Dotted paths of the sensitive fields, for redaction by the host.
     pub fn sensitive_paths(&self) -> Vec<String> {
         self.fields.iter().filter(|f| f.sensitive).map(|f| f.name.clone()).collect()

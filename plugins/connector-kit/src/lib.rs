@@ -17,6 +17,7 @@ pub mod call_arena;
 pub mod compare;
 pub mod fields;
 pub mod national_id;
+pub mod packed;
 
 /// Everything a connector's `lib.rs` needs besides its steps: the guest
 /// bindings of `wit/connector.wit` (`paybridge:connector@2.0.0`), a trait
@@ -159,17 +160,17 @@ macro_rules! export_connector {
 
         bindings::export!(Exports with_types_in bindings);
 
-        $crate::record_conversions!(TargetRecord, Field, FieldChange);
+        $crate::record_conversions!(TargetRecord, FieldChange);
     };
 }
 
 /// Defines `to_kit`, `from_kit` and `to_wit_changes` in the calling
-/// connector: conversions between its WIT `target-record`, `field` and
-/// `field-change` types (named by the identifiers, in scope at the call
-/// site) and [`fields::Record`] / [`compare::Change`].
+/// connector: conversions between its WIT `target-record` (fields packed,
+/// [`packed`]) and `field-change` types (named by the identifiers, in scope
+/// at the call site) and [`fields::Record`] / [`compare::Change`].
 #[macro_export]
 macro_rules! record_conversions {
-    ($record:ident, $field:ident, $change:ident) => {
+    ($record:ident, $change:ident) => {
         /// Convert the kit's changes to WIT field changes.
         pub(crate) fn to_wit_changes(changes: Vec<$crate::compare::Change>) -> Vec<$change> {
             changes
@@ -185,34 +186,18 @@ macro_rules! record_conversions {
                 .collect()
         }
 
-        /// Convert a WIT record to the kit's record.
+        /// Convert a WIT record to the kit's record. The host hands a
+        /// connector only records whose fields it has checked, so a
+        /// malformed packed text (never seen) gives a record without fields.
         pub(crate) fn to_kit(record: &$record) -> $crate::fields::Record {
-            $crate::fields::Record {
-                kind: record.kind.clone(),
-                key: record.key.clone(),
-                fields: record
-                    .fields
-                    .iter()
-                    .map(|f| $crate::fields::Field {
-                        name: f.name.clone(),
-                        value: f.value.clone(),
-                        sensitive: f.sensitive,
-                    })
-                    .collect(),
-            }
+            $crate::fields::Record::from_packed(&record.kind, record.key.clone(), &record.fields, &record.sensitive)
+                .unwrap_or_else(|_| $crate::fields::Record::new(&record.kind, record.key.clone()))
         }
 
         /// Convert the kit's record to a WIT record.
         pub(crate) fn from_kit(record: $crate::fields::Record) -> $record {
-            $record {
-                kind: record.kind,
-                key: record.key,
-                fields: record
-                    .fields
-                    .into_iter()
-                    .map(|f| $field { name: f.name, value: f.value, sensitive: f.sensitive })
-                    .collect(),
-            }
+            let (fields, sensitive) = record.packed();
+            $record { kind: record.kind, key: record.key, fields, sensitive }
         }
     };
 }

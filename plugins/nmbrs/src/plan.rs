@@ -121,8 +121,8 @@ pub fn plan(
             .records
             .iter()
             .find(|r| r.kind == "bankAccount")
-            .and_then(|r| r.fields.iter().find(|f| f.name == "bankAccountId"))
-            .map(|f| f.value.clone());
+            .map(crate::to_kit)
+            .and_then(|r| r.get("bankAccountId").map(str::to_owned));
         let (method, kind, what) = match existing {
             Some(bank_id) => {
                 body.insert("bankAccountId".into(), Value::String(bank_id));

@@ -110,8 +110,8 @@ pub fn plan(
         let mut body = record.to_json();
         let existing = current
             .and_then(|c| c.records.iter().find(|r| r.kind == "employment" && r.key == record.key))
-            .and_then(|r| r.fields.iter().find(|f| f.name == "employment_id"))
-            .map(|f| f.value.clone());
+            .map(crate::to_kit)
+            .and_then(|r| r.get("employment_id").map(str::to_owned));
         any_new |= existing.is_none();
         if let (Some(id), Value::Object(map)) = (existing, &mut body) {
             map.insert("employment_id".into(), Value::String(id));

@@ -10,7 +10,9 @@
 //! - "logflood" builds one 1 MiB line and logs it at info level without end;
 //!   "logspam" logs a 1 KiB line without end;
 //! - "random" maps normally (a `name` record, see the test-guest kit) plus a
-//!   field `random` holding a `u64` drawn from WASI randomness, as text.
+//!   field `random` holding a `u64` drawn from WASI randomness, as text;
+//! - "unpacked" answers a record whose packed fields are not a JSON object
+//!   of strings (a number where a string belongs, next to a national id).
 //!
 //! Anyone else maps to a one-field record (and logs a national id, which the
 //! host must mask), so tests can show the host carries on after each
@@ -59,14 +61,24 @@ impl Connector for Hostile {
             }
             Some("logflood") => log_forever(1 << 20),
             Some("logspam") => log_forever(1 << 10),
+            Some("unpacked") => Ok(MappedEmployee {
+                hr_id: e.id.clone(),
+                employee_number: e.employee_number.clone(),
+                national_id: None,
+                records: vec![TargetRecord {
+                    kind: "employee".into(),
+                    key: None,
+                    fields: r#"{"personnr":"10915596784","salary":52000}"#.into(),
+                    sensitive: Vec::new(),
+                }],
+            }),
             Some("random") => {
                 let drawn = std::collections::hash_map::RandomState::new().hash_one(&e.id);
                 let mut mapped = normal::map_employee(&e);
-                mapped.records[0].fields.push(Field {
-                    name: "random".into(),
-                    value: drawn.to_string(),
-                    sensitive: false,
-                });
+                let record = &mut mapped.records[0];
+                let mut fields = test_guest_kit::unpack(&record.fields);
+                fields.push(("random".into(), drawn.to_string()));
+                record.fields = test_guest_kit::pack(fields.iter().map(|(n, v)| (n.as_str(), v.as_str())));
                 Ok(mapped)
             }
             _ => {
@@ -79,7 +91,8 @@ impl Connector for Hostile {
                     records: vec![TargetRecord {
                         kind: "employee".into(),
                         key: None,
-                        fields: vec![Field { name: "id".into(), value: e.id, sensitive: false }],
+                        fields: test_guest_kit::pack([("id", e.id.as_str())]),
+                        sensitive: Vec::new(),
                     }],
                 })
             }

@@ -148,11 +148,8 @@ macro_rules! connector {
                         records: vec![TargetRecord {
                             kind: "employee".into(),
                             key: None,
-                            fields: r
-                                .name
-                                .iter()
-                                .map(|n| Field { name: "name".into(), value: n.clone(), sensitive: false })
-                                .collect(),
+                            fields: $crate::pack(r.name.iter().map(|n| ("name", n.as_str()))),
+                            sensitive: Vec::new(),
                         }],
                         target_id: r.id,
                         employee_number: r.number,
@@ -175,11 +172,8 @@ macro_rules! connector {
                     records: vec![TargetRecord {
                         kind: "employee".into(),
                         key: None,
-                        fields: vec![Field {
-                            name: "name".into(),
-                            value: e.first_name.clone().unwrap_or_default(),
-                            sensitive: false,
-                        }],
+                        fields: $crate::pack([("name", e.first_name.as_deref().unwrap_or_default())]),
+                        sensitive: Vec::new(),
                     }],
                 }
             }
@@ -192,18 +186,17 @@ macro_rules! connector {
                 for record in desired {
                     let before_record =
                         current.and_then(|c| c.records.iter().find(|r| r.kind == record.kind && r.key == record.key));
-                    for field in &record.fields {
-                        let before = before_record
-                            .and_then(|r| r.fields.iter().find(|f| f.name == field.name))
-                            .map(|f| f.value.clone());
-                        if before.as_deref() != Some(field.value.as_str()) {
+                    let held = before_record.map(|r| $crate::unpack(&r.fields)).unwrap_or_default();
+                    for (name, value) in $crate::unpack(&record.fields) {
+                        let before = held.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone());
+                        if before.as_deref() != Some(value.as_str()) {
                             changes.push(FieldChange {
                                 record_kind: record.kind.clone(),
                                 record_key: record.key.clone(),
-                                field: field.name.clone(),
+                                sensitive: record.sensitive.contains(&name),
+                                field: name,
                                 before,
-                                after: Some(field.value.clone()),
-                                sensitive: field.sensitive,
+                                after: Some(value),
                             });
                         }
                     }
@@ -213,8 +206,13 @@ macro_rules! connector {
 
             /// The value of the first field called `name` in any desired
             /// record, or "" when there is none.
-            pub(crate) fn field<'a>(desired: &'a MappedEmployee, name: &str) -> &'a str {
-                desired.records.iter().flat_map(|r| &r.fields).find(|f| f.name == name).map_or("", |f| f.value.as_str())
+            pub(crate) fn field(desired: &MappedEmployee, name: &str) -> String {
+                desired
+                    .records
+                    .iter()
+                    .flat_map(|r| $crate::unpack(&r.fields))
+                    .find(|(n, _)| n == name)
+                    .map_or_else(String::new, |(_, v)| v)
             }
 
             /// One `employee` operation with no sensitive paths.
@@ -234,7 +232,7 @@ macro_rules! connector {
 
             /// The body `{"id": <hr id>, "name": <name field>}`.
             pub(crate) fn body(desired: &MappedEmployee) -> String {
-                $crate::json_object(&[("id", &desired.hr_id), ("name", field(desired, "name"))])
+                $crate::json_object(&[("id", &desired.hr_id), ("name", &field(desired, "name"))])
             }
 
             /// Nothing without changes; otherwise `POST /employees` when
@@ -330,6 +328,16 @@ pub struct RemoteEmployee {
     pub number: Option<String>,
     /// `name`: the first name, if present.
     pub name: Option<String>,
+}
+
+/// A record's fields in the contract's packed form (a JSON object of strings).
+pub fn pack<'a>(fields: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    connector_kit::packed::pack(fields)
+}
+
+/// A packed record's fields, in order; none when the text is malformed.
+pub fn unpack(fields: &str) -> Vec<(String, String)> {
+    connector_kit::packed::unpack(fields).unwrap_or_default()
 }
 
 /// Parse a normal `GET /employees` body: a JSON array of objects with a

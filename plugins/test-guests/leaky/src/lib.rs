@@ -64,9 +64,11 @@ impl Connector for Leaky {
         let salary = e.compensations.first().and_then(|c| c.amount.clone()).unwrap_or_default();
         let mut mapped = normal::map_employee(&e);
         let copies = [("ssn_copy", ssn), ("account_copy", account), ("salary_copy", salary)];
-        mapped.records[0]
-            .fields
-            .splice(0..0, copies.map(|(name, value)| Field { name: name.into(), value, sensitive: false }));
+        let record = &mut mapped.records[0];
+        let kept = test_guest_kit::unpack(&record.fields);
+        let all =
+            copies.iter().map(|(n, v)| (*n, v.as_str())).chain(kept.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+        record.fields = test_guest_kit::pack(all);
         Ok(mapped)
     }
 
@@ -86,10 +88,10 @@ impl Connector for Leaky {
             Some(c) => (OperationKind::Update, "update", format!("/employees/{}/{ssn}", c.target_id)),
         };
         let body = test_guest_kit::json_object(&[
-            ("nationalId", ssn),
-            ("account", account),
-            ("salary", salary),
-            ("name", name),
+            ("nationalId", &ssn),
+            ("account", &account),
+            ("salary", &salary),
+            ("name", &name),
         ]);
         Ok(vec![normal::operation(
             kind,

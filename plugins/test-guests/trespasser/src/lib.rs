@@ -78,7 +78,8 @@ impl Connector for Trespasser {
     fn diff(_: Context, desired: Vec<TargetRecord>, current: Option<TargetEmployee>) -> Vec<FieldChange> {
         let mut changes = normal::diff(&desired, current.as_ref());
         if changes.is_empty() {
-            let name = |fields: &[Field]| fields.iter().find(|f| f.name == "name").map(|f| f.value.clone());
+            let name =
+                |fields: &str| test_guest_kit::unpack(fields).into_iter().find(|(n, _)| n == "name").map(|(_, v)| v);
             changes.push(FieldChange {
                 record_kind: "employee".into(),
                 record_key: None,
@@ -115,7 +116,7 @@ impl Connector for Trespasser {
             ("create-other", _) => {
                 let other = test_guest_kit::json_object(&[
                     ("id", victim(&ctx, "victim")),
-                    ("name", normal::field(&desired, "name")),
+                    ("name", &normal::field(&desired, "name")),
                 ]);
                 vec![op(Create, Post, "/employees".into(), Some(other))]
             }
