@@ -382,3 +382,23 @@ async fn a_future_compensation_is_not_sent_before_its_date() {
     assert_eq!(kari["salary_valid_from"], in_force.effective_date.as_deref().unwrap_or_default());
     assert_ne!(kari["salary"], "99999.00");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_norwegian_employment_type_name_becomes_midlertidig_and_a_setting_maps_a_type_of_its_own() {
+    let mut snapshot = sample_snapshot();
+    let kari = employee_mut(&mut snapshot, "1001");
+    kari.employments[0].employment_type =
+        Some(paybridge::model::hr::EmploymentType { id: "et-vikariat".into(), name: "Vikariat".into() });
+    let ola = employee_mut(&mut snapshot, "1002");
+    ola.employments[0].employment_type =
+        Some(paybridge::model::hr::EmploymentType { id: "et-innleid".into(), name: "Innleid".into() });
+    let mut h = Harness::new(&snapshot).await;
+    let first = h.sync().await;
+    assert_eq!(h.emulator.employments(1001)[0]["employment_form"], "midlertidig");
+    let refused = outcome_of(&first, "1002");
+    assert_eq!(refused.outcome.name(), "skipped", "an unmapped type is refused, not guessed");
+    assert!(format!("{:?}", refused.outcome).contains("employment_form.Innleid"), "{:?}", refused.outcome);
+    h.integration_mut().settings.insert("employment_form.Innleid".into(), "fastAnsattUtleid".into());
+    h.sync().await;
+    assert_eq!(h.emulator.employments(1002)[0]["employment_form"], "fastAnsattUtleid");
+}

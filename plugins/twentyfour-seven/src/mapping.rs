@@ -72,12 +72,66 @@ pub fn two_decimals(value: &str) -> Option<String> {
     Some(format!("{sign}{units}.{hundredths:02}"))
 }
 
-/// `employment_form`: a type whose name contains "temporary" is
-/// `midlertidig`, anything else `fast`.
-pub fn employment_form(employment_type: Option<&EmploymentType>) -> &'static str {
-    match employment_type {
-        Some(t) if t.name.to_lowercase().contains("temporary") => "midlertidig",
-        _ => "fast",
+/// The `employment_form` values 24SevenOffice takes for Norwegian clients
+/// (the vendor OpenAPI's description of `employment_form`).
+pub const EMPLOYMENT_FORMS: [&str; 5] =
+    ["fast", "fastAnsattUtleid", "midlertidig", "midlertidigAnsattUtleid", "midlertidigAnsattSomTilkallingsvikar"];
+
+/// Employment type names (compared without case) and their form, used
+/// when the integration's settings do not name the type.
+pub const DEFAULT_EMPLOYMENT_FORMS: [(&str, &str); 16] = [
+    ("permanent", "fast"),
+    ("fast", "fast"),
+    ("fast ansatt", "fast"),
+    ("probationary", "fast"),
+    ("probation", "fast"),
+    ("prøvetid", "fast"),
+    ("temporary", "midlertidig"),
+    ("midlertidig", "midlertidig"),
+    ("vikariat", "midlertidig"),
+    ("vikar", "midlertidig"),
+    ("sesong", "midlertidig"),
+    ("seasonal", "midlertidig"),
+    ("engasjement", "midlertidig"),
+    ("on call", "midlertidigAnsattSomTilkallingsvikar"),
+    ("tilkallingsvikar", "midlertidigAnsattSomTilkallingsvikar"),
+    ("ekstrahjelp", "midlertidigAnsattSomTilkallingsvikar"),
+];
+
+/// The setting that maps an HR employment type to a form:
+/// `employment_form.<type name>` = one of [`EMPLOYMENT_FORMS`].
+pub const EMPLOYMENT_FORM_SETTING: &str = "employment_form.";
+
+/// `employment_form` for an HR employment type: the integration's setting
+/// `employment_form.<name>` first, then [`DEFAULT_EMPLOYMENT_FORMS`];
+/// names are compared trimmed and without case. An employment with no type
+/// is `fast`. `Err` says why the type cannot be sent.
+pub fn employment_form(ctx: &Context, employment_type: Option<&EmploymentType>) -> Result<String, String> {
+    let Some(t) = employment_type else {
+        return Ok("fast".into());
+    };
+    let name = t.name.trim().to_lowercase();
+    let configured = ctx.settings.iter().find_map(|(key, form)| {
+        let named = key.strip_prefix(EMPLOYMENT_FORM_SETTING)?;
+        (named.trim().to_lowercase() == name).then_some(form.trim())
+    });
+    match configured {
+        Some(form) if EMPLOYMENT_FORMS.contains(&form) => Ok(form.to_owned()),
+        Some(form) => Err(format!(
+            "the setting {EMPLOYMENT_FORM_SETTING}{} is \"{form}\", which 24SevenOffice does not take: use one of {}",
+            t.name.trim(),
+            EMPLOYMENT_FORMS.join(", ")
+        )),
+        None => DEFAULT_EMPLOYMENT_FORMS.iter().find(|(n, _)| *n == name).map(|(_, form)| (*form).to_owned()).ok_or_else(
+            || {
+                format!(
+                    "employment type \"{}\" has no 24SevenOffice employment form: add the setting {EMPLOYMENT_FORM_SETTING}{} = one of {} to the integration",
+                    t.name.trim(),
+                    t.name.trim(),
+                    EMPLOYMENT_FORMS.join(", ")
+                )
+            },
+        ),
     }
 }
 
@@ -361,7 +415,12 @@ fn map_employment(ctx: &Context, employment: &Employment, issues: &mut Issues<'_
     {
         record.set("enddate_reason", reason);
     }
-    record.set("employment_form", employment_form(employment.employment_type.as_ref()));
+    match employment_form(ctx, employment.employment_type.as_ref()) {
+        Ok(form) => {
+            record.set("employment_form", form);
+        }
+        Err(why) => issues.push("employment.employmentType", "unsupported", why),
+    }
     record.set("employment_rate", rate);
     record.set("profession_code", profession);
     record.set("working_times", "ikkeSkift");

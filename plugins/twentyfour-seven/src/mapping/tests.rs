@@ -258,13 +258,48 @@ fn employment_start_end_and_rate_are_copied_with_two_decimals() {
     assert_eq!(field(&m, "employment", "employment_rate").as_deref(), Some("80.00"));
 }
 
+fn employment_type(name: &str) -> EmploymentType {
+    EmploymentType { id: "x".into(), name: name.into() }
+}
+
 #[test]
-fn employment_type_containing_temporary_is_midlertidig_else_fast() {
-    let t = |name: &str| EmploymentType { id: "x".into(), name: name.into() };
-    assert_eq!(employment_form(Some(&t("Temporary employment"))), "midlertidig");
-    assert_eq!(employment_form(Some(&t("Seasonal (temporary)"))), "midlertidig");
-    assert_eq!(employment_form(Some(&t("Permanent"))), "fast");
-    assert_eq!(employment_form(None), "fast");
+fn norwegian_and_english_employment_type_names_map_to_their_form_by_default() {
+    for (name, form) in [
+        ("Permanent", "fast"),
+        ("Fast ansatt", "fast"),
+        ("Probationary", "fast"),
+        ("Temporary", "midlertidig"),
+        ("Midlertidig", "midlertidig"),
+        ("Vikariat", "midlertidig"),
+        (" sesong ", "midlertidig"),
+        ("Tilkallingsvikar", "midlertidigAnsattSomTilkallingsvikar"),
+    ] {
+        assert_eq!(employment_form(&ctx(), Some(&employment_type(name))).as_deref(), Ok(form), "{name}");
+    }
+    assert_eq!(employment_form(&ctx(), None).as_deref(), Ok("fast"));
+}
+
+#[test]
+fn the_integration_setting_maps_an_employment_type_and_overrides_the_default() {
+    let mut ctx = ctx();
+    ctx.settings.push(("employment_form.Innleid".into(), "fastAnsattUtleid".into()));
+    ctx.settings.push(("employment_form.permanent".into(), "midlertidig".into()));
+    assert_eq!(employment_form(&ctx, Some(&employment_type("innleid"))).as_deref(), Ok("fastAnsattUtleid"));
+    assert_eq!(employment_form(&ctx, Some(&employment_type("Permanent"))).as_deref(), Ok("midlertidig"));
+}
+
+#[test]
+fn an_unmapped_employment_type_or_an_unknown_form_is_refused_with_the_setting_to_add() {
+    let mut e = employee();
+    e.employments[0].employment_type = Some(employment_type("Konsulent"));
+    let found = issues(&e);
+    let issue = found.iter().find(|i| i.field == "employment.employmentType").expect("refused");
+    assert_eq!(issue.code, "unsupported");
+    assert!(issue.message.contains("employment_form.Konsulent"), "{}", issue.message);
+    let mut ctx = ctx();
+    ctx.settings.push(("employment_form.Konsulent".into(), "frilans".into()));
+    let why = employment_form(&ctx, Some(&employment_type("Konsulent"))).expect_err("not a form");
+    assert!(why.contains("frilans") && why.contains("midlertidig"), "{why}");
 }
 
 #[test]
