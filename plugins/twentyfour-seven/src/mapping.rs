@@ -106,9 +106,9 @@ pub const EMPLOYMENT_FORM_SETTING: &str = "employment_form.";
 /// `employment_form.<name>` first, then [`DEFAULT_EMPLOYMENT_FORMS`];
 /// names are compared trimmed and without case. An employment with no type
 /// is `fast`. `Err` says why the type cannot be sent.
-pub fn employment_form(ctx: &Context, employment_type: Option<&EmploymentType>) -> Result<String, String> {
+pub fn employment_form<'a>(ctx: &'a Context, employment_type: Option<&EmploymentType>) -> Result<&'a str, String> {
     let Some(t) = employment_type else {
-        return Ok("fast".into());
+        return Ok("fast");
     };
     let name = t.name.trim().to_lowercase();
     let configured = ctx.settings.iter().find_map(|(key, form)| {
@@ -116,13 +116,13 @@ pub fn employment_form(ctx: &Context, employment_type: Option<&EmploymentType>) 
         (named.trim().to_lowercase() == name).then_some(form.trim())
     });
     match configured {
-        Some(form) if EMPLOYMENT_FORMS.contains(&form) => Ok(form.to_owned()),
+        Some(form) if EMPLOYMENT_FORMS.contains(&form) => Ok(form),
         Some(form) => Err(format!(
             "the setting {EMPLOYMENT_FORM_SETTING}{} is \"{form}\", which 24SevenOffice does not take: use one of {}",
             t.name.trim(),
             EMPLOYMENT_FORMS.join(", ")
         )),
-        None => DEFAULT_EMPLOYMENT_FORMS.iter().find(|(n, _)| *n == name).map(|(_, form)| (*form).to_owned()).ok_or_else(
+        None => DEFAULT_EMPLOYMENT_FORMS.iter().find(|(n, _)| *n == name).map(|(_, form)| *form).ok_or_else(
             || {
                 format!(
                     "employment type \"{}\" has no 24SevenOffice employment form: add the setting {EMPLOYMENT_FORM_SETTING}{} = one of {} to the integration",

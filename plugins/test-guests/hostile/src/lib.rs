@@ -30,6 +30,16 @@ use paybridge::connector::host::log;
 use std::hash::BuildHasher;
 use std::time::Duration;
 
+/// `e` mapped to one `employee` record whose packed fields are `fields`.
+fn one_record(e: &Employee, fields: String) -> MappedEmployee {
+    MappedEmployee {
+        hr_id: e.id.clone(),
+        employee_number: e.employee_number.clone(),
+        national_id: None,
+        records: vec![TargetRecord { kind: "employee".into(), key: None, fields, sensitive: Vec::new() }],
+    }
+}
+
 /// The hostile connector.
 struct Hostile;
 
@@ -61,17 +71,7 @@ impl Connector for Hostile {
             }
             Some("logflood") => log_forever(1 << 20),
             Some("logspam") => log_forever(1 << 10),
-            Some("unpacked") => Ok(MappedEmployee {
-                hr_id: e.id.clone(),
-                employee_number: e.employee_number.clone(),
-                national_id: None,
-                records: vec![TargetRecord {
-                    kind: "employee".into(),
-                    key: None,
-                    fields: r#"{"personnr":"10915596784","salary":52000}"#.into(),
-                    sensitive: Vec::new(),
-                }],
-            }),
+            Some("unpacked") => Ok(one_record(&e, r#"{"personnr":"10915596784","salary":52000}"#.into())),
             Some("random") => {
                 let drawn = std::collections::hash_map::RandomState::new().hash_one(&e.id);
                 let mut mapped = normal::map_employee(&e);
@@ -84,17 +84,7 @@ impl Connector for Hostile {
             _ => {
                 // A careless connector logging a national id: the host must mask it.
                 log(LogLevel::Info, "mapping employee with ssn 10915596784");
-                Ok(MappedEmployee {
-                    hr_id: e.id.clone(),
-                    employee_number: e.employee_number.clone(),
-                    national_id: None,
-                    records: vec![TargetRecord {
-                        kind: "employee".into(),
-                        key: None,
-                        fields: test_guest_kit::pack([("id", e.id.as_str())]),
-                        sensitive: Vec::new(),
-                    }],
-                })
+                Ok(one_record(&e, test_guest_kit::pack([("id", e.id.as_str())])))
             }
         }
     }

@@ -48,16 +48,33 @@ fn employee() -> Employee {
             weekly_hours: None,
             active: true,
         }],
-        compensations: vec![Compensation {
-            id: "c1".into(),
-            employment_id: None,
-            effective_date: Some("2024-01-01".into()),
-            payout_period: Some("MONTHLY".into()),
-            amount: Some("52000".into()),
-            currency: Some("NOK".into()),
-        }],
+        compensations: vec![compensation("c1", "2024-01-01", "MONTHLY", "52000")],
         absences: Vec::new(),
         children: Vec::new(),
+    }
+}
+
+/// A compensation in NOK.
+fn compensation(id: &str, effective: &str, period: &str, amount: &str) -> Compensation {
+    Compensation {
+        id: id.into(),
+        employment_id: None,
+        effective_date: Some(effective.into()),
+        payout_period: Some(period.into()),
+        amount: Some(amount.into()),
+        currency: Some("NOK".into()),
+    }
+}
+
+/// A bank account held only as an IBAN.
+fn iban_only(iban: &str, bic: Option<&str>, country: Option<&str>) -> BankAccount {
+    BankAccount {
+        bank: None,
+        clearing: None,
+        number: None,
+        iban: Some(iban.into()),
+        bic: bic.map(Into::into),
+        country: country.map(Into::into),
     }
 }
 
@@ -189,14 +206,7 @@ fn foreign_bank_account_without_iban_is_refused() {
 #[test]
 fn a_norwegian_account_held_only_as_an_iban_sends_its_bban() {
     let mut e = employee();
-    e.bank_account = Some(BankAccount {
-        bank: None,
-        clearing: None,
-        number: None,
-        iban: Some("NO93 8601 1117 947".into()),
-        bic: Some("DNBANOKK".into()),
-        country: None,
-    });
+    e.bank_account = Some(iban_only("NO93 8601 1117 947", Some("DNBANOKK"), None));
     assert_eq!(field(&mapped(&e), "employee", "account").as_deref(), Some("86011117947"));
     if let Some(b) = e.bank_account.as_mut() {
         b.country = Some("NO".into());
@@ -207,14 +217,7 @@ fn a_norwegian_account_held_only_as_an_iban_sends_its_bban() {
 #[test]
 fn a_foreign_iban_on_an_account_said_to_be_norwegian_is_refused() {
     let mut e = employee();
-    e.bank_account = Some(BankAccount {
-        bank: None,
-        clearing: None,
-        number: None,
-        iban: Some("DE89 3704 0044 0532 0130 00".into()),
-        bic: None,
-        country: Some("NO".into()),
-    });
+    e.bank_account = Some(iban_only("DE89 3704 0044 0532 0130 00", None, Some("NO")));
     let found = issues(&e);
     assert!(found.iter().any(|i| i.field == "bankAccount.iban" && i.message.contains("DE IBAN")), "{found:?}");
 }
@@ -381,22 +384,8 @@ fn working_times_and_employment_type_are_hardcoded() {
 #[test]
 fn salary_comes_from_the_most_recent_compensation() {
     let mut e = employee();
-    e.compensations.push(Compensation {
-        id: "c0".into(),
-        employment_id: None,
-        effective_date: Some("2022-01-01".into()),
-        payout_period: Some("HOURLY".into()),
-        amount: Some("250".into()),
-        currency: Some("NOK".into()),
-    });
-    e.compensations.push(Compensation {
-        id: "c2".into(),
-        employment_id: None,
-        effective_date: Some("2025-03-01".into()),
-        payout_period: Some("MONTHLY".into()),
-        amount: Some("55000.5".into()),
-        currency: Some("NOK".into()),
-    });
+    e.compensations.push(compensation("c0", "2022-01-01", "HOURLY", "250"));
+    e.compensations.push(compensation("c2", "2025-03-01", "MONTHLY", "55000.5"));
     let m = mapped(&e);
     assert_eq!(field(&m, "employee", "salary").as_deref(), Some("55000.50"));
     assert_eq!(field(&m, "employee", "salary_type").as_deref(), Some("monthly"));
@@ -406,14 +395,7 @@ fn salary_comes_from_the_most_recent_compensation() {
 #[test]
 fn a_future_compensation_is_not_sent_before_its_date() {
     let mut e = employee();
-    e.compensations.push(Compensation {
-        id: "c-future".into(),
-        employment_id: None,
-        effective_date: Some("2027-01-01".into()),
-        payout_period: Some("MONTHLY".into()),
-        amount: Some("60000".into()),
-        currency: Some("NOK".into()),
-    });
+    e.compensations.push(compensation("c-future", "2027-01-01", "MONTHLY", "60000"));
     let m = mapped(&e);
     assert_eq!(field(&m, "employee", "salary").as_deref(), Some("52000.00"), "today is 2026-11-22 in ctx()");
     assert_eq!(field(&m, "employee", "salary_valid_from").as_deref(), Some("2024-01-01"));
