@@ -152,3 +152,88 @@ async fn two_sync_processes_for_one_integration_never_write_at_once_the_second_i
     let creates = emulator.write_requests().iter().filter(|r| r.path == "/employee/v2").count();
     assert_eq!(creates, emulator.employees().len(), "one create per employee: only one process wrote");
 }
+
+/// The Nmbrs part of `examples/paybridge.toml`, pointed at the emulator.
+async fn nmbrs_setup() -> (paybridge_emulators::nmbrs::Emulator, tempfile::TempDir, std::path::PathBuf) {
+    let emulator = paybridge_emulators::nmbrs::Emulator::start(Default::default()).await.expect("emulator");
+    let dir = tempfile::tempdir().expect("temp");
+    let config = dir.path().join("paybridge.toml");
+    let s = emulator.settings();
+    let toml = format!(
+        r#"
+database = "paybridge.db"
+connectors_dir = "{connectors}"
+hr_snapshot = "{snapshot}"
+
+[[integration]]
+name = "nmbrs"
+connector = "nmbrs"
+base_url = "{base}"
+token_url = "{token}"
+redirect_uri = "{redirect}"
+secret_headers = ["X-Subscription-Key"]
+retry_backoff_ms = 10
+
+[integration.secrets]
+client_id = "TEST_NMBRS_CLIENT_ID"
+client_secret = "TEST_NMBRS_CLIENT_SECRET"
+subscription_key = "TEST_NMBRS_SUBSCRIPTION_KEY"
+refresh_token = "TEST_NMBRS_REFRESH_TOKEN"
+
+[integration.settings]
+company_id = "{company}"
+page_size = "100"
+
+[integration.scope]
+test_employees = ["1001", "1002"]
+"#,
+        connectors = connectors_in(dir.path()).display(),
+        snapshot = root().join("examples/hr-snapshot.json").display(),
+        base = emulator.base_url(),
+        token = emulator.token_url(),
+        redirect = s.redirect_uri,
+        company = s.companies[0].0,
+    );
+    std::fs::write(&config, toml).expect("config written");
+    (emulator, dir, config)
+}
+
+fn nmbrs_cli(emulator: &paybridge_emulators::nmbrs::Emulator, config: &std::path::Path, args: &[&str]) -> Output {
+    let s = emulator.settings();
+    Command::new(env!("CARGO_BIN_EXE_paybridge"))
+        .arg("--config")
+        .arg(config)
+        .args(args)
+        .env("TEST_NMBRS_CLIENT_ID", &s.client_id)
+        .env("TEST_NMBRS_CLIENT_SECRET", &s.client_secret)
+        .env("TEST_NMBRS_SUBSCRIPTION_KEY", &s.subscription_key)
+        .env_remove("TEST_NMBRS_REFRESH_TOKEN")
+        .output()
+        .expect("paybridge runs")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nmbrs_is_authorized_once_from_the_command_line_and_every_sync_renews_the_kept_token() {
+    let (emulator, _dir, config) = nmbrs_setup().await;
+    let before = nmbrs_cli(&emulator, &config, &["sync", "--integration", "nmbrs"]);
+    assert!(!before.status.success());
+    assert!(text(&before).contains("paybridge auth"), "says how to authorize: {}", text(&before));
+
+    let code = emulator.settings().authorization_code.clone();
+    let auth = nmbrs_cli(&emulator, &config, &["auth", "nmbrs", "--code", &code]);
+    assert!(auth.status.success(), "{}", text(&auth));
+    assert!(text(&auth).contains("authorized nmbrs"), "{}", text(&auth));
+
+    for run in 1..=2 {
+        let sync = nmbrs_cli(&emulator, &config, &["sync", "--integration", "nmbrs", "--json"]);
+        assert!(sync.status.success(), "run {run}: {}", text(&sync));
+        let report: serde_json::Value = serde_json::from_slice(&sync.stdout).expect("--json prints JSON");
+        assert_eq!(report["status"], "succeeded", "run {run}");
+        let shown = text(&sync);
+        assert!(!shown.contains(&emulator.current_refresh_token()), "the refresh token never shows");
+        if run == 2 {
+            assert_eq!(report["writes_sent"], 0, "a second sync writes nothing");
+        }
+    }
+    assert!(emulator.employee_by_number(1001).is_some());
+}

@@ -147,8 +147,9 @@ async fn lists_are_followed_over_more_than_one_page() {
     let before = h.emulator.requests().len();
     let second = h.sync().await;
     assert_eq!(second.writes_sent, 0, "every employee found across pages: {}", second.summary());
-    let list_reads = h.emulator.requests()[before..].iter().filter(|r| r.path.ends_with("/employees")).count();
-    assert!(list_reads >= 3, "the employee list took {list_reads} page(s)");
+    let list_reads =
+        h.emulator.requests()[before..].iter().filter(|r| r.path.ends_with("/employees/personalinfo")).count();
+    assert!(list_reads >= 3, "the personal-info list took {list_reads} page(s)");
 }
 
 /// Contract 1.0 re-parsed the whole read every round and gave up after 50
@@ -174,9 +175,9 @@ async fn a_read_of_more_than_fifty_pages_per_list_completes_and_a_no_change_sync
     let sent: Vec<_> =
         h.emulator.requests()[before..].iter().filter(|r| r.path.starts_with("/api/")).cloned().collect();
     assert!(sent.iter().all(|r| r.method == "GET"), "reads only");
-    let lists = ["/employees", "/employees/addresses", "/employees/bankaccounts", "/employees/salaries"];
+    let lists = ["/employees/personalinfo", "/employees/addresses", "/employees/bankaccounts", "/employees/salaries"];
     assert!(sent.iter().all(|r| lists.iter().any(|l| r.path.ends_with(l))), "only the four lists");
-    let employee_pages = sent.iter().filter(|r| r.path.ends_with("/employees")).count();
+    let employee_pages = sent.iter().filter(|r| r.path.ends_with("/employees/personalinfo")).count();
     assert_eq!(employee_pages, created.div_ceil(page), "every page of the employee list once");
     assert!(sent.len() <= 4 * created.div_ceil(page), "{} requests", sent.len());
 }
@@ -247,4 +248,142 @@ async fn two_hr_employees_claiming_one_target_employee_are_refused_together_even
     // 1001s in one last chunk.
     let report = twins_claiming_one_target(SyncOptions { chunk_size: Some(1), ..SyncOptions::default() }).await;
     assert!(report.count("created") > 10, "the others synced: {}", report.summary());
+}
+
+/// The page numbers of one list's requests, in the order sent.
+fn pages_of(requests: &[paybridge_emulators::faults::LoggedRequest], list: &str) -> Vec<u64> {
+    requests
+        .iter()
+        .filter(|r| r.path.ends_with(list))
+        .filter_map(|r| r.query.split('&').find_map(|p| p.strip_prefix("pageNumber=")).and_then(|n| n.parse().ok()))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_pages_of_100_are_followed_by_their_next_page_links_and_a_second_sync_writes_nothing() {
+    let company = common::company::generate_company(300);
+    let h = NmbrsHarness::new(&company, 100).await;
+    let first = h.sync().await;
+    assert_eq!(first.count("failed"), 0, "{}", first.summary());
+    let created = first.count("created");
+    assert!(created > 200, "{}", first.summary());
+    let before = h.emulator.requests().len();
+    let second = h.sync().await;
+    assert_eq!(second.writes_sent, 0, "every employee found on all three pages: {}", second.summary());
+    assert_eq!(second.count("unchanged"), created);
+    let sent = &h.emulator.requests()[before..];
+    let mut pages = pages_of(sent, "/employees/personalinfo");
+    pages.sort_unstable();
+    assert_eq!(pages, (1..=created.div_ceil(100) as u64).collect::<Vec<_>>(), "each page once, via nextPage");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_address_of_the_current_period_wins_over_earlier_and_later_ones() {
+    let h = NmbrsHarness::new(&sample_snapshot(), 100).await;
+    let first = h.sync().await;
+    assert_eq!(outcome_of(&first, "1001").outcome, Outcome::Created);
+    let address = |city: &str, year: i64| {
+        serde_json::json!({"type": "homeAddress", "isDefault": true, "street": "Elsewhere", "houseNumber": "9",
+                           "postalCode": "9999", "city": city, "countryISOCode": "NO",
+                           "period": {"year": year, "period": 1}})
+    };
+    h.emulator.add_address(1001, address("Bergen", 2019));
+    h.emulator.add_address(1001, address("Tromsø", 2099));
+    let before = h.emulator.write_requests().len();
+    let second = h.sync().await;
+    assert_eq!(outcome_of(&second, "1001").outcome, Outcome::Unchanged, "{}", second.summary());
+    assert_eq!(h.emulator.write_requests().len(), before, "the address in force is the one written");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rotated_refresh_token_is_kept_so_the_next_run_still_authenticates() {
+    let h = NmbrsHarness::new(&sample_snapshot(), 100).await;
+    let initial = h.emulator.settings().refresh_token.clone();
+    h.sync().await;
+    let rotated = h.emulator.current_refresh_token();
+    assert_ne!(rotated, initial, "Nmbrs rotated the token");
+    let kept = h.app.config.database.with_extension("db.tokens").join("nmbrs.json");
+    let text = std::fs::read_to_string(&kept).expect("the rotated token is kept");
+    assert!(text.contains(&rotated));
+    // The next run is given the same (now used) token by its environment:
+    // the kept one is used instead, and rotates again.
+    let report = h.sync().await;
+    assert_eq!(report.status, "succeeded", "{}", report.summary());
+    assert_eq!(h.emulator.refresh_grants(), 2);
+    assert_ne!(h.emulator.current_refresh_token(), rotated);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_refresh_token_fails_the_run_saying_to_authorize_again() {
+    let h = NmbrsHarness::new(&sample_snapshot(), 100).await;
+    let s = h.emulator.settings();
+    let secrets = paybridge::http::Secrets::from_pairs(&[
+        ("client_id", &s.client_id),
+        ("client_secret", &s.client_secret),
+        ("subscription_key", &s.subscription_key),
+        ("refresh_token", "revoked-long-ago"),
+    ]);
+    let report = h.app.sync(NMBRS, &SyncOptions::default(), Some(secrets), None).await;
+    let text = match report {
+        Ok(r) => format!("{} {:?}", r.summary(), r.error),
+        Err(e) => e.to_string(),
+    };
+    assert!(text.contains("paybridge auth"), "{text}");
+    assert!(!text.contains("revoked-long-ago"), "the token never shows: {text}");
+    assert!(h.emulator.write_requests().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_authorization_code_gives_the_refresh_token_every_later_sync_uses() {
+    let h = NmbrsHarness::new(&sample_snapshot(), 100).await;
+    let s = h.emulator.settings().clone();
+    let client =
+        paybridge::http::Secrets::from_pairs(&[("client_id", &s.client_id), ("client_secret", &s.client_secret)]);
+    let authorization = h.app.authorization(NMBRS, Some(client)).expect("OAuth2 with a refresh token");
+    let url = authorization.authorize_url(&s.redirect_uri, "st4te").expect("url").to_string();
+    assert!(url.starts_with(&h.emulator.authorize_url()), "{url}");
+    assert!(url.contains("scope=employee.info+employee.bankaccount"), "{url}");
+    authorization.redeem(&s.authorization_code, &s.redirect_uri).await.expect("code redeemed");
+    // No refresh token in the environment: the kept one is used.
+    let secrets = paybridge::http::Secrets::from_pairs(&[
+        ("client_id", &s.client_id),
+        ("client_secret", &s.client_secret),
+        ("subscription_key", &s.subscription_key),
+    ]);
+    let report = h.app.sync(NMBRS, &SyncOptions::default(), Some(secrets), None).await.expect("sync runs");
+    assert_eq!(report.status, "succeeded", "{}", report.summary());
+    assert_eq!(outcome_of(&report, "1001").outcome, Outcome::Created);
+    assert!(authorization.redeem(&s.authorization_code, &s.redirect_uri).await.is_err(), "a code works once");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_employee_number_with_leading_zeros_matches_and_is_not_changed_every_run() {
+    let mut snapshot = sample_snapshot();
+    let e = snapshot.employees.iter_mut().find(|e| e.employee_number.as_deref() == Some("1002")).expect("1002");
+    e.employee_number = Some("01002".into());
+    let h = NmbrsHarness::new(&snapshot, 100).await;
+    let first = h.sync().await;
+    assert_eq!(first.count("failed"), 0, "{}", first.summary());
+    assert!(h.emulator.employee_by_number(1002).is_some());
+    let second = h.sync().await;
+    assert_eq!(second.writes_sent, 0, "{}", second.summary());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_employee_without_an_employee_number_is_found_again_by_the_id_the_create_answered() {
+    let mut snapshot = sample_snapshot();
+    let e = snapshot.employees.iter_mut().find(|e| e.employee_number.as_deref() == Some("1002")).expect("1002");
+    e.employee_number = None;
+    let hr_id = e.id.clone();
+    let h = NmbrsHarness::new(&snapshot, 100).await;
+    let first = h.sync().await;
+    let report = first.employees.iter().find(|r| r.hr_id == hr_id).expect("reported");
+    assert_eq!(report.outcome, Outcome::Created, "{}", first.summary());
+    let link = h.app.store.link(NMBRS, &hr_id).expect("store").expect("linked at once");
+    assert_eq!(link.how, "created");
+    let writes: Vec<String> = h.emulator.write_requests().iter().map(|r| format!("{} {}", r.method, r.path)).collect();
+    assert!(writes.contains(&format!("POST /api/employees/{}/bankaccount", link.target_id)), "{writes:?}");
+    let second = h.sync().await;
+    assert_eq!(second.writes_sent, 0, "found by its link, nothing created twice: {}", second.summary());
+    assert_eq!(h.emulator.employee_count(), first.count("created"));
 }

@@ -160,6 +160,8 @@ pub struct LoggedRequest {
     pub method: String,
     /// Path under the API root, without query.
     pub path: String,
+    /// The query, without `?` (empty when there is none).
+    pub query: String,
     /// Status answered; 0 when the connection was cut without an answer
     /// (a reset fault, or the client went away before the answer).
     pub status: u16,
@@ -336,6 +338,7 @@ pub async fn record(
     let entry = LoggedRequest {
         method: parts.method.to_string(),
         path: parts.uri.path().trim_start_matches(prefix).to_owned(),
+        query: parts.uri.query().unwrap_or("").to_owned(),
         status: 0,
         body: String::from_utf8_lossy(&bytes).into_owned(),
         fault: None,

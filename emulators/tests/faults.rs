@@ -261,7 +261,8 @@ async fn the_nmbrs_emulator_answers_faults_in_its_problem_shape_on_every_route()
     nmbrs.push_fault(Fault::status("GET", "/api/companies", 429, 1));
     let settings = nmbrs.settings().clone();
     let form = [
-        ("grant_type", "client_credentials"),
+        ("grant_type", "refresh_token"),
+        ("refresh_token", settings.refresh_token.as_str()),
         ("client_id", settings.client_id.as_str()),
         ("client_secret", settings.client_secret.as_str()),
     ];

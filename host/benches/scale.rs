@@ -317,6 +317,7 @@ fn host_config(said: &Value, target: &str, database: &std::path::Path) -> anyhow
                 ("client_id", &text("client_id")),
                 ("client_secret", &text("client_secret")),
                 ("subscription_key", &text("subscription_key")),
+                ("refresh_token", &text("refresh_token")),
             ]);
             (i, secrets)
         }
@@ -418,7 +419,7 @@ fn serve_emulator(target: &str) -> anyhow::Result<()> {
                 let s = e.settings().clone();
                 let said = json!({
                     "base_url": e.base_url(), "token_url": e.token_url(), "company_id": s.companies[0].0,
-                    "client_id": s.client_id, "client_secret": s.client_secret, "subscription_key": s.subscription_key,
+                    "client_id": s.client_id, "client_secret": s.client_secret, "subscription_key": s.subscription_key, "refresh_token": s.refresh_token,
                 });
                 (said, Box::new(e) as Box<dyn std::any::Any + Send>)
             }

@@ -64,6 +64,13 @@ pub struct IntegrationConfig {
     /// endpoint is not on `base_url`'s origin: credentials go only where
     /// the operator says.
     pub token_url: Option<String>,
+    /// OAuth2 authorization endpoint `paybridge auth` sends the operator
+    /// to. Default: the token URL with its last segment `authorize`
+    /// (`…/connect/token` → `…/connect/authorize`).
+    pub authorize_url: Option<String>,
+    /// Redirect URI registered for the OAuth2 app, for `paybridge auth`
+    /// (`--redirect-uri` overrides it).
+    pub redirect_uri: Option<String>,
     /// Header names that may carry secrets on API requests (e.g.
     /// `["X-Subscription-Key"]`). Absent: the connector's secret headers,
     /// except any carrying an OAuth2 credential.
@@ -219,6 +226,8 @@ impl IntegrationConfig {
             scope: Scope::default(),
             settings: BTreeMap::new(),
             token_url: None,
+            authorize_url: None,
+            redirect_uri: None,
             secret_headers: None,
             allow_deletes: false,
             max_read_requests: None,

@@ -155,6 +155,7 @@ impl NmbrsHarness {
             ("client_id", &s.client_id),
             ("client_secret", &s.client_secret),
             ("subscription_key", &s.subscription_key),
+            ("refresh_token", &s.refresh_token),
         ])
     }
 

@@ -10,12 +10,14 @@
 //! Invariant: `App` is cheap to share: the store and the registry sit
 //! behind `Arc`s, so a spawned run holds them for as long as it needs.
 
+pub mod authorize;
 pub mod connectors;
 pub mod links;
 pub mod runs;
 
 use crate::config::{Config, IntegrationConfig};
 use crate::http::auth::{AuthPolicy, Authenticator};
+use crate::http::refresh_store::RefreshTokenFile;
 use crate::http::retry::RetryPolicy;
 use crate::http::{BaseUrl, Executor, Secrets};
 use crate::runtime::{ConnectorEngine, Limits, LoadedConnector, Registry};
@@ -131,9 +133,13 @@ impl App {
         let connector = self.connector_for(integration)?;
         let secrets = match secrets {
             Some(s) => s,
-            None => Secrets::from_env(&integration.name, &integration.secrets)?,
+            None => {
+                let refresh = refresh_token_secret(&connector);
+                Secrets::from_env_optional(&integration.name, &integration.secrets, &Vec::from_iter(refresh))?
+            }
         };
-        let executor = executor_for(integration, &connector, secrets)?;
+        let store = RefreshTokenFile::new(&self.config.database, &integration.name);
+        let executor = executor_for(integration, &connector, secrets, Some(store))?;
         Ok((integration, connector, executor))
     }
 }
@@ -146,15 +152,29 @@ pub fn artefact_dir(database: &std::path::Path) -> std::path::PathBuf {
     dir.into()
 }
 
-/// An HTTP executor for `integration` with the auth its connector declares.
+/// The name of the secret holding the connector's OAuth2 refresh token, if
+/// it uses one.
+pub fn refresh_token_secret(connector: &LoadedConnector) -> Option<&str> {
+    match &connector.manifest.auth {
+        crate::runtime::types::AuthScheme::Oauth2(o) => o.refresh_token_secret.as_deref(),
+        _ => None,
+    }
+}
+
+/// An HTTP executor for `integration` with the auth its connector declares;
+/// a rotated OAuth2 refresh token is kept in `refresh_store`.
 pub fn executor_for(
     integration: &IntegrationConfig,
     connector: &LoadedConnector,
     secrets: Secrets,
+    refresh_store: Option<RefreshTokenFile>,
 ) -> anyhow::Result<Executor> {
     let base = BaseUrl::parse(&integration.base_url).with_context(|| format!("integration {}", integration.name))?;
-    let policy =
-        AuthPolicy { token_url: integration.token_url.clone(), secret_headers: integration.secret_headers.clone() };
+    let policy = AuthPolicy {
+        token_url: integration.token_url.clone(),
+        secret_headers: integration.secret_headers.clone(),
+        refresh_store,
+    };
     let auth = Authenticator::new((&connector.manifest.auth).into(), secrets, &base, &policy)
         .with_context(|| format!("integration {} (connector {})", integration.name, connector.label()))?;
     let retry = RetryPolicy {

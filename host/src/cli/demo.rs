@@ -125,6 +125,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         ("client_id", &s.client_id),
         ("client_secret", &s.client_secret),
         ("subscription_key", &s.subscription_key),
+        ("refresh_token", &s.refresh_token),
     ]);
     let to_nmbrs = app
         .sync(

@@ -1,6 +1,7 @@
 //! The command line: one file per subcommand; `main.rs` only parses and
 //! dispatches.
 
+pub mod auth;
 pub mod connectors;
 #[cfg(feature = "demo")]
 pub mod demo;
@@ -34,6 +35,9 @@ pub enum Command {
     Demo(demo::DemoArgs),
     /// Sync one integration now.
     Sync(sync::SyncArgs),
+    /// Authorize an integration once (OAuth2 authorization code, e.g.
+    /// Nmbrs); the refresh token is kept and renewed by every sync.
+    Auth(auth::AuthArgs),
     /// Loaded connectors.
     #[command(subcommand)]
     Connectors(connectors::ConnectorsCommand),
@@ -51,6 +55,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         #[cfg(feature = "demo")]
         Command::Demo(args) => demo::run(args).await,
         Command::Sync(args) => sync::run(&cli.config, args).await,
+        Command::Auth(args) => auth::run(&cli.config, args).await,
         Command::Connectors(cmd) => connectors::run(&cli.config, cmd),
         Command::Runs(cmd) => runs::run(&cli.config, cmd),
         Command::Links(cmd) => links::run(&cli.config, cmd).await,

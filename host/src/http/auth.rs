@@ -1,7 +1,10 @@
 //! Authentication schemes declared by connectors and filled by the host:
 //! bearer, basic, 24SevenOffice's token exchange and OAuth2 (client
 //! credentials or refresh token). Session tokens are cached until shortly
-//! before they expire and dropped on a 401.
+//! before they expire and dropped on a 401; one token request at a time
+//! per integration, so parallel requests share one token. A refresh token
+//! the token endpoint rotates is kept at once ([`super::refresh_store`]),
+//! before the new access token is used.
 //!
 //! Invariant: credentials never follow the connector. The token-exchange
 //! URL is the connector's path joined under the integration's base URL and
@@ -12,6 +15,7 @@
 //! `secret_headers` set only the listed headers go out.
 
 use super::origin::BaseUrl;
+use super::refresh_store::{RefreshTokenFile, StartingToken};
 use super::secrets::Secrets;
 use crate::model::http::AuthScheme;
 use anyhow::{Context as _, anyhow, bail};
@@ -28,6 +32,9 @@ pub struct AuthPolicy {
     /// Header names that may carry secrets on API requests. `None`: the
     /// connector's secret headers, except those carrying a credential.
     pub secret_headers: Option<Vec<String>>,
+    /// Where this integration's rotated OAuth2 refresh token is kept.
+    /// `None`: only the environment's, and a rotated one lives for the run.
+    pub refresh_store: Option<RefreshTokenFile>,
 }
 
 /// Headers the host alone sets.
@@ -42,7 +49,7 @@ enum TokenEndpoint {
 
 /// The OAuth2 token URL the host will use: the operator's, or the
 /// connector's when it is on the integration's own origin.
-fn oauth2_token_url(declared: &str, base: &BaseUrl, policy: &AuthPolicy) -> anyhow::Result<Url> {
+pub(crate) fn oauth2_token_url(declared: &str, base: &BaseUrl, policy: &AuthPolicy) -> anyhow::Result<Url> {
     if let Some(url) = &policy.token_url {
         return Url::parse(url).with_context(|| format!("token_url {url:?} is not a URL"));
     }
@@ -98,6 +105,14 @@ struct Cached {
     valid_until: Instant,
 }
 
+/// The session token and the refresh token it is renewed with, under one
+/// lock: a renewal uses and replaces the refresh token atomically.
+#[derive(Default)]
+struct Session {
+    cached: Option<Cached>,
+    refresh: Option<StartingToken>,
+}
+
 /// Attempts of one token request: a 5xx, a 429 or a connection failure
 /// is tried again after a short wait (a token request changes nothing the
 /// sync cares about).
@@ -129,7 +144,8 @@ pub struct Authenticator {
     scheme: AuthScheme,
     secrets: Secrets,
     endpoint: TokenEndpoint,
-    cached: Mutex<Option<Cached>>,
+    session: Mutex<Session>,
+    refresh_store: Option<RefreshTokenFile>,
 }
 
 impl Authenticator {
@@ -143,8 +159,8 @@ impl Authenticator {
             AuthScheme::Basic(b) => vec![b.username_secret.as_str(), b.password_secret.as_str()],
             AuthScheme::TokenExchange(t) => vec![t.secret.as_str()],
             AuthScheme::Oauth2(o) => {
+                // The refresh token may come from the store instead (below).
                 let mut v = vec![o.client_id_secret.as_str(), o.client_secret_secret.as_str()];
-                v.extend(o.refresh_token_secret.as_deref());
                 v.extend(o.secret_headers.iter().map(|(_, s)| s.as_str()));
                 v
             }
@@ -163,12 +179,35 @@ impl Authenticator {
             }
             _ => TokenEndpoint::None,
         };
-        Ok(Self { scheme, secrets, endpoint, cached: Mutex::new(None) })
+        let mut session = Session::default();
+        if let AuthScheme::Oauth2(o) = &scheme
+            && let Some(name) = &o.refresh_token_secret
+        {
+            let from_env = secrets.get(name).ok();
+            let start = match &policy.refresh_store {
+                Some(file) => file.starting_token(from_env)?,
+                None => from_env.map(|t| StartingToken { token: t.to_owned(), seeded_from: None }),
+            };
+            let Some(start) = start else {
+                bail!(
+                    "no OAuth2 refresh token: authorize once with `paybridge auth <integration>`, \
+                     or set the environment variable named by `{name} = \"ENV_VAR\"` under [integration.secrets]"
+                );
+            };
+            session.refresh = Some(start);
+        }
+        Ok(Self {
+            scheme,
+            secrets,
+            endpoint,
+            session: Mutex::new(session),
+            refresh_store: policy.refresh_store.clone(),
+        })
     }
 
     /// Forget the session token (after a 401).
     pub async fn invalidate(&self) {
-        *self.cached.lock().await = None;
+        self.session.lock().await.cached = None;
     }
 
     /// Whether a session token is in use (so a 401 is worth one retry).
@@ -204,8 +243,8 @@ impl Authenticator {
     }
 
     async fn session_token(&self, client: &reqwest::Client) -> anyhow::Result<String> {
-        let mut cached = self.cached.lock().await;
-        if let Some(c) = cached.as_ref()
+        let mut session = self.session.lock().await;
+        if let Some(c) = session.cached.as_ref()
             && Instant::now() + RENEW_BEFORE < c.valid_until
         {
             return Ok(c.token.clone());
@@ -245,10 +284,10 @@ impl Authenticator {
                     ("client_id", self.secrets.get(&o.client_id_secret)?.to_owned()),
                     ("client_secret", self.secrets.get(&o.client_secret_secret)?.to_owned()),
                 ];
-                match &o.refresh_token_secret {
+                match &session.refresh {
                     Some(r) => {
                         form.push(("grant_type", "refresh_token".into()));
-                        form.push(("refresh_token", self.secrets.get(r)?.to_owned()));
+                        form.push(("refresh_token", r.token.clone()));
                     }
                     None => form.push(("grant_type", "client_credentials".into())),
                 }
@@ -261,10 +300,36 @@ impl Authenticator {
                     .with_context(|| format!("OAuth2 token request to {token_url} failed to connect"))?;
                 let status = response.status();
                 if !status.is_success() {
-                    bail!("OAuth2 token endpoint {token_url} answered {status}: check the client credentials");
+                    let body: serde_json::Value = response.json().await.unwrap_or_default();
+                    let error = body.get("error").and_then(|e| e.as_str()).unwrap_or("");
+                    if error == "invalid_grant" && session.refresh.is_some() {
+                        bail!(
+                            "OAuth2 token endpoint {token_url} refused the refresh token (invalid_grant: expired, \
+                             revoked or already used): authorize again with `paybridge auth <integration>`"
+                        );
+                    }
+                    let error = if error.is_empty() { String::new() } else { format!(" ({})", error.escape_debug()) };
+                    bail!("OAuth2 token endpoint {token_url} answered {status}{error}: check the client credentials");
                 }
                 let body: serde_json::Value =
                     response.json().await.context("OAuth2 token endpoint did not return JSON")?;
+                // A rotated refresh token is kept before anything else: the
+                // one just used no longer works.
+                if let (Some(rotated), Some(current)) =
+                    (body.get("refresh_token").and_then(|v| v.as_str()), session.refresh.as_mut())
+                    && rotated != current.token
+                {
+                    if let Some(file) = &self.refresh_store {
+                        file.save(rotated, current.seeded_from.as_deref()).with_context(|| {
+                            format!(
+                                "the token endpoint rotated the refresh token but it could not be stored in {}; \
+                                 fix the folder's permissions, then authorize again with `paybridge auth <integration>`",
+                                file.path().display()
+                            )
+                        })?;
+                    }
+                    current.token = rotated.to_owned();
+                }
                 let token = body
                     .get("access_token")
                     .and_then(|v| v.as_str())
@@ -276,7 +341,7 @@ impl Authenticator {
             _ => bail!("no session token for this auth scheme"),
         };
         let token = fresh.token.clone();
-        *cached = Some(fresh);
+        session.cached = Some(fresh);
         Ok(token)
     }
 }
@@ -328,11 +393,11 @@ mod tests {
         let secrets = Secrets::from_pairs(&[
             ("id", &s.client_id),
             ("secret", &s.client_secret),
-            ("refresh", "a-refresh-token"),
+            ("refresh", &s.refresh_token),
             ("key", &s.subscription_key),
         ]);
         let base = BaseUrl::parse(&emulator.base_url()).expect("base");
-        let policy = AuthPolicy { token_url: Some(emulator.token_url()), secret_headers: None };
+        let policy = AuthPolicy { token_url: Some(emulator.token_url()), ..AuthPolicy::default() };
         let auth = Authenticator::new(scheme, secrets, &base, &policy).expect("auth");
         let client = reqwest::Client::new();
         for _ in 0..3 {

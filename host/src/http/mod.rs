@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod executor;
 pub mod origin;
+pub mod refresh_store;
 pub mod retry;
 pub mod secrets;
 

@@ -18,12 +18,23 @@ impl Secrets {
     /// Resolve `names` (secret name → environment variable) from the
     /// process environment.
     pub fn from_env(integration: &str, names: &BTreeMap<String, String>) -> anyhow::Result<Self> {
+        Self::from_env_optional(integration, names, &[])
+    }
+
+    /// As [`Secrets::from_env`], but the secrets named in `optional` may be
+    /// unset (a refresh token the host also keeps itself).
+    pub fn from_env_optional(
+        integration: &str,
+        names: &BTreeMap<String, String>,
+        optional: &[&str],
+    ) -> anyhow::Result<Self> {
         let mut values = BTreeMap::new();
         for (secret, var) in names {
             match std::env::var(var) {
                 Ok(v) if !v.is_empty() => {
                     values.insert(secret.clone(), v);
                 }
+                _ if optional.contains(&secret.as_str()) => {}
                 _ => bail!(
                     "integration {integration} needs secret `{secret}`: set the environment variable {var} (named in [integration.secrets])"
                 ),

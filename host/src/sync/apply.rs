@@ -65,9 +65,41 @@ fn resend_of(rc: &RunContext, op: &PlannedOperation) -> Resend {
     }
 }
 
+/// The new target id in a create's answer, at the member `path` names
+/// (dotted), if it is a plausible id: a non-empty string or integer of at
+/// most 200 characters without control characters.
+pub fn created_id(body: &str, path: &str) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_str(body).ok()?;
+    let found = path.split('.').try_fold(&value, |v, member| v.get(member))?;
+    let id = match found {
+        serde_json::Value::String(s) => s.trim().to_owned(),
+        serde_json::Value::Number(n) if n.is_u64() || n.is_i64() => n.to_string(),
+        _ => return None,
+    };
+    (!id.is_empty() && id.len() <= 200 && !id.chars().any(char::is_control)).then_some(id)
+}
+
+/// Link `w` to the employee a create made, when the connector says where
+/// the answer names it and no other HR employee holds that id.
+fn link_created(rc: &RunContext, w: &mut Work, op: &PlannedOperation, body: &str) -> Result<(), SyncError> {
+    let Some(id) =
+        op.created_id.as_deref().filter(|_| op.kind == OperationKind::Create).and_then(|p| created_id(body, p))
+    else {
+        return Ok(());
+    };
+    if (rc.taken_by_other(&w.employee.id))(&id) {
+        tracing::warn!(integration = %rc.integration.name, "a create answered a target id already linked to another HR employee; not linked");
+        return Ok(());
+    }
+    rc.connect(w, &id, "created")?;
+    w.link = rc.store.link(&rc.integration.name, &w.employee.id)?;
+    Ok(())
+}
+
 /// Send `ops` for `w` in order, journalling each; stop at the first that
-/// does not succeed.
-pub async fn apply(rc: &RunContext, w: &Work, ops: &[PlannedOperation]) -> Result<Applied, SyncError> {
+/// does not succeed. A create whose answer names the new id links `w` to
+/// it at once.
+pub async fn apply(rc: &RunContext, w: &mut Work, ops: &[PlannedOperation]) -> Result<Applied, SyncError> {
     for op in ops {
         let method = op.request.method.as_str();
         let path = w.scrubber.scrub(&op.request.path);
@@ -89,6 +121,7 @@ pub async fn apply(rc: &RunContext, w: &Work, ops: &[PlannedOperation]) -> Resul
         match sent {
             Ok(r) if (200..300).contains(&r.status) => {
                 rc.store.journal_settle(entry, true, Some(r.status), "")?;
+                link_created(rc, w, op, &r.body)?;
             }
             Ok(r) if r.status == 409 && op.kind == OperationKind::Create => {
                 let detail = format!("{method} {path} answered 409: it exists already");
@@ -122,4 +155,20 @@ pub async fn apply(rc: &RunContext, w: &Work, ops: &[PlannedOperation]) -> Resul
         }
     }
     Ok(Applied::Done)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::created_id;
+
+    #[test]
+    fn the_created_id_is_read_from_the_named_member_only_when_plausible() {
+        assert_eq!(created_id(r#"{"employeeId":"e-1"}"#, "employeeId").as_deref(), Some("e-1"));
+        assert_eq!(created_id(r#"{"data":{"id":42}}"#, "data.id").as_deref(), Some("42"));
+        assert_eq!(created_id(r#"{"employeeId":""}"#, "employeeId"), None);
+        assert_eq!(created_id(r#"{"employeeId":{"x":1}}"#, "employeeId"), None);
+        assert_eq!(created_id(r#"{"employeeId":"a\nb"}"#, "employeeId"), None);
+        assert_eq!(created_id("not json", "employeeId"), None);
+        assert_eq!(created_id(r#"{"other":"e-1"}"#, "employeeId"), None);
+    }
 }

@@ -122,6 +122,7 @@ mod tests {
                 body: body.map(str::to_owned),
             },
             sensitive_paths: vec![],
+            created_id: None,
         }
     }
 

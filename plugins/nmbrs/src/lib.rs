@@ -27,6 +27,12 @@ pub const NAME: &str = "nmbrs";
 /// Default OAuth2 token endpoint of Nmbrs' identity service.
 pub const TOKEN_URL: &str = "https://identityservice.nmbrs.com/connect/token";
 
+/// The scopes the endpoints used need, per the OpenAPI file's `security`:
+/// personal info and addresses `employee.info`, bank accounts
+/// `employee.bankaccount`, salaries `employee.employment`, the company list
+/// `company.info.read`; `offline_access` for the refresh token.
+pub const SCOPES: &str = "employee.info employee.bankaccount employee.employment company.info.read offline_access";
+
 /// The component's exports.
 pub struct Connector;
 
@@ -40,8 +46,10 @@ impl ConnectorSteps for Connector {
                 token_url: TOKEN_URL.into(),
                 client_id_secret: "client_id".into(),
                 client_secret_secret: "client_secret".into(),
-                refresh_token_secret: None,
-                scope: Some("employee.info employee.payment employee.employment offline_access".into()),
+                // Nmbrs grants tokens by the authorization-code flow; the
+                // host keeps the refresh token it rotates (`paybridge auth`).
+                refresh_token_secret: Some("refresh_token".into()),
+                scope: Some(SCOPES.into()),
                 secret_headers: vec![("X-Subscription-Key".into(), "subscription_key".into())],
             }),
             required_fields: mapping::REQUIRED_FIELDS.iter().map(|f| f.to_string()).collect(),

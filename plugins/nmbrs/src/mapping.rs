@@ -8,11 +8,17 @@
 //! | ssnCountry | CountryOfBirthISOCode | `personalInfo` `birthInfo.birthCountryCodeISO` |
 //! | privateEmail, privatePhone | EmailPrivate, TelephonePrivate | `personalInfo` `contactInfo.privateEmail`, `contactInfo.privatePhone` |
 //! | workEmail, workPhone | EmailWork, TelephoneWork | `personalInfo` `contactInfo.businessEmail`, `contactInfo.businessPhone` |
-//! | employeeNumber | EmployeeNumber | `personalInfo` `basicInfo.employeeNumber` (integer ≥ 1) |
+//! | employeeNumber | EmployeeNumber | `personalInfo` `basicInfo.employeeNumber` (integer ≥ 1; leading zeros dropped, as Nmbrs keeps an integer) |
 //! | street, postalCode, city, country | Street, PostalCode, City, CountryISOCode | `address` `street` + `houseNumber`, `postalCode`, `city`, `countryISOCode` |
 //! | hireDate* (first employment) | InitialStartDate | `hire` `inServiceDate` (sent on create) |
-//! | bankAccount.number, .iban, .bic | Number, IBAN, BIC (standard) | `bankAccount` `number`, `IBAN` (from a Norwegian number when absent), `BIC` |
+//! | bankAccount.number, .iban | Number, IBAN (standard) | `bankAccount` `number`, `IBAN` (from a Norwegian number when absent); the REST `CreateBankAccount` has no BIC |
 //! | compensation amount, type, effectiveDate | Value, Type, Start | `salary` `value`, `type`, `startDate` |
+//!
+//! Shapes from the vendor's OpenAPI file (`shared/data/nmbrs/nmbrs-openapi.yaml`):
+//! `CreateEmployee`, `UpdatePersonalInfo`, `CreateAddress` (type, street,
+//! city and country required), `CreateBankAccount`, `CreateSalary`. HR
+//! keeps no separate surname prefix (tussenvoegsel), so none is sent: a
+//! prefix held in Nmbrs is kept and not doubled (`plan`).
 
 use crate::types::*;
 use connector_kit::bank::{normalise_iban, norwegian_iban};
@@ -31,6 +37,13 @@ fn text(value: &Option<String>) -> &str {
 
 fn issue(e: &Employee, field: &str, code: &str, message: impl Into<String>) -> ValidationIssue {
     ValidationIssue { employee_id: e.id.clone(), field: field.into(), code: code.into(), message: message.into() }
+}
+
+/// An HR employee number as Nmbrs keeps it: an integer, so "01001" is
+/// 1001 there and must be 1001 here, or it shows as changed on every run.
+pub fn employee_number(number: &str) -> &str {
+    let trimmed = number.trim_start_matches('0');
+    if trimmed.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) { number } else { trimmed }
 }
 
 /// "Storgata 12B" → ("Storgata", "12B"): Nmbrs keeps the house number apart.
@@ -73,7 +86,7 @@ pub fn salary_type(payout_period: &str, rate: Option<&str>) -> Option<&'static s
 /// Map one employee, or every reason it cannot go to Nmbrs.
 pub fn map_employee(ctx: &Context, e: &Employee) -> Result<MappedEmployee, Vec<ValidationIssue>> {
     let mut issues = Vec::new();
-    let number = text(&e.employee_number);
+    let number = employee_number(text(&e.employee_number));
     if !number.is_empty() && !number.parse::<u32>().is_ok_and(|n| n >= 1) {
         issues.push(issue(
             e,
@@ -110,6 +123,16 @@ pub fn map_employee(ctx: &Context, e: &Employee) -> Result<MappedEmployee, Vec<V
     records.push(hire);
 
     if let Some(a) = e.home_address.as_ref().filter(|a| a.street.is_some() || a.city.is_some()) {
+        for (value, field) in [(&a.street, "street"), (&a.city, "city"), (&a.country, "country")] {
+            if text(value).is_empty() {
+                issues.push(issue(
+                    e,
+                    &format!("homeAddress.{field}"),
+                    "missing",
+                    format!("homeAddress.{field} missing: Nmbrs requires street, city and country of an address"),
+                ));
+            }
+        }
         let (street, house_number) = split_street(text(&a.street));
         let mut address = Record::new("address", None);
         address.set("street", street);
@@ -142,7 +165,6 @@ pub fn map_employee(ctx: &Context, e: &Employee) -> Result<MappedEmployee, Vec<V
                     let mut bank = Record::new("bankAccount", None);
                     bank.set_sensitive("number", text(&b.number));
                     bank.set_sensitive("IBAN", iban);
-                    bank.set("BIC", text(&b.bic));
                     records.push(bank);
                 }
                 Err(why) => issues.push(issue(e, "bankAccount.iban", "invalid", format!("bankAccount.iban is {why}"))),

@@ -1,12 +1,20 @@
-//! Reading Nmbrs: the company's employees and the bulk lists of addresses,
-//! bank accounts and salaries, each followed page by page (`nextPage`).
+//! Reading Nmbrs: four bulk lists of the company's employees (personal
+//! info, addresses, bank accounts, salaries), each followed page by page.
 //! Four lists instead of one request per employee keeps a read of a large
 //! company to a handful of requests. Each page is parsed on its own (the
-//! streaming read of contract 2.0): an employees page gives each
-//! employee's personal info and hire date, a sub-resource page each
-//! employee's chosen address, bank account or salary; the host merges them
-//! by `employeeId`. Without a `company_id` setting the read lists the
-//! companies the login sees, so the error can name them.
+//! streaming read of contract 2.0); the host merges what each page
+//! teaches by `employeeId`. Without a `company_id` setting the read lists
+//! the companies the login sees, so the error can name them.
+//!
+//! Shapes from the vendor's OpenAPI file
+//! (`shared/data/nmbrs/nmbrs-openapi.yaml`): the envelope `{data,
+//! pagination}` whose `nextPage` is a URI string (`Pagination`); rows
+//! `{employeeId, info|addresses|bankAccounts|salaries: [...]}`
+//! (`PersonalInfos`, `EmployeeAddressess`, `EmployeeBankAccounts`,
+//! `EmployeeSalaries`). Personal info and addresses are histories with a
+//! `period {year, period}`: the entry in force today wins (periods are
+//! taken as months, the common payroll frequency; assumed). Dates come as
+//! date-times and are compared as dates.
 
 use crate::mapping::SENSITIVE_FIELDS;
 use crate::setting;
@@ -14,10 +22,15 @@ use crate::types::*;
 use connector_kit::fields::{Record, flatten};
 use serde_json::Value;
 
-const LISTS: [&str; 4] = ["", "/addresses", "/bankaccounts", "/salaries"];
+const LISTS: [&str; 4] = ["/personalinfo", "/addresses", "/bankaccounts", "/salaries"];
 
+/// The largest page the API serves (`pageSize` maximum 100).
+pub const MAX_PAGE_SIZE: u32 = 100;
+
+/// The configured page size, kept within 1..=100.
 fn page_size(ctx: &Context) -> String {
-    setting(ctx, "page_size").unwrap_or("100").to_owned()
+    let size = setting(ctx, "page_size").and_then(|s| s.parse::<u32>().ok()).unwrap_or(MAX_PAGE_SIZE);
+    size.clamp(1, MAX_PAGE_SIZE).to_string()
 }
 
 fn get(path: String, page: u64, size: &str) -> HttpRequest {
@@ -73,11 +86,28 @@ fn page_of(request: &HttpRequest) -> u64 {
     request.query.iter().find(|(k, _)| k == "pageNumber").and_then(|(_, v)| v.parse().ok()).unwrap_or(1)
 }
 
+/// The page number a `nextPage` link names: the `pageNumber` of its query
+/// (`https://api.nmbrsapp.com/api/companies/…?pageNumber=4`). Only the
+/// number is taken from the link; the request is built here, on the path
+/// already asked for.
+pub fn next_page_number(link: &Value) -> Option<u64> {
+    match link {
+        Value::String(url) => {
+            let query = url.split_once('?')?.1;
+            let query = query.split('#').next().unwrap_or(query);
+            query.split('&').find_map(|pair| pair.strip_prefix("pageNumber=")).and_then(|n| n.parse().ok())
+        }
+        Value::Number(n) => n.as_u64(),
+        _ => None,
+    }
+}
+
 /// The items of one page, and the request for the next page if there is
 /// one.
 fn page(x: &Exchange, size: &str) -> Result<(Vec<Value>, Option<HttpRequest>), ConnectorError> {
     let envelope = envelope(x)?;
-    let next = envelope.get("pagination").and_then(|p| p.get("nextPage")).and_then(Value::as_u64);
+    let pagination = envelope.get("pagination");
+    let next = pagination.and_then(|p| p.get("nextPage")).and_then(next_page_number);
     let next = next.filter(|n| *n > page_of(&x.request)).map(|n| get(x.request.path.clone(), n, size));
     let items = match envelope.get("data") {
         Some(Value::Array(items)) => items.clone(),
@@ -114,51 +144,102 @@ fn partial(id: &str, records: Vec<Record>) -> TargetEmployee {
     }
 }
 
-/// One employee of the employees list: personal info and hire date.
-fn employee(item: &Value) -> Result<TargetEmployee, ConnectorError> {
-    let Some(id) = item.get("employeeId").and_then(Value::as_str) else {
-        return Err(error("bad-shape", "an employee in the list has no employeeId".into()));
-    };
-    let info = item.get("personalInfo").cloned().unwrap_or(Value::Null);
-    let personal = record("personalInfo", &info, &[]);
-    let hire = record("hire", item.get("additionalEmployeeInfo").unwrap_or(&Value::Null), &["inServiceDate"]);
+/// The date part of a date or date-time (`1985-03-01T00:00:00` → `1985-03-01`).
+pub fn date_part(value: &str) -> &str {
+    value.get(..10).filter(|_| value.len() == 10 || value.as_bytes().get(10) == Some(&b'T')).unwrap_or(value)
+}
+
+/// (year, month) of an ISO date.
+fn year_month(date: &str) -> (i64, i64) {
+    let part = |range: std::ops::Range<usize>| date.get(range).and_then(|p| p.parse().ok()).unwrap_or(0);
+    (part(0..4), part(5..7))
+}
+
+/// (year, period) of a history entry; an entry without one counts as
+/// always in force.
+fn period_of(entry: &Value) -> (i64, i64) {
+    let p = entry.get("period");
+    let field = |k: &str| p.and_then(|p| p.get(k)).and_then(Value::as_i64).unwrap_or(0);
+    (field("year"), field("period"))
+}
+
+/// The entry of a history in force `today`: the latest period not after
+/// today's (the later entry of one period wins); when every entry lies in
+/// the future, the earliest.
+pub fn in_force<'a>(entries: impl Iterator<Item = &'a Value> + Clone, today: &str) -> Option<&'a Value> {
+    let now = year_month(today);
+    let current =
+        entries.clone().enumerate().filter(|(_, e)| period_of(e) <= now).max_by_key(|(i, e)| (period_of(e), *i));
+    current.map(|(_, e)| e).or_else(|| entries.min_by_key(|e| period_of(e)))
+}
+
+/// Personal-info fields compared with what the mapping sends, named as
+/// the mapping names them (the read's `birthInfo.birthCountry.codeISO` is
+/// the write's `birthInfo.birthCountryCodeISO`).
+const PERSONAL_FIELDS: &[(&str, &str)] = &[
+    ("basicInfo.employeeNumber", "basicInfo.employeeNumber"),
+    ("basicInfo.firstName", "basicInfo.firstName"),
+    ("basicInfo.prefix", "basicInfo.prefix"),
+    ("basicInfo.lastName", "basicInfo.lastName"),
+    ("birthInfo.birthDate", "birthInfo.birthDate"),
+    ("birthInfo.birthCountry.codeISO", "birthInfo.birthCountryCodeISO"),
+    ("contactInfo.privateEmail", "contactInfo.privateEmail"),
+    ("contactInfo.privatePhone", "contactInfo.privatePhone"),
+    ("contactInfo.businessEmail", "contactInfo.businessEmail"),
+    ("contactInfo.businessPhone", "contactInfo.businessPhone"),
+];
+
+/// One row of the personal-info list: the entry in force, as the
+/// employee's identity and its `personalInfo` record.
+fn personal_info(item: &Value, id: &str, today: &str) -> TargetEmployee {
+    let entries = item.get("info").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    let fields: Vec<(String, String)> = in_force(entries.iter(), today).map(flatten).unwrap_or_default();
+    let mut personal = Record::new("personalInfo", None);
+    for (read_as, named) in PERSONAL_FIELDS {
+        let value = fields.iter().find(|(k, _)| k == read_as).map(|(_, v)| v.as_str()).unwrap_or("");
+        let value = if named.ends_with("Date") { date_part(value) } else { value };
+        personal.set(named, value);
+    }
     let field = |name: &str| personal.get(name).filter(|v| !v.is_empty()).map(str::to_owned);
-    Ok(TargetEmployee {
+    TargetEmployee {
         employee_number: field("basicInfo.employeeNumber"),
         first_name: field("basicInfo.firstName"),
         last_name: field("basicInfo.lastName"),
         birth_date: field("birthInfo.birthDate"),
-        ..partial(id, vec![personal, hire])
-    })
+        ..partial(id, vec![personal])
+    }
 }
 
-/// The record one sub-resource list item gives its employee: the home
-/// address (else the first), the standard bank account (else the first),
-/// the salary that starts last.
-fn sub_resource(list: &str, item: &Value) -> Option<TargetEmployee> {
-    let id = item.get("employeeId")?.as_str()?;
+/// The record one sub-resource row gives its employee: the home address
+/// in force (else any address in force), the standard bank account (else
+/// the first), the salary in force.
+fn sub_resource(list: &str, item: &Value, today: &str) -> Option<Record> {
     let of = |key: &str| item.get(key).and_then(Value::as_array);
     let is = |v: &Value, key: &str, want: &str| v.get(key).and_then(Value::as_str) == Some(want);
     let chosen = match list {
         "/addresses" => {
             let all = of("addresses")?;
-            let home = all.iter().find(|a| is(a, "type", "homeAddress")).or(all.first())?;
-            record("address", home, &["street", "houseNumber", "postalCode", "city", "countryISOCode"])
+            let home = || all.iter().filter(|a| is(a, "type", "homeAddress"));
+            let address = if home().next().is_some() { in_force(home(), today) } else { in_force(all.iter(), today) };
+            record("address", address?, &["street", "houseNumber", "postalCode", "city", "countryISOCode"])
         }
         "/bankaccounts" => {
             let all = of("bankAccounts")?;
             let standard = all.iter().find(|b| is(b, "bankAccountType", "standard")).or(all.first())?;
-            record("bankAccount", standard, &["number", "IBAN", "BIC", "bankAccountId"])
+            record("bankAccount", standard, &["number", "IBAN", "bankAccountId"])
         }
         "/salaries" => {
             let all = of("salaries")?;
-            let latest =
-                all.iter().max_by_key(|s| s.get("startDate").and_then(Value::as_str).unwrap_or("").to_owned())?;
-            record("salary", latest, &["value", "type", "startDate"])
+            let start = |s: &Value| date_part(s.get("startDate").and_then(Value::as_str).unwrap_or("")).to_owned();
+            let current = all.iter().filter(|s| start(s).as_str() <= today).max_by_key(|s| start(s));
+            let salary = current.or_else(|| all.iter().min_by_key(|s| start(s)))?;
+            let mut r = record("salary", salary, &["value", "type"]);
+            r.set("startDate", start(salary));
+            r
         }
         _ => return None,
     };
-    Some(partial(id, vec![chosen]))
+    Some(chosen)
 }
 
 /// What one round's pages say, and the next pages to read.
@@ -203,12 +284,18 @@ pub fn parse(ctx: &Context, exchanges: &[Exchange]) -> Result<ReadStep, Connecto
         let (items, next) = page(x, &size)?;
         step.more.extend(next);
         for item in &items {
-            if list.is_empty() {
-                step.learnt.push(employee(item)?);
-            } else {
-                step.learnt.extend(sub_resource(list, item));
+            let Some(id) = item.get("employeeId").and_then(Value::as_str) else {
+                return Err(error("bad-shape", format!("a row of GET {} has no employeeId", x.request.path)));
+            };
+            if list == "/personalinfo" {
+                step.learnt.push(personal_info(item, id, &ctx.today));
+            } else if let Some(record) = sub_resource(list, item, &ctx.today) {
+                step.learnt.push(partial(id, vec![record]));
             }
         }
     }
     Ok(step)
 }
+
+#[cfg(test)]
+mod tests;

@@ -72,6 +72,7 @@ pub fn plan(
             description: format!("create employee {emp_id}"),
             request: post("/employee/v2".into(), &employee.to_json()),
             sensitive_paths: employee.sensitive_paths(),
+            created_id: None,
         });
     } else if employee_changed {
         let mut body = employee.clone();
@@ -100,6 +101,7 @@ pub fn plan(
             description,
             request: post(format!("/employee/v2/{emp_id}"), &body.to_json()),
             sensitive_paths: body.sensitive_paths(),
+            created_id: None,
         });
     }
     let changed_keys: Vec<Option<&str>> =
@@ -130,6 +132,7 @@ pub fn plan(
             description: format!("upsert employment(s) starting {} for employee {emp_id}", starts.join(", ")),
             request: post(format!("/employment/v2/{emp_id}"), &Value::Array(employments)),
             sensitive_paths: Vec::new(),
+            created_id: None,
         });
     }
     Ok(ops)

@@ -123,12 +123,33 @@ fn hire_date_is_the_first_employment_start() {
 }
 
 #[test]
-fn bank_account_number_iban_and_bic_are_sensitive_where_needed() {
+fn bank_account_number_and_iban_are_sensitive_and_no_bic_is_sent() {
     let m = mapped(&employee());
     assert_eq!(field(&m, "bankAccount", "IBAN").as_deref(), Some("NL91ABNA0417164300"));
-    assert_eq!(field(&m, "bankAccount", "BIC").as_deref(), Some("ABNANL2A"));
+    // The REST CreateBankAccount schema has no BIC member.
+    assert_eq!(field(&m, "bankAccount", "BIC"), None);
     let bank = m.records.iter().find(|r| r.kind == "bankAccount").expect("bank");
-    assert!(crate::to_kit(bank).fields.iter().filter(|f| f.name != "BIC").all(|f| f.sensitive));
+    assert!(crate::to_kit(bank).fields.iter().all(|f| f.sensitive));
+}
+
+#[test]
+fn an_employee_number_with_leading_zeros_is_the_integer_nmbrs_keeps() {
+    let mut e = employee();
+    e.employee_number = Some("01001".into());
+    let m = mapped(&e);
+    assert_eq!(field(&m, "personalInfo", "basicInfo.employeeNumber").as_deref(), Some("1001"));
+    assert_eq!(m.employee_number.as_deref(), Some("1001"));
+    assert_eq!(employee_number("0"), "0");
+    assert_eq!(employee_number("0A7"), "0A7");
+}
+
+#[test]
+fn an_address_without_a_country_is_refused_with_the_field_named() {
+    let mut e = employee();
+    if let Some(a) = e.home_address.as_mut() {
+        a.country = None;
+    }
+    assert!(map_employee(&ctx(), &e).is_err_and(|i| i[0].field == "homeAddress.country"));
 }
 
 #[test]

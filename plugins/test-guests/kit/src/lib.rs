@@ -227,6 +227,7 @@ macro_rules! connector {
                     description,
                     request,
                     sensitive_paths: Vec::new(),
+                    created_id: None,
                 }
             }
 
