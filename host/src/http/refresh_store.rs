@@ -28,7 +28,8 @@ pub fn token_dir(database: &Path) -> PathBuf {
 }
 
 /// What the file holds.
-#[derive(Debug, Serialize, Deserialize)]
+/// Not `Debug`: it holds the token.
+#[derive(Serialize, Deserialize)]
 struct Stored {
     refresh_token: String,
     /// sha256 (hex) of the environment value the chain of tokens started
@@ -49,6 +50,12 @@ pub struct StartingToken {
     pub token: String,
     /// Digest of the environment value the chain started from.
     pub seeded_from: Option<String>,
+}
+
+impl std::fmt::Debug for StartingToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StartingToken").field("token", &"<redacted>").field("seeded_from", &self.seeded_from).finish()
+    }
 }
 
 /// sha256 of `value`, hex.
