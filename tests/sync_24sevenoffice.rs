@@ -402,3 +402,22 @@ async fn a_norwegian_employment_type_name_becomes_midlertidig_and_a_setting_maps
     h.sync().await;
     assert_eq!(h.emulator.employments(1002)[0]["employment_form"], "fastAnsattUtleid");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_corrected_start_date_updates_the_same_employment_and_leaves_one() {
+    let mut snapshot = sample_snapshot();
+    let h = Harness::new(&snapshot).await;
+    h.sync().await;
+    let before = h.emulator.employments(1001);
+    assert_eq!(before.len(), 1);
+    let kari = employee_mut(&mut snapshot, "1001");
+    kari.employments[0].start_date = Some("2012-02-01".into());
+    h.app.import(&snapshot).expect("import");
+    let report = h.sync().await;
+    assert_eq!(outcome_of(&report, "1001").outcome.name(), "updated", "{}", report.summary());
+    let after = h.emulator.employments(1001);
+    assert_eq!(after.len(), 1, "one employment afterwards, not a second one beside the old: {after:?}");
+    assert_eq!(after[0]["startdate"], "2012-02-01");
+    assert_eq!(after[0]["employment_id"], before[0]["employment_id"], "the same arbeidsforhold");
+    assert_eq!(h.sync().await.writes_sent, 0);
+}
