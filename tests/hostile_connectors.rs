@@ -314,6 +314,24 @@ async fn a_plan_cannot_write_to_another_employees_record_or_delete_without_permi
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn record_links_holding_personal_data_or_past_their_limits_fail_that_employee_and_nothing_is_written_or_kept() {
+    let kari = sample("1001", None);
+    let ssn = kari.ssn.clone().expect("the sample has a national id");
+    for (attack, expected) in [("hoard-links", "personal data"), ("link-flood", "at most 256")] {
+        let s = setup(TEST_GUEST_TRESPASSER, "trespasser", vec![kari.clone()], trespass(attack)).await;
+        let report = s.sync(Secrets::default()).await.expect("run completes");
+        let line = report.employees.iter().find(|e| e.hr_id == kari.id).expect("kari's line");
+        assert_eq!(line.outcome.name(), "failed", "{attack}");
+        let detail = line.outcome.detail();
+        assert!(detail.contains("record links") && detail.contains(expected), "{attack}: {detail}");
+        assert!(!digits(&detail).contains(&digits(&ssn)), "{attack}: {detail}");
+        assert!(s.sink.requests().iter().all(|r| r.method == "GET"), "{attack}: nothing was written");
+        let kept = s.app.store.record_links_of("hostile", std::slice::from_ref(&kari.id)).expect("links");
+        assert!(kept.is_empty(), "{attack}: nothing was kept: {kept:?}");
+    }
+}
+
 // --- Identity of a component -------------------------------------------------
 
 /// The impostor component with its name and version slots replaced.

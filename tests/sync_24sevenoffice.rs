@@ -421,3 +421,36 @@ async fn a_corrected_start_date_updates_the_same_employment_and_leaves_one() {
     assert_eq!(after[0]["employment_id"], before[0]["employment_id"], "the same arbeidsforhold");
     assert_eq!(h.sync().await.writes_sent, 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_start_dates_corrected_at_once_keep_their_employments_through_the_stored_record_links() {
+    let mut snapshot = sample_snapshot();
+    let h = Harness::new(&snapshot).await;
+    h.sync().await;
+    let before = h.emulator.employments(1018);
+    assert_eq!(before.len(), 2, "{before:?}");
+    let id_of =
+        |employments: &[serde_json::Map<String, serde_json::Value>], hr: &paybridge::model::hr::Employment| -> String {
+            let start = hr.start_date.clone().unwrap_or_default();
+            let found = employments.iter().find(|e| e["startdate"] == start.as_str());
+            found.map(|e| e["employment_id"].as_str().unwrap_or("").to_owned()).unwrap_or_default()
+        };
+    let worker = employee_mut(&mut snapshot, "1018");
+    let ids: Vec<String> = worker.employments.iter().map(|e| id_of(&before, e)).collect();
+    assert!(ids.iter().all(|id| !id.is_empty()), "{ids:?}");
+    // Both dates move at once: only the links of the first sync can tell
+    // which arbeidsforhold each one is.
+    let moved = ["2011-03-01", "2011-09-01"];
+    for (employment, start) in worker.employments.iter_mut().zip(moved) {
+        employment.start_date = Some(start.into());
+    }
+    let corrected = worker.employments.clone();
+    h.app.import(&snapshot).expect("import");
+    let report = h.sync().await;
+    assert_eq!(outcome_of(&report, "1018").outcome.name(), "updated", "{}", report.summary());
+    let after = h.emulator.employments(1018);
+    assert_eq!(after.len(), 2, "no employment opened beside the old ones: {after:?}");
+    let kept: Vec<String> = corrected.iter().map(|e| id_of(&after, e)).collect();
+    assert_eq!(kept, ids, "each HR employment updated its own arbeidsforhold");
+    assert_eq!(h.sync().await.writes_sent, 0);
+}

@@ -123,7 +123,9 @@ fn main() -> anyhow::Result<()> {
                 .into_iter()
                 .zip(curs)
                 .filter_map(|(p, cur)| match p {
-                    Prepared::Ready(m) => Some(ReconcileItem { desired: m, current: Some(cur.into()), plan: true }),
+                    Prepared::Ready(m) => {
+                        Some(ReconcileItem { desired: m, current: Some(cur.into()), plan: true, links: Vec::new() })
+                    }
                     Prepared::Refused(_) => None,
                 })
                 .collect();

@@ -186,7 +186,8 @@ pub fn reconcile(
         } else {
             Ok(Vec::new())
         };
-        out.push(Reconciled { changes: same(&changes)?, operations });
+        // 1.0 has no record links: a 1.0 connector keeps none.
+        out.push(Reconciled { changes: same(&changes)?, operations, links: Vec::new() });
     }
     Ok(out)
 }

@@ -1,7 +1,7 @@
 //! The SQLite store: one file (default `./paybridge.db`) holding HR
-//! employees, integrations, links, snapshots, runs, outcomes and the
-//! journal. One repository module per table group; [`schema`] owns the
-//! migrations.
+//! employees, integrations, links (and the record links below them),
+//! snapshots, runs, outcomes and the journal. One repository module per
+//! table group; [`schema`] owns the migrations.
 //!
 //! Invariant: the schema version is `PRAGMA user_version`; opening a file
 //! applies every newer migration in one transaction, and a file from a
@@ -11,6 +11,7 @@ pub mod connectors;
 pub mod employees;
 pub mod journal;
 pub mod links;
+pub mod record_links;
 pub mod run_lock;
 pub mod runs;
 pub mod schema;

@@ -110,6 +110,20 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE hr_employees ADD COLUMN data_version INTEGER NOT NULL DEFAULT 1;
     "#,
+    // 4: record links, what a connector paired below the employee (an HR
+    // employment with the target's employment id), kept across runs.
+    r#"
+    CREATE TABLE record_links (
+        integration TEXT NOT NULL,
+        hr_id TEXT NOT NULL,
+        target_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        hr_key TEXT NOT NULL,
+        target_key TEXT NOT NULL,
+        linked_at TEXT NOT NULL,
+        PRIMARY KEY (integration, hr_id, kind, hr_key)
+    );
+    "#,
 ];
 
 /// Bring the database to the newest schema.

@@ -81,12 +81,14 @@ impl RunContext {
     pub fn load(&self, hr_ids: &[String]) -> anyhow::Result<Vec<Work>> {
         let mut links: HashMap<String, crate::store::links::Link> =
             self.store.links_of(&self.integration.name, hr_ids)?.into_iter().map(|l| (l.hr_id.clone(), l)).collect();
+        let mut record_links = self.store.record_links_of(&self.integration.name, hr_ids)?;
         let employees = self.store.employees_by_ids(hr_ids)?;
         Ok(employees
             .into_iter()
             .map(|employee| {
                 let link = links.remove(&employee.id);
-                Work::new(employee, link)
+                let record_links = record_links.remove(&employee.id);
+                Work::new(employee, link, record_links)
             })
             .collect())
     }

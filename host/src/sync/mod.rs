@@ -6,6 +6,8 @@
 //! share; [`work`] is one employee's state; [`read`] reads the target into
 //! [`targets`], packed and indexed;
 //! [`reconcile`] decides what an employee needs (match, diff, plan, guard);
+//! [`record_links`] checks and gives back what a connector paired below
+//! the employee;
 //! [`guard`] keeps writes within the employee; [`apply`] is the journalled
 //! writer; [`verify`] checks what was written; [`events`] reports as it
 //! goes; [`outcome`] is the report; [`matching`], [`required`] and
@@ -19,6 +21,7 @@ pub mod matching;
 pub mod outcome;
 pub mod read;
 pub mod reconcile;
+pub mod record_links;
 pub mod required;
 pub mod run;
 pub mod scope_pass;

@@ -129,7 +129,13 @@ fn before(rc: &RunContext, w: &mut Work, state: &TargetState, pass: Pass) -> Bef
         }
         Some(_) => None,
     };
-    let item = ReconcileItem { desired: mapped, current: current.as_ref().map(Into::into), plan: likely.is_none() };
+    let links = current.as_ref().map(|t| super::record_links::given(w.record_links.as_ref(), &t.target_id));
+    let item = ReconcileItem {
+        desired: mapped,
+        current: current.as_ref().map(Into::into),
+        plan: likely.is_none(),
+        links: links.unwrap_or_default(),
+    };
     Before::Ask(Asking { item, current, matched_by, likely })
 }
 
@@ -142,7 +148,23 @@ fn after(
     asked: Asking,
     answer: Reconciled,
 ) -> Decision {
+    let planned = asked.item.plan;
     let Asking { current, matched_by, likely, .. } = asked;
+    // Record links are learnt for the employee this one is matched to,
+    // and kept only by a run that may write.
+    if let (true, false, Some(target)) = (planned, rc.options.dry_run, &current) {
+        match super::record_links::checked(answer.links, &target.target_id, &w.scrubber) {
+            Ok(set) => {
+                let known = w.record_links.as_ref().is_some_and(|held| *held == set)
+                    || (w.record_links.is_none() && set.links.is_empty());
+                if !known {
+                    w.record_links = Some(set);
+                    w.record_links_changed = true;
+                }
+            }
+            Err(reason) => return Decision::Fail(reason),
+        }
+    }
     let changes = answer.changes;
     if pass == Pass::First {
         w.report.changes = show_changes(&changes, &w.scrubber);

@@ -354,8 +354,8 @@ fn one_employee_per_target(
     }
 }
 
-/// Record the outcomes of `ws` (one transaction) and tell the listeners:
-/// they are final for this run.
+/// Record the outcomes of `ws` (one transaction) and the record links
+/// learnt for them, and tell the listeners: they are final for this run.
 fn settle(rc: &RunContext, ws: &[Work]) -> Result<(), SyncError> {
     let rows: Vec<OutcomeRow> = ws
         .iter()
@@ -368,6 +368,12 @@ fn settle(rc: &RunContext, ws: &[Work]) -> Result<(), SyncError> {
         })
         .collect();
     rc.store.record_outcomes(rc.run_id, &rows)?;
+    let learnt: Vec<(&str, &crate::store::record_links::RecordLinks)> = ws
+        .iter()
+        .filter(|w| w.record_links_changed)
+        .filter_map(|w| Some((w.employee.id.as_str(), w.record_links.as_ref()?)))
+        .collect();
+    rc.store.save_record_links(&rc.integration.name, &learnt)?;
     for row in rows {
         rc.emit(RunEvent::Settled {
             hr_id: row.hr_id,

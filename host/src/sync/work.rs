@@ -8,6 +8,7 @@ use crate::model::HrEmployee as Employee;
 use crate::privacy::Scrubber;
 use crate::runtime::types::MappedEmployee;
 use crate::store::links::Link;
+use crate::store::record_links::RecordLinks;
 use std::sync::Arc;
 
 /// One employee in a run.
@@ -20,6 +21,10 @@ pub struct Work {
     pub mapped: Option<MappedEmployee>,
     /// The stored link, if any.
     pub link: Option<Link>,
+    /// The record links of earlier runs, or those learnt in this one.
+    pub record_links: Option<RecordLinks>,
+    /// Whether `record_links` were learnt in this run and must be stored.
+    pub record_links_changed: bool,
     /// How the current target employee was found.
     pub matched_by: Option<MatchedBy>,
     /// Whether a write was sent (or may have been applied) for it.
@@ -29,8 +34,9 @@ pub struct Work {
 }
 
 impl Work {
-    /// A fresh work item for `employee` with its stored `link`.
-    pub fn new(employee: Employee, link: Option<Link>) -> Self {
+    /// A fresh work item for `employee` with its stored `link` and record
+    /// links.
+    pub fn new(employee: Employee, link: Option<Link>, record_links: Option<RecordLinks>) -> Self {
         Self {
             report: EmployeeReport {
                 hr_id: employee.id.clone(),
@@ -45,6 +51,8 @@ impl Work {
             employee,
             mapped: None,
             link,
+            record_links,
+            record_links_changed: false,
             matched_by: None,
             wrote: false,
         }

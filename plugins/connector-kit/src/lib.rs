@@ -34,7 +34,8 @@ pub mod packed;
 ///
 /// impl ConnectorSteps for Connector {
 ///     fn describe() -> Manifest { /* ... */ }
-///     // ... map_employee, read_start, read_next, diff, plan
+///     // ... map_employee, read_start, read_next, diff, plan (align and
+///     // import_employee have defaults)
 /// }
 /// ```
 ///
@@ -46,9 +47,10 @@ pub mod packed;
 ///   host's imports, such as `host::log`), and `use types::*` at the crate
 ///   root, so the connector and its modules (`use crate::types::*`) name
 ///   the WIT types directly;
-/// - the trait `ConnectorSteps`: one employee per call for mapping, diff
-///   and plan, one round's exchanges per `read_next`, and an import step
-///   that defaults to "nothing to import";
+/// - the trait `ConnectorSteps`: one employee per call for mapping, align
+///   (pairing records by the links of earlier runs; default: by key, no
+///   links), diff and plan, one round's exchanges per `read_next`, and an
+///   import step that defaults to "nothing to import";
 /// - the component's exports: `prepare` and `reconcile` loop over their
 ///   batch in one instance (`reconcile` plans only items that ask for a
 ///   plan and have changes), `import-employees` keeps the employees the
@@ -104,11 +106,34 @@ macro_rules! export_connector {
                 current: Option<&TargetEmployee>,
                 changes: &[FieldChange],
             ) -> Result<Vec<PlannedOperation>, ConnectorError>;
+            /// Pair the records `current` holds with the `desired` ones
+            /// before the diff, given the record links of earlier runs:
+            /// the current employee with its records re-keyed to the
+            /// desired keys they pair with (`None`: use `current` as it
+            /// is), and the whole set of links that hold now, which the
+            /// host stores for the next run. The default pairs by key
+            /// alone and keeps no links.
+            fn align(
+                _ctx: &Context,
+                _desired: &MappedEmployee,
+                _current: Option<&TargetEmployee>,
+                _links: &[RecordLink],
+            ) -> Aligned {
+                Aligned { current: None, links: Vec::new() }
+            }
             /// What HR should hold according to the target; none for a
             /// connector that only exports.
             fn import_employee(_ctx: &Context, _current: &TargetEmployee) -> Option<HrUpdate> {
                 None
             }
+        }
+
+        /// What [`ConnectorSteps::align`] made of one item.
+        pub struct Aligned {
+            /// The current employee re-keyed; `None` when its keys stand.
+            pub current: Option<TargetEmployee>,
+            /// The record links that hold now.
+            pub links: Vec<RecordLink>,
         }
 
         /// The component's exports, made of [`ConnectorSteps`].
@@ -141,14 +166,20 @@ macro_rules! export_connector {
                 items
                     .iter()
                     .map(|item| {
-                        let current = item.current.as_ref();
+                        let aligned = <$guest as ConnectorSteps>::align(
+                            &ctx,
+                            &item.desired,
+                            item.current.as_ref(),
+                            &item.links,
+                        );
+                        let current = aligned.current.as_ref().or(item.current.as_ref());
                         let changes = <$guest as ConnectorSteps>::diff(&ctx, &item.desired.records, current);
                         let operations = if item.plan && !changes.is_empty() {
                             <$guest as ConnectorSteps>::plan(&ctx, &item.desired, current, &changes)
                         } else {
                             Ok(Vec::new())
                         };
-                        Reconciled { changes, operations }
+                        Reconciled { changes, operations, links: aligned.links }
                     })
                     .collect()
             }

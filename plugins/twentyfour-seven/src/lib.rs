@@ -69,6 +69,15 @@ impl ConnectorSteps for Connector {
         plan::diff(desired, current)
     }
 
+    fn align(
+        _ctx: &Context,
+        desired: &MappedEmployee,
+        current: Option<&TargetEmployee>,
+        links: &[RecordLink],
+    ) -> Aligned {
+        plan::align(desired, current, links)
+    }
+
     fn plan(
         _ctx: &Context,
         desired: &MappedEmployee,

@@ -237,7 +237,15 @@ pub fn map_employee(ctx: &Context, e: &Employee) -> Result<MappedEmployee, Vec<V
     map_compensation(&e.compensations, &ctx.today, &mut employee, &mut issues);
 
     let mut records = vec![employee];
-    for employment in &e.employments {
+    for (at, employment) in e.employments.iter().enumerate() {
+        let id = employment.id.trim();
+        if !id.is_empty() && e.employments[..at].iter().any(|earlier| earlier.id.trim() == id) {
+            issues.push(
+                "employment.id",
+                "invalid",
+                format!("two employments have the id \"{id}\": each needs its own to be kept apart in 24SevenOffice"),
+            );
+        }
         if let Some(record) = map_employment(ctx, employment, &mut issues) {
             records.push(record);
         }
@@ -368,7 +376,9 @@ fn map_compensation(compensations: &[Compensation], today: &str, employee: &mut 
     }
 }
 
-/// One employment (arbeidsforhold), keyed by its start date.
+/// One employment (arbeidsforhold), keyed by its HR employment id (by its
+/// start date when HR gives none): the key pairs it with the target's
+/// employment across runs (`plan::align`), even after the start date moves.
 fn map_employment(ctx: &Context, employment: &Employment, issues: &mut Issues<'_>) -> Option<Record> {
     let start = text(&employment.start_date);
     if !is_iso_date(start) {
@@ -406,7 +416,11 @@ fn map_employment(ctx: &Context, employment: &Employment, issues: &mut Issues<'_
             String::new()
         }),
     };
-    let mut record = Record::new("employment", Some(start.to_owned()));
+    let key = match employment.id.trim() {
+        "" => start,
+        id => id,
+    };
+    let mut record = Record::new("employment", Some(key.to_owned()));
     record.set("startdate", start);
     record.set("enddate", end);
     // The reason belongs to an end date: without one it is not sent.

@@ -95,6 +95,11 @@ macro_rules! connector {
             ) -> Result<Vec<PlannedOperation>, ConnectorError> {
                 Ok(normal::plan(&desired, current.as_ref(), &changes))
             }
+
+            /// The record links to keep: those the host gave back.
+            fn links(_ctx: Context, item: &ReconcileItem) -> Vec<RecordLink> {
+                item.links.clone()
+            }
         }
 
         /// The normal behaviour of a test guest, as free functions.
@@ -296,6 +301,7 @@ macro_rules! connector {
                 items
                     .into_iter()
                     .map(|item| {
+                        let links = <$guest as Connector>::links(ctx.clone(), &item);
                         let changes = <$guest as Connector>::diff(
                             ctx.clone(),
                             item.desired.records.clone(),
@@ -306,7 +312,7 @@ macro_rules! connector {
                         } else {
                             Ok(Vec::new())
                         };
-                        Reconciled { changes, operations }
+                        Reconciled { changes, operations, links }
                     })
                     .collect()
             }

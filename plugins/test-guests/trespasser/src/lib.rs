@@ -17,7 +17,10 @@
 //! - "read-crawl": `read-start` asks for `GET /r/0`, and `read-next`
 //!   answers each `/r/<i>` with nothing learnt and `GET /r/<i+1>` to read
 //!   next, for ever;
-//! - "escape-read": `read-start` asks for one `GET /%2e%2e/%2e%2e/admin`.
+//! - "escape-read": `read-start` asks for one `GET /%2e%2e/%2e%2e/admin`;
+//! - "hoard-links": `reconcile` answers a record link whose target key
+//!   holds the employee's national id (`kept-<national id>`);
+//! - "link-flood": `reconcile` answers 10 000 record links.
 //!
 //! Anything else reads and plans normally: `GET /employees`, then
 //! `POST /employees` or `PUT /employees/<target-id>` with the body
@@ -123,5 +126,21 @@ impl Connector for Trespasser {
             _ => normal::plan(&desired, current.as_ref(), &changes),
         };
         Ok(ops)
+    }
+
+    fn links(ctx: Context, item: &ReconcileItem) -> Vec<RecordLink> {
+        let link = |hr_key: &str, target_key: &str| RecordLink {
+            kind: "employment".into(),
+            hr_key: hr_key.into(),
+            target_key: target_key.into(),
+        };
+        match attack(&ctx) {
+            "hoard-links" => {
+                let ssn = item.desired.national_id.clone().unwrap_or_default();
+                vec![link(&item.desired.hr_id, &format!("kept-{ssn}"))]
+            }
+            "link-flood" => (0..10_000).map(|i| link(&format!("e{i}"), &format!("t{i}"))).collect(),
+            _ => item.links.clone(),
+        }
     }
 }
