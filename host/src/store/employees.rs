@@ -6,6 +6,33 @@ use crate::model::hr::{Employee, STORED_VERSION};
 use anyhow::{Context as _, bail};
 use rusqlite::params;
 
+/// The sort key of [`Store::current_employees`]'s order, `ORDER BY
+/// CAST(employee_number AS INTEGER), employee_number, id`, computed as
+/// SQLite does: no number first; a number's leading integer (after
+/// blanks and a sign; none is 0, beyond 64 bits it saturates), then the
+/// text bytewise, then the id.
+pub fn employee_number_order(number: Option<&str>, id: &str) -> (Option<i64>, Option<String>, String) {
+    let leading = number.map(|n| {
+        let n = n.trim_start_matches([' ', '\t', '\n', '\r', '\x0c']);
+        let (negative, digits) = match n.as_bytes().first() {
+            Some(b'-') => (true, &n[1..]),
+            Some(b'+') => (false, &n[1..]),
+            _ => (false, n),
+        };
+        let mut value: i64 = 0;
+        for d in digits.bytes().take_while(u8::is_ascii_digit) {
+            let d = i64::from(d - b'0');
+            value = if negative {
+                value.saturating_mul(10).saturating_sub(d)
+            } else {
+                value.saturating_mul(10).saturating_add(d)
+            };
+        }
+        value
+    });
+    (leading, number.map(str::to_owned), id.to_owned())
+}
+
 impl Store {
     /// Replace the view of the HR side with `employees`. Employees missing
     /// from this import are kept but marked, never deleted; an empty import
@@ -77,6 +104,22 @@ impl Store {
         Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
     }
 
+    /// Every HR employee of the last import, handed to `each` one at a
+    /// time in the order they are stored, none kept: a plain scan, without
+    /// the sort [`Store::for_each_current_employee`] pays for its order
+    /// (SQLite sorts the whole rows, JSON included, spilling to temporary
+    /// files at company scale). Callers that need employee-number order
+    /// sort what they keep with [`employee_number_order`].
+    pub fn for_each_current_employee_as_stored(&self, mut each: impl FnMut(Employee)) -> anyhow::Result<()> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare("SELECT data, data_version FROM hr_employees WHERE in_last_import = 1")?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            each(decode(&row.get::<_, String>(0)?, row.get(1)?)?);
+        }
+        Ok(())
+    }
+
     /// One employee by HR id.
     pub fn employee(&self, hr_id: &str) -> anyhow::Result<Option<Employee>> {
         let data: Option<(String, i64)> = self
@@ -103,6 +146,44 @@ fn decode(data: &str, version: i64) -> anyhow::Result<Employee> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_employee_number_order_computed_in_rust_is_the_order_sqlite_gives() {
+        let numbers: [Option<&str>; 16] = [
+            None,
+            Some("42"),
+            Some("0042"),
+            Some(" 42"),
+            Some("42 "),
+            Some("abc"),
+            Some(""),
+            Some("-5"),
+            Some("+7"),
+            Some("12a"),
+            Some("100"),
+            Some("9"),
+            Some("99999999999999999999"),
+            Some("-99999999999999999999"),
+            Some("007"),
+            Some("1.5"),
+        ];
+        let store = super::Store::in_memory().expect("store");
+        let employees: Vec<crate::model::hr::Employee> = numbers
+            .iter()
+            .enumerate()
+            .map(|(i, n)| crate::model::hr::Employee {
+                id: format!("hr-{:02}", 15 - i),
+                employee_number: n.map(str::to_owned),
+                ..Default::default()
+            })
+            .collect();
+        store.import_employees(&employees).expect("import");
+        let by_sqlite: Vec<String> = store.current_employees().expect("read").into_iter().map(|e| e.id).collect();
+        let mut by_rust = employees.clone();
+        by_rust.sort_by_key(|e| super::employee_number_order(e.employee_number.as_deref(), &e.id));
+        let by_rust: Vec<String> = by_rust.into_iter().map(|e| e.id).collect();
+        assert_eq!(by_rust, by_sqlite);
+    }
+
     use super::Store;
 
     #[test]
