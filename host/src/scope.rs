@@ -115,6 +115,7 @@ mod tests {
             employments: vec![],
             compensations: vec![],
             absences: vec![],
+            children: vec![],
         }
     }
 

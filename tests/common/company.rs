@@ -183,6 +183,7 @@ fn employee(dice: &mut Dice, index: u64) -> Employee {
             currency: Some("NOK".into()),
         }],
         absences: vec![],
+        children: vec![],
     }
 }
 

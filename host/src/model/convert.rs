@@ -193,6 +193,33 @@ impl From<&hr::Compensation> for wit::Compensation {
     }
 }
 
+/// Where an absence stands: HR's status when the source gives one
+/// (AlexisHR: `PENDING`, `DENIED`, `CANCELLED`, `APPROVED`, `CONFIRMED`),
+/// else approved or requested.
+fn absence_state(a: &hr::Absence) -> wit::AbsenceState {
+    match a.status.as_deref() {
+        Some("APPROVED" | "CONFIRMED") => wit::AbsenceState::Approved,
+        Some("DENIED") => wit::AbsenceState::Rejected,
+        Some("CANCELLED") => wit::AbsenceState::Cancelled,
+        Some("PENDING") => wit::AbsenceState::Requested,
+        _ if a.approved => wit::AbsenceState::Approved,
+        _ => wit::AbsenceState::Requested,
+    }
+}
+
+impl From<&hr::Child> for wit::Child {
+    fn from(c: &hr::Child) -> Self {
+        Self {
+            id: c.id.clone(),
+            first_name: c.first_name.clone(),
+            last_name: c.last_name.clone(),
+            birth_date: c.birth_date.clone(),
+            // AlexisHR keeps no national id for a child.
+            ssn: None,
+        }
+    }
+}
+
 impl From<&hr::Absence> for wit::Absence {
     fn from(a: &hr::Absence) -> Self {
         Self {
@@ -205,11 +232,9 @@ impl From<&hr::Absence> for wit::Absence {
             start_date: a.start_date.clone(),
             end_date: a.end_date.clone(),
             percent: a.percent.clone(),
-            // The HR snapshot holds approved or not; hours, cancellation
-            // and the child come with the absence export.
-            hours: None,
-            state: if a.approved { wit::AbsenceState::Approved } else { wit::AbsenceState::Requested },
-            child_id: None,
+            hours: a.hours.clone(),
+            state: absence_state(a),
+            child_id: a.child_id.clone(),
         }
     }
 }
@@ -237,7 +262,7 @@ impl From<&hr::Employee> for wit::Employee {
             employments: e.employments.iter().map(Into::into).collect(),
             compensations: e.compensations.iter().map(Into::into).collect(),
             absences: e.absences.iter().map(Into::into).collect(),
-            children: Vec::new(),
+            children: e.children.iter().map(Into::into).collect(),
         }
     }
 }
@@ -256,26 +281,56 @@ mod tests {
             bank_account: Some(hr::BankAccount { number: Some("86011117947".into()), ..Default::default() }),
             employments: vec![hr::Employment { id: "em-1".into(), active: true, ..Default::default() }],
             compensations: vec![hr::Compensation { amount: Some("52000.00".into()), ..Default::default() }],
-            absences: vec![hr::Absence { start_date: "2026-01-01".into(), ..Default::default() }],
+            absences: vec![hr::Absence {
+                start_date: "2026-01-01".into(),
+                percent: Some("50".into()),
+                hours: Some("3.75".into()),
+                child_id: Some("child-1".into()),
+                ..Default::default()
+            }],
+            children: vec![hr::Child {
+                id: "child-1".into(),
+                first_name: Some("Ola".into()),
+                last_name: Some("Nordmann".into()),
+                birth_date: Some("2020-05-01".into()),
+            }],
             active: true,
             ..Default::default()
         };
         let crossed = wit::Employee::from(&e);
         // Serialised field by field, both sides name every field alike;
-        // the contract's absence says its state where HR says approved.
+        // the contract's absence says its state where HR says approved and
+        // its status, and a child crosses with no national id.
         let mut host = serde_json::to_value(&e).expect("json");
         let mut contract = serde_json::to_value(&crossed).expect("json");
         assert_eq!(contract["absences"][0]["state"], "Requested");
         for absence in host["absences"].as_array_mut().into_iter().flatten() {
-            absence.as_object_mut().expect("object").remove("approved");
-        }
-        for absence in contract["absences"].as_array_mut().into_iter().flatten() {
-            for gone in ["state", "hours", "child_id"] {
+            for gone in ["approved", "status"] {
                 absence.as_object_mut().expect("object").remove(gone);
             }
         }
-        contract.as_object_mut().expect("object").remove("children");
+        for absence in contract["absences"].as_array_mut().into_iter().flatten() {
+            absence.as_object_mut().expect("object").remove("state");
+        }
+        for child in contract["children"].as_array_mut().into_iter().flatten() {
+            assert_eq!(child["ssn"], serde_json::Value::Null, "HR keeps no national id for a child");
+            child.as_object_mut().expect("object").remove("ssn");
+        }
         assert_eq!(host, contract);
+    }
+
+    #[test]
+    fn an_absence_state_follows_hr_status_and_falls_back_to_approved() {
+        let state = |status: Option<&str>, approved: bool| {
+            absence_state(&hr::Absence { status: status.map(str::to_owned), approved, ..Default::default() })
+        };
+        assert!(matches!(state(Some("PENDING"), false), wit::AbsenceState::Requested));
+        assert!(matches!(state(Some("DENIED"), false), wit::AbsenceState::Rejected));
+        assert!(matches!(state(Some("CANCELLED"), true), wit::AbsenceState::Cancelled));
+        assert!(matches!(state(Some("APPROVED"), false), wit::AbsenceState::Approved));
+        assert!(matches!(state(Some("CONFIRMED"), false), wit::AbsenceState::Approved));
+        assert!(matches!(state(None, true), wit::AbsenceState::Approved));
+        assert!(matches!(state(None, false), wit::AbsenceState::Requested));
     }
 
     fn read(fields: &str) -> wit::TargetEmployee {

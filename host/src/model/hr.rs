@@ -114,10 +114,35 @@ pub struct Absence {
     pub start_date: String,
     /// Last day.
     pub end_date: Option<String>,
-    /// Extent in percent.
+    /// Extent in percent, from the leave's transactions when they all
+    /// give one (graded sick leave: "50").
     pub percent: Option<String>,
     /// Whether it is approved.
     pub approved: bool,
+    /// HR's own status (AlexisHR `PENDING`, `DENIED`, `CANCELLED`,
+    /// `APPROVED`, `CONFIRMED`), when the source gives it.
+    #[serde(default)]
+    pub status: Option<String>,
+    /// Hours per day, from the leave's transactions when they all give
+    /// the same (part days).
+    #[serde(default)]
+    pub hours: Option<String>,
+    /// The child the leave is for (`child.id`), from its transactions.
+    #[serde(default)]
+    pub child_id: Option<String>,
+}
+
+/// A child of an employee (AlexisHR `child`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Child {
+    /// HR id.
+    pub id: String,
+    /// First name(s): AlexisHR's `name` but its last word.
+    pub first_name: Option<String>,
+    /// Last name: the last word of AlexisHR's `name`.
+    pub last_name: Option<String>,
+    /// Birth date.
+    pub birth_date: Option<String>,
 }
 
 /// An employee with everything related to them.
@@ -163,4 +188,7 @@ pub struct Employee {
     pub compensations: Vec<Compensation>,
     /// Absences.
     pub absences: Vec<Absence>,
+    /// Children (for absences that name one).
+    #[serde(default)]
+    pub children: Vec<Child>,
 }

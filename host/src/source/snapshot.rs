@@ -1,7 +1,11 @@
 //! The snapshot file: one JSON object whose keys are AlexisHR list
 //! endpoints (`employee`, `employment`, `employment-type`, `compensation`,
-//! `leave`, `leave-type`, `office`, `department`), each holding that
-//! endpoint's `data` array (or the whole `{ "data": [...] }` envelope).
+//! `leave`, `leave-type`, `leave-transaction`, `child`, `office`,
+//! `department`), each holding that endpoint's `data` array (or the whole
+//! `{ "data": [...] }` envelope). The other endpoints of a full export
+//! (`team`, `timesheet`...) are accepted and not used; any other key is
+//! refused. A leave's extent, hours and child come from its
+//! `leave-transaction` records.
 //!
 //! Dates arrive as date-times; they are turned into calendar dates in the
 //! configured time zone, so `2019-12-31T23:00:00Z` is 1 January in Oslo.
@@ -9,10 +13,11 @@
 //! are read when present.
 
 use crate::model::hr::{
-    Absence, AbsenceType, Address, BankAccount, Compensation, Employee, Employment, EmploymentType,
+    Absence, AbsenceType, Address, BankAccount, Child, Compensation, Employee, Employment, EmploymentType,
 };
 use anyhow::{Context as _, bail};
 use serde::Deserialize;
+use serde::de::IgnoredAny;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::path::Path;
@@ -69,6 +74,68 @@ struct File {
     office: List<RawNamed>,
     #[serde(default)]
     department: List<RawNamed>,
+    #[serde(default, rename = "leave-transaction")]
+    leave_transaction: List<RawLeaveTransaction>,
+    #[serde(default)]
+    child: List<RawChild>,
+    // The other AlexisHR list endpoints a full export holds: accepted, not
+    // used (a key that is none of these is still refused: a typo). Never
+    // read, hence the allows.
+    #[serde(default)]
+    #[allow(dead_code)]
+    company: IgnoredAny,
+    #[serde(default)]
+    #[allow(dead_code)]
+    team: IgnoredAny,
+    #[serde(default, rename = "employee-team-reference")]
+    #[allow(dead_code)]
+    employee_team_reference: IgnoredAny,
+    #[serde(default, rename = "cost-center")]
+    #[allow(dead_code)]
+    cost_center: IgnoredAny,
+    #[serde(default)]
+    #[allow(dead_code)]
+    timesheet: IgnoredAny,
+    #[serde(default, rename = "timesheet-entry")]
+    #[allow(dead_code)]
+    timesheet_entry: IgnoredAny,
+    #[serde(default, rename = "timesheet-entry-type")]
+    #[allow(dead_code)]
+    timesheet_entry_type: IgnoredAny,
+    #[serde(default, rename = "work-week")]
+    #[allow(dead_code)]
+    work_week: IgnoredAny,
+}
+
+/// The AlexisHR list endpoints a snapshot may hold, for error messages.
+const KNOWN_KEYS: &str = "employee, employment, employment-type, compensation, leave, leave-type, leave-transaction, child, office, department; accepted and not used: company, team, employee-team-reference, cost-center, timesheet, timesheet-entry, timesheet-entry-type, work-week";
+
+/// One day (or part) of a leave (AlexisHR `leave-transaction`): where the
+/// extent, the hours and the child are.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawLeaveTransaction {
+    parent: Option<RawParent>,
+    child_id: Option<String>,
+    hours: Option<Value>,
+    extent: Option<Value>,
+}
+
+#[derive(Deserialize)]
+struct RawParent {
+    id: String,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+}
+
+/// AlexisHR `child`: one `name`, a `birthdate`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawChild {
+    id: String,
+    employee_id: String,
+    name: Option<String>,
+    birthdate: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -201,11 +268,50 @@ fn number_text(value: Option<Value>) -> Option<String> {
     }
 }
 
+/// Give each leave the extent, hours and child its transactions agree on.
+/// A leave whose days differ (graded sick leave that changes grade) gets
+/// none of the differing value: one number would misstate some of its
+/// days. Transactions of timesheet entries, and of leaves not in the
+/// snapshot, are not used.
+fn extents_from_transactions(employees: &mut [Employee], transactions: Vec<RawLeaveTransaction>) {
+    /// What the transactions of one leave say: `None` before any, then
+    /// `Some(value)` while they agree, `Some(None)` once they differ.
+    #[derive(Default)]
+    struct Agreed {
+        extent: Option<Option<String>>,
+        hours: Option<Option<String>>,
+        child: Option<Option<String>>,
+    }
+    fn agree(seen: &mut Option<Option<String>>, value: Option<String>) {
+        let Some(value) = value else { return };
+        match seen {
+            None => *seen = Some(Some(value)),
+            Some(Some(held)) if *held != value => *seen = Some(None),
+            _ => {}
+        }
+    }
+    let mut by_leave: HashMap<String, Agreed> = HashMap::new();
+    for t in transactions {
+        let Some(parent) = t.parent.filter(|p| p.kind.as_deref().is_none_or(|k| k == "Leave")) else { continue };
+        let agreed = by_leave.entry(parent.id).or_default();
+        agree(&mut agreed.extent, number_text(t.extent));
+        agree(&mut agreed.hours, number_text(t.hours).filter(|h| h.parse::<f64>().is_ok_and(|h| h > 0.0)));
+        agree(&mut agreed.child, t.child_id.map(|c| c.trim().to_owned()).filter(|c| !c.is_empty()));
+    }
+    for absence in employees.iter_mut().flat_map(|e| e.absences.iter_mut()) {
+        if let Some(agreed) = by_leave.remove(&absence.id) {
+            absence.percent = agreed.extent.flatten();
+            absence.hours = agreed.hours.flatten();
+            absence.child_id = agreed.child.flatten();
+        }
+    }
+}
+
 /// Parse snapshot text.
 pub fn parse_snapshot(text: &str, tz: &jiff::tz::TimeZone) -> anyhow::Result<HrSnapshot> {
-    let file: File = serde_json::from_str(text).context(
-        "the snapshot must be a JSON object keyed by AlexisHR list endpoints (employee, employment, employment-type, compensation, leave, leave-type, office, department)",
-    )?;
+    let file: File = serde_json::from_str(text).with_context(|| {
+        format!("the snapshot must be a JSON object keyed by AlexisHR list endpoints ({KNOWN_KEYS})")
+    })?;
     let types: HashMap<String, EmploymentType> = file
         .employment_type
         .into_vec()
@@ -260,6 +366,7 @@ pub fn parse_snapshot(text: &str, tz: &jiff::tz::TimeZone) -> anyhow::Result<HrS
             employments: Vec::new(),
             compensations: Vec::new(),
             absences: Vec::new(),
+            children: Vec::new(),
         });
     }
     let owner = |employee_id: &str, what: &str, id: &str| {
@@ -304,6 +411,25 @@ pub fn parse_snapshot(text: &str, tz: &jiff::tz::TimeZone) -> anyhow::Result<HrS
             end_date: opt_date(raw.end_date, tz, &what)?,
             percent: None,
             approved: matches!(raw.status.as_deref(), Some("APPROVED" | "CONFIRMED")),
+            status: raw.status,
+            hours: None,
+            child_id: None,
+            id: raw.id,
+        });
+    }
+    extents_from_transactions(&mut employees, file.leave_transaction.into_vec());
+    for raw in file.child.into_vec() {
+        let at = owner(&raw.employee_id, "child", &raw.id)?;
+        let what = format!("child {}", raw.id);
+        let name = raw.name.as_deref().map(str::trim).filter(|n| !n.is_empty());
+        let (first, last) = match name.and_then(|n| n.rsplit_once(char::is_whitespace)) {
+            Some((first, last)) => (Some(first.trim().to_owned()), Some(last.to_owned())),
+            None => (name.map(str::to_owned), None),
+        };
+        employees[at].children.push(Child {
+            birth_date: opt_date(raw.birthdate, tz, &what)?,
+            first_name: first,
+            last_name: last,
             id: raw.id,
         });
     }
@@ -356,5 +482,64 @@ mod tests {
     fn a_malformed_file_says_what_shape_is_expected() {
         let err = parse_snapshot("[1,2,3]", &oslo()).expect_err("refused");
         assert!(format!("{err:#}").contains("keyed by AlexisHR list endpoints"));
+    }
+
+    /// A leave with its transactions: `extents` is each day's extent.
+    fn with_leave(extents: &[&str], more: &str) -> String {
+        let days: Vec<String> = extents
+            .iter()
+            .enumerate()
+            .map(|(day, extent)| {
+                format!(
+                    r#"{{"id": "lt{day}", "parent": {{"id": "l1", "type": "Leave"}}, "status": "APPROVED", "leaveTypeId": "s1",
+                        "employeeId": "e1", "childId": "k1", "date": "2026-03-0{}T00:00:00Z", "hours": 0, "extent": {extent}, "description": ""}}"#,
+                    day + 1
+                )
+            })
+            .collect();
+        format!(
+            r#"{{
+                "employee": [{{"id": "e1", "employeeNumber": "1"}}],
+                "leave": [{{"id": "l1", "employeeId": "e1", "typeId": "s1", "status": "APPROVED", "duration": "longer",
+                           "startDate": "2026-03-01T00:00:00Z", "endDate": "2026-03-03T00:00:00Z"}}],
+                "leave-type": [{{"id": "s1", "name": "Sick child", "kind": "sick-child"}}],
+                "leave-transaction": [{}],
+                "child": [{{"id": "k1", "employeeId": "e1", "name": "Ola Jakob Nordmann", "birthdate": "2019-12-31T23:00:00Z"}}]
+                {more}
+            }}"#,
+            days.join(",")
+        )
+    }
+
+    #[test]
+    fn a_leave_takes_the_extent_and_child_its_transactions_agree_on_and_children_are_attached() {
+        let snap = parse_snapshot(&with_leave(&["50", "50", "50"], ""), &oslo()).expect("parses");
+        let e = &snap.employees[0];
+        let leave = &e.absences[0];
+        assert_eq!(leave.percent.as_deref(), Some("50"), "graded sick leave keeps its grade");
+        assert_eq!(leave.child_id.as_deref(), Some("k1"));
+        assert_eq!(leave.hours, None, "zero hours is a whole day, not a part day");
+        assert_eq!(leave.status.as_deref(), Some("APPROVED"));
+        let child = &e.children[0];
+        assert_eq!(child.first_name.as_deref(), Some("Ola Jakob"));
+        assert_eq!(child.last_name.as_deref(), Some("Nordmann"));
+        assert_eq!(child.birth_date.as_deref(), Some("2020-01-01"), "a date-time is a date in Oslo");
+    }
+
+    #[test]
+    fn a_leave_whose_days_differ_in_extent_gets_no_single_percent() {
+        let snap = parse_snapshot(&with_leave(&["100", "50"], ""), &oslo()).expect("parses");
+        assert_eq!(snap.employees[0].absences[0].percent, None);
+        assert_eq!(snap.employees[0].absences[0].child_id.as_deref(), Some("k1"), "the child still agrees");
+    }
+
+    #[test]
+    fn every_alexishr_list_of_a_full_export_is_accepted_and_a_misspelt_key_is_refused() {
+        let full = r#", "team": {"data": [{"id": "x"}]}, "timesheet": [], "timesheet-entry": [], "work-week": [],
+            "cost-center": [], "employee-team-reference": [], "timesheet-entry-type": [], "company": [{"id": "c"}]"#;
+        parse_snapshot(&with_leave(&["100"], full), &oslo()).expect("a full export parses");
+        let err = parse_snapshot(&with_leave(&["100"], r#", "leave-transactions": []"#), &oslo()).expect_err("refused");
+        let message = format!("{err:#}");
+        assert!(message.contains("leave-transactions") && message.contains("leave-transaction, child"), "{message}");
     }
 }
