@@ -22,6 +22,11 @@ use paybridge_emulators::twentyfour_seven::{Emulator, Settings};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+/// The allocator the `paybridge` binary uses, so the figure is the product's.
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 const EMPLOYEES: usize = 300;
 const LATENCY: Duration = Duration::from_millis(20);
 const CONCURRENCY: usize = 4;

@@ -33,31 +33,39 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// Counts the bytes this process holds on the heap, so the host child can
-/// say where its memory goes (printed beside the time marks on stderr).
+/// say where its memory goes (printed beside the time marks on stderr),
+/// on top of the allocator the `paybridge` binary uses.
 struct Counting;
+
+#[cfg(target_env = "msvc")]
+use std::alloc::System as Underlying;
+/// What `paybridge`'s `main.rs` allocates with, so the figures are the
+/// product's.
+#[cfg(not(target_env = "msvc"))]
+use tikv_jemallocator::Jemalloc as Underlying;
 
 static LIVE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
-// SAFETY: every call is forwarded unchanged to the system allocator; the
-// counter is only arithmetic on the sizes asked for.
+// SAFETY: every call is forwarded unchanged to the underlying allocator;
+// the counter is only arithmetic on the sizes asked for.
 unsafe impl std::alloc::GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
         LIVE.fetch_add(layout.size(), std::sync::atomic::Ordering::Relaxed);
         // SAFETY: the caller's contract for `alloc` is passed on as is.
-        unsafe { std::alloc::System.alloc(layout) }
+        unsafe { Underlying.alloc(layout) }
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
         LIVE.fetch_sub(layout.size(), std::sync::atomic::Ordering::Relaxed);
         // SAFETY: the caller's contract for `dealloc` is passed on as is.
-        unsafe { std::alloc::System.dealloc(ptr, layout) }
+        unsafe { Underlying.dealloc(ptr, layout) }
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new_size: usize) -> *mut u8 {
         LIVE.fetch_add(new_size, std::sync::atomic::Ordering::Relaxed);
         LIVE.fetch_sub(layout.size(), std::sync::atomic::Ordering::Relaxed);
         // SAFETY: the caller's contract for `realloc` is passed on as is.
-        unsafe { std::alloc::System.realloc(ptr, layout, new_size) }
+        unsafe { Underlying.realloc(ptr, layout, new_size) }
     }
 }
 

@@ -3,6 +3,13 @@
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
+/// The host's allocator: jemalloc, whose cost per allocation stays flat as
+/// a run's heap grows with the company (glibc's did not; see
+/// `docs/performance.md`, 2026-12-06).
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
