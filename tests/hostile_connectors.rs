@@ -332,6 +332,32 @@ async fn record_links_holding_personal_data_or_past_their_limits_fail_that_emplo
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn company_records_learnt_in_the_read_reach_every_reconcile_of_the_run() {
+    let people = vec![sample("1001", None), sample("1003", None)];
+    let s = setup(TEST_GUEST_TRESPASSER, "trespasser", people, trespass("company-note")).await;
+    // The sink keeps nothing, so the trespasser (whose diff is never
+    // empty) writes again at each verifying pass: what matters is that
+    // every write, of every pass, was planned with the company record.
+    s.sync(Secrets::default()).await.expect("run completes");
+    let writes: Vec<_> = s.sink.requests().into_iter().filter(|r| r.method != "GET").collect();
+    assert!(writes.len() >= 2, "both employees were written: {writes:?}");
+    for write in writes {
+        let body: serde_json::Value = serde_json::from_str(&write.body).expect("a JSON body");
+        assert_eq!(body["note"], "learnt in the read", "the plan saw the company record: {body}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_that_learns_more_company_records_than_the_limit_is_stopped_and_nothing_is_written() {
+    let s = setup(TEST_GUEST_TRESPASSER, "trespasser", vec![sample("1001", None)], trespass("company-flood")).await;
+    let report = s.sync(Secrets::default()).await.expect("run completes");
+    assert_eq!(report.status, "failed");
+    let error = report.error.clone().unwrap_or_default();
+    assert!(error.contains("company records") && error.contains("4096"), "{error}");
+    assert!(s.sink.requests().iter().all(|r| r.method == "GET"), "nothing was written");
+}
+
 // --- Identity of a component -------------------------------------------------
 
 /// The impostor component with its name and version slots replaced.

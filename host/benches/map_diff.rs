@@ -129,7 +129,7 @@ fn main() -> anyhow::Result<()> {
                     Prepared::Refused(_) => None,
                 })
                 .collect();
-            let _ = black_box(connector.call_sync("reconcile", |c, s| c.reconcile(s, &ctx, &items)));
+            let _ = black_box(connector.call_sync("reconcile", |c, s| c.reconcile(s, &ctx, &[], &items)));
         }
     };
     let mut batched_pass = || through_component(BATCH);

@@ -228,6 +228,7 @@ impl From<&hr::Absence> for wit::Absence {
                 id: t.id.clone(),
                 name: t.name.clone(),
                 category: t.category.clone(),
+                code: t.code.clone(),
             }),
             start_date: a.start_date.clone(),
             end_date: a.end_date.clone(),

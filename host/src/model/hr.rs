@@ -101,6 +101,10 @@ pub struct AbsenceType {
     pub name: String,
     /// The HR system's category key, e.g. "sick-leave", "vacation".
     pub category: Option<String>,
+    /// The code the company gave the type in HR (AlexisHR
+    /// `leave-type-code`), e.g. "07".
+    #[serde(default)]
+    pub code: Option<String>,
 }
 
 /// One absence (AlexisHR `leave`).

@@ -184,16 +184,18 @@ impl Instance {
         }
     }
 
-    /// `reconcile` for a batch.
+    /// `reconcile` for a batch, with the company records the read learnt
+    /// (a 1.0 component has none and gets none).
     pub fn reconcile(
         &self,
         store: &mut Store<HostState>,
         ctx: &Context,
+        company: &[TargetRecord],
         items: &[ReconcileItem],
     ) -> wasmtime::Result<Vec<Reconciled>> {
         match self {
             Self::V1(c) => super::contract_v1::reconcile(c, store, ctx, items),
-            Self::V2(c) => c.call_reconcile(store, ctx, items),
+            Self::V2(c) => c.call_reconcile(store, ctx, company, items),
         }
     }
 
@@ -389,16 +391,17 @@ impl LoadedConnector {
         })
     }
 
-    /// `reconcile` for a batch of one run: one [`Reconciled`] per item,
-    /// in order.
+    /// `reconcile` for a batch of one run, with the company records its
+    /// read learnt: one [`Reconciled`] per item, in order.
     pub async fn reconcile(
         self: &Arc<Self>,
         site: CallSite,
         ctx: Context,
+        company: Arc<[TargetRecord]>,
         items: Vec<ReconcileItem>,
     ) -> Result<Vec<Reconciled>, CallError> {
         let (sent, label) = (items.len(), self.label());
-        let answers = self.call("reconcile", site, move |c, s| c.reconcile(s, &ctx, &items)).await?;
+        let answers = self.call("reconcile", site, move |c, s| c.reconcile(s, &ctx, &company, &items)).await?;
         counted(label, "reconcile", sent, answers)
     }
 

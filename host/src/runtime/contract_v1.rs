@@ -157,9 +157,11 @@ pub fn read_next(
 ) -> wasmtime::Result<Result<ReadStep, ConnectorError>> {
     let exchanges: Vec<v1::paybridge::connector::types::Exchange> = same(&exchanges)?;
     Ok(match c.call_parse_read(store, &context(ctx)?, &exchanges)? {
-        Ok(outcome) => {
-            Ok(ReadStep { learnt: with_records(&outcome.employees, Records::Pack)?, more: same(&outcome.more)? })
-        }
+        Ok(outcome) => Ok(ReadStep {
+            learnt: with_records(&outcome.employees, Records::Pack)?,
+            company: Vec::new(),
+            more: same(&outcome.more)?,
+        }),
         Err(e) => Err(same(&e)?),
     })
 }

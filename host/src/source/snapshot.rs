@@ -69,7 +69,7 @@ struct File {
     #[serde(default)]
     leave: List<RawLeave>,
     #[serde(default, rename = "leave-type")]
-    leave_type: List<RawLeaveType>,
+    leave_type: LeaveTypes,
     #[serde(default)]
     office: List<RawNamed>,
     #[serde(default)]
@@ -235,6 +235,55 @@ struct RawLeaveType {
     kind: Option<String>,
 }
 
+/// The `leave-type` list. AlexisHR's envelope carries, when asked for
+/// (`relations=leaveTypeCode`), the code the company gave each type.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum LeaveTypes {
+    Envelope {
+        data: Vec<RawLeaveType>,
+        #[serde(default)]
+        relations: LeaveTypeRelations,
+    },
+    Plain(Vec<RawLeaveType>),
+}
+
+impl Default for LeaveTypes {
+    fn default() -> Self {
+        Self::Plain(Vec::new())
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct LeaveTypeRelations {
+    #[serde(default, rename = "leaveTypeCode")]
+    leave_type_code: Vec<RawLeaveTypeCode>,
+}
+
+/// AlexisHR `LeaveTypeCodeResponse`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawLeaveTypeCode {
+    leave_type_id: String,
+    code: String,
+}
+
+impl LeaveTypes {
+    /// Every type with its code (the first the company gave it).
+    fn into_types(self) -> Vec<AbsenceType> {
+        let (data, codes) = match self {
+            Self::Envelope { data, relations } => (data, relations.leave_type_code),
+            Self::Plain(data) => (data, Vec::new()),
+        };
+        data.into_iter()
+            .map(|t| {
+                let code = codes.iter().find(|c| c.leave_type_id == t.id).map(|c| c.code.clone());
+                AbsenceType { id: t.id, name: t.name, category: t.kind, code }
+            })
+            .collect()
+    }
+}
+
 /// Read and parse a snapshot file.
 pub fn load_snapshot(path: &Path, tz: &jiff::tz::TimeZone) -> anyhow::Result<HrSnapshot> {
     let text = std::fs::read_to_string(path).with_context(|| format!("reading the HR snapshot {}", path.display()))?;
@@ -318,12 +367,8 @@ pub fn parse_snapshot(text: &str, tz: &jiff::tz::TimeZone) -> anyhow::Result<HrS
         .into_iter()
         .map(|t| (t.id.clone(), EmploymentType { id: t.id, name: t.name }))
         .collect();
-    let leave_types: HashMap<String, AbsenceType> = file
-        .leave_type
-        .into_vec()
-        .into_iter()
-        .map(|t| (t.id.clone(), AbsenceType { id: t.id, name: t.name, category: t.kind }))
-        .collect();
+    let leave_types: HashMap<String, AbsenceType> =
+        file.leave_type.into_types().into_iter().map(|t| (t.id.clone(), t)).collect();
     let mut employees = Vec::new();
     let mut index = HashMap::new();
     for raw in file.employee.into_vec() {
@@ -509,6 +554,26 @@ mod tests {
             }}"#,
             days.join(",")
         )
+    }
+
+    #[test]
+    fn a_leave_type_takes_the_code_the_company_gave_it_from_the_envelopes_relations() {
+        let text = r#"{
+            "employee": [{"id": "e1", "employeeNumber": "1"}],
+            "leave": [{"id": "l1", "employeeId": "e1", "typeId": "m1", "status": "APPROVED", "duration": "longer",
+                       "startDate": "2026-03-01T00:00:00Z", "endDate": "2026-03-03T00:00:00Z"}],
+            "leave-type": {"status": "ok", "total": 2, "count": 2, "offset": 0,
+                "data": [{"id": "m1", "name": "Military service", "kind": "OFF_DUTY"},
+                         {"id": "v1", "name": "Vacation", "kind": "VACATION"}],
+                "relations": {"leaveTypeCode": [
+                    {"id": "c1", "companyId": "co", "leaveTypeId": "m1", "code": "07"}]}}
+        }"#;
+        let snap = parse_snapshot(text, &oslo()).expect("parses");
+        let kind = snap.employees[0].absences[0].absence_type.clone().expect("a type");
+        assert_eq!((kind.name.as_str(), kind.code.as_deref()), ("Military service", Some("07")));
+        let plain = parse_snapshot(&with_leave(&["100"], ""), &oslo()).expect("parses");
+        let kind = plain.employees[0].absences[0].absence_type.clone().expect("a type");
+        assert_eq!(kind.code, None, "a plain list carries no codes");
     }
 
     #[test]

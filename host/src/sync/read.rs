@@ -1,8 +1,8 @@
 //! Reading the target's current state through the connector's streaming
 //! read: send the requests it asks for (GET only, concurrently under the
 //! executor's limit), hand each answer to `read-next` exactly once, merge
-//! the partial employees it learnt ([`crate::model::TargetEmployee::absorb`]),
-//! and go on
+//! the partial employees it learnt ([`crate::model::TargetEmployee::absorb`])
+//! and the company records ([`TargetState::absorb_company`]), and go on
 //! until it asks for nothing new.
 //!
 //! Invariants: the host's work and memory grow with the requests sent, not
@@ -163,6 +163,7 @@ impl Reader<'_> {
         for employee in fresh.employees() {
             state.absorb(employee);
         }
+        state.absorb_company(fresh.company().to_vec())?;
         state.unreadable.extend(fresh.unreadable);
         state.reindex();
         Ok(())
@@ -235,7 +236,14 @@ impl Reader<'_> {
                         bail!("connector could not read the target ({}): {message}", (self.site.filter)(&e.code));
                     }
                 };
-                learnt_any |= !step.learnt.is_empty();
+                learnt_any |= !step.learnt.is_empty() || !step.company.is_empty();
+                state.absorb_company(step.company).map_err(|why| {
+                    anyhow::anyhow!(
+                        "connector {} answered company records the host refuses: {}; the read was stopped. Fix or replace the connector",
+                        self.connector.label(),
+                        (self.site.filter)(&why.to_string())
+                    )
+                })?;
                 for employee in step.learnt {
                     let employee = employee.try_into().map_err(|why: crate::model::convert::MalformedRecord| {
                         anyhow::anyhow!(

@@ -228,7 +228,8 @@ pub async fn reconcile_batch(rc: &RunContext, ws: &mut [&mut Work], state: &Targ
     if !items.is_empty() {
         let asked: Vec<&Work> = asking.iter().map(|&i| &*ws[i]).collect();
         let sent = items.len();
-        match rc.connector.reconcile(rc.batch_site(&asked, "reconcile"), rc.ctx.clone(), items).await {
+        let company = state.company();
+        match rc.connector.reconcile(rc.batch_site(&asked, "reconcile"), rc.ctx.clone(), company.clone(), items).await {
             Ok(found) => {
                 for (&i, answer) in asking.iter().zip(found) {
                     answers[i] = Some(Ok(answer));
@@ -242,10 +243,11 @@ pub async fn reconcile_batch(rc: &RunContext, ws: &mut [&mut Work], state: &Targ
                     let Before::Ask(asked) = &befores[i] else { continue };
                     let item = asked.item.clone();
                     let site = rc.site(ws[i], "reconcile");
-                    answers[i] = Some(match rc.connector.reconcile(site, rc.ctx.clone(), vec![item]).await {
-                        Ok(mut one) => one.pop().ok_or_else(|| "the connector answered nothing".to_owned()),
-                        Err(e) => Err(e.to_string()),
-                    });
+                    answers[i] =
+                        Some(match rc.connector.reconcile(site, rc.ctx.clone(), company.clone(), vec![item]).await {
+                            Ok(mut one) => one.pop().ok_or_else(|| "the connector answered nothing".to_owned()),
+                            Err(e) => Err(e.to_string()),
+                        });
                 }
             }
         }

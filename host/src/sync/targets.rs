@@ -15,10 +15,12 @@
 
 use crate::model::TargetEmployee;
 use crate::model::target::{Field, TargetRecord};
+use crate::runtime::types::TargetRecord as CompanyRecord;
 use serde::{Deserialize, Serialize};
 use std::collections::hash_map::RandomState;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::BuildHasher as _;
+use std::sync::Arc;
 
 /// Positions by key hash: one position inline, more in an overflow map
 /// (two HR-visible keys are rarely shared).
@@ -113,6 +115,29 @@ pub struct TargetState {
     by_name_and_birth: Positions,
     /// Target ids whose records could not be read completely, with why.
     pub unreadable: BTreeMap<String, String>,
+    /// Records about the company rather than one employee
+    /// (`read-step.company`), merged by kind and key, packed as the
+    /// connector gave them; shared by every `reconcile` call of the run.
+    company: Arc<[CompanyRecord]>,
+}
+
+/// Most company records one read may learn.
+pub const MAX_COMPANY_RECORDS: usize = 4096;
+/// Most bytes of fields the company records of one read may hold.
+pub const MAX_COMPANY_BYTES: usize = 4 << 20;
+
+/// Why company records a connector learnt were refused.
+#[derive(Debug, thiserror::Error)]
+pub enum CompanyRefused {
+    /// More records or bytes than one read may hold.
+    #[error(
+        "more than {MAX_COMPANY_RECORDS} company records or {} MiB of their fields",
+        MAX_COMPANY_BYTES >> 20
+    )]
+    TooMany,
+    /// A record whose fields are not packed as the contract says.
+    #[error(transparent)]
+    Malformed(#[from] crate::model::convert::MalformedRecord),
 }
 
 impl TargetState {
@@ -224,6 +249,42 @@ impl TargetState {
         self.unreadable.get(target_id).map(String::as_str)
     }
 
+    /// The company records learnt (see `read-step.company`).
+    pub fn company(&self) -> Arc<[CompanyRecord]> {
+        Arc::clone(&self.company)
+    }
+
+    /// Merge company records a read learnt: each replaces the held record
+    /// of the same kind and key, or is added. Refused, and nothing
+    /// merged, when one is malformed or the whole would pass
+    /// [`MAX_COMPANY_RECORDS`] or [`MAX_COMPANY_BYTES`].
+    pub fn absorb_company(&mut self, learnt: Vec<CompanyRecord>) -> Result<(), CompanyRefused> {
+        if learnt.is_empty() {
+            return Ok(());
+        }
+        for record in &learnt {
+            connector_kit::packed::unpack(&record.fields)
+                .map_err(|why| crate::model::convert::MalformedRecord { kind: record.kind.clone(), reason: why.0 })?;
+        }
+        let mut merged: Vec<CompanyRecord> = self.company.to_vec();
+        for record in learnt {
+            match merged.iter_mut().find(|r| r.kind == record.kind && r.key == record.key) {
+                Some(held) => *held = record,
+                None => merged.push(record),
+            }
+            if merged.len() > MAX_COMPANY_RECORDS {
+                return Err(CompanyRefused::TooMany);
+            }
+        }
+        let bytes: usize =
+            merged.iter().map(|r| r.kind.len() + r.key.as_ref().map_or(0, String::len) + r.fields.len()).sum();
+        if bytes > MAX_COMPANY_BYTES {
+            return Err(CompanyRefused::TooMany);
+        }
+        self.company = merged.into();
+        Ok(())
+    }
+
     /// Merge what a read learnt about one employee
     /// ([`TargetEmployee::absorb`]).
     pub fn absorb(&mut self, learnt: TargetEmployee) {
@@ -319,6 +380,36 @@ mod tests {
             }],
             ..TargetEmployee::default()
         }
+    }
+
+    fn company_record(key: &str, fields: &str) -> CompanyRecord {
+        CompanyRecord {
+            kind: "absence-type".into(),
+            key: Some(key.into()),
+            fields: fields.into(),
+            sensitive: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn company_records_merge_by_kind_and_key_and_a_malformed_or_excess_batch_is_refused_whole() {
+        let mut state = TargetState::default();
+        state.absorb_company(vec![company_record("01", r#"{"percentage":"1"}"#)]).expect("taken");
+        state
+            .absorb_company(vec![company_record("01", r#"{"percentage":"0"}"#), company_record("04", "{}")])
+            .expect("taken");
+        let held: Vec<(Option<String>, String)> =
+            state.company().iter().map(|r| (r.key.clone(), r.fields.clone())).collect();
+        assert_eq!(held, vec![(Some("01".into()), r#"{"percentage":"0"}"#.into()), (Some("04".into()), "{}".into())]);
+
+        let malformed = state.absorb_company(vec![company_record("05", "{}"), company_record("06", r#"{"n":1}"#)]);
+        assert!(matches!(malformed, Err(CompanyRefused::Malformed(_))), "{malformed:?}");
+        let flood: Vec<CompanyRecord> =
+            (0..=MAX_COMPANY_RECORDS).map(|i| company_record(&i.to_string(), "{}")).collect();
+        assert!(matches!(state.absorb_company(flood), Err(CompanyRefused::TooMany)));
+        let heavy = format!(r#"{{"x":"{}"}}"#, "a".repeat(MAX_COMPANY_BYTES));
+        assert!(matches!(state.absorb_company(vec![company_record("07", &heavy)]), Err(CompanyRefused::TooMany)));
+        assert_eq!(state.company().len(), 2, "a refused batch leaves what was held");
     }
 
     #[test]

@@ -106,20 +106,24 @@ macro_rules! export_connector {
                 current: Option<&TargetEmployee>,
                 changes: &[FieldChange],
             ) -> Result<Vec<PlannedOperation>, ConnectorError>;
-            /// Pair the records `current` holds with the `desired` ones
-            /// before the diff, given the record links of earlier runs:
-            /// the current employee with its records re-keyed to the
-            /// desired keys they pair with (`None`: use `current` as it
-            /// is), and the whole set of links that hold now, which the
-            /// host stores for the next run. The default pairs by key
-            /// alone and keeps no links.
+            /// Before the diff: fit the `desired` records to what the
+            /// company's target allows, given the `company` records the
+            /// read learnt (`None`: as mapped), and pair the records
+            /// `current` holds with the desired ones, given the record
+            /// links of earlier runs: the current employee with its
+            /// records re-keyed to the desired keys they pair with
+            /// (`None`: use `current` as it is), and the whole set of
+            /// links that hold now, which the host stores for the next
+            /// run. The default changes nothing, pairs by key alone and
+            /// keeps no links.
             fn align(
                 _ctx: &Context,
+                _company: &[TargetRecord],
                 _desired: &MappedEmployee,
                 _current: Option<&TargetEmployee>,
                 _links: &[RecordLink],
             ) -> Aligned {
-                Aligned { current: None, links: Vec::new() }
+                Aligned { desired: None, current: None, links: Vec::new() }
             }
             /// What HR should hold according to the target; none for a
             /// connector that only exports.
@@ -130,6 +134,9 @@ macro_rules! export_connector {
 
         /// What [`ConnectorSteps::align`] made of one item.
         pub struct Aligned {
+            /// The desired employee fitted to the company's target;
+            /// `None` when it stands as mapped.
+            pub desired: Option<MappedEmployee>,
             /// The current employee re-keyed; `None` when its keys stand.
             pub current: Option<TargetEmployee>,
             /// The record links that hold now.
@@ -162,20 +169,22 @@ macro_rules! export_connector {
                 <$guest as ConnectorSteps>::read_next(&ctx, &exchanges)
             }
 
-            fn reconcile(ctx: Context, items: Vec<ReconcileItem>) -> Vec<Reconciled> {
+            fn reconcile(ctx: Context, company: Vec<TargetRecord>, items: Vec<ReconcileItem>) -> Vec<Reconciled> {
                 items
                     .iter()
                     .map(|item| {
                         let aligned = <$guest as ConnectorSteps>::align(
                             &ctx,
+                            &company,
                             &item.desired,
                             item.current.as_ref(),
                             &item.links,
                         );
+                        let desired = aligned.desired.as_ref().unwrap_or(&item.desired);
                         let current = aligned.current.as_ref().or(item.current.as_ref());
-                        let changes = <$guest as ConnectorSteps>::diff(&ctx, &item.desired.records, current);
+                        let changes = <$guest as ConnectorSteps>::diff(&ctx, &desired.records, current);
                         let operations = if item.plan && !changes.is_empty() {
-                            <$guest as ConnectorSteps>::plan(&ctx, &item.desired, current, &changes)
+                            <$guest as ConnectorSteps>::plan(&ctx, desired, current, &changes)
                         } else {
                             Ok(Vec::new())
                         };

@@ -245,7 +245,7 @@ fn sub_resource(list: &str, item: &Value, today: &str) -> Option<Record> {
 /// What one round's pages say, and the next pages to read.
 pub fn parse(ctx: &Context, exchanges: &[Exchange]) -> Result<ReadStep, ConnectorError> {
     let size = page_size(ctx);
-    let mut step = ReadStep { learnt: Vec::new(), more: Vec::new() };
+    let mut step = ReadStep { learnt: Vec::new(), company: Vec::new(), more: Vec::new() };
     let Some(company) = setting(ctx, "company_id") else {
         if let Some(x) = exchanges.iter().find(|x| x.request.path == "/companies") {
             let (companies, next) = page(x, &size)?;

@@ -71,6 +71,7 @@ impl ConnectorSteps for Connector {
 
     fn align(
         _ctx: &Context,
+        _company: &[TargetRecord],
         desired: &MappedEmployee,
         current: Option<&TargetEmployee>,
         links: &[RecordLink],

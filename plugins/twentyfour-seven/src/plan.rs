@@ -72,7 +72,7 @@ const EMPLOYMENT: &str = "employment";
 /// employment has an `employment_id`.
 pub fn align(desired: &MappedEmployee, current: Option<&TargetEmployee>, links: &[RecordLink]) -> crate::Aligned {
     let Some(current) = current else {
-        return crate::Aligned { current: None, links: Vec::new() };
+        return crate::Aligned { desired: None, current: None, links: Vec::new() };
     };
     let wanted: Vec<connector_kit::fields::Record> =
         desired.records.iter().filter(|r| r.kind == EMPLOYMENT).map(crate::to_kit).collect();
@@ -135,7 +135,7 @@ pub fn align(desired: &MappedEmployee, current: Option<&TargetEmployee>, links: 
     for (h, (at, record)) in held.iter().enumerate().filter(|(h, _)| !taken[*h]) {
         rekeyed.records[*at].key = Some(format!("24so:{}", id_of(record).map_or_else(|| h.to_string(), str::to_owned)));
     }
-    crate::Aligned { current: Some(rekeyed), links: out }
+    crate::Aligned { desired: None, current: Some(rekeyed), links: out }
 }
 
 /// The writes that make the target hold `desired`.

@@ -53,7 +53,7 @@ fn record_from_json(kind: &str, key: Option<String>, object: &Value) -> Record {
 /// each one's employments), employment records from each employments
 /// answer (a 404 means none).
 pub fn parse(exchanges: &[Exchange]) -> Result<ReadStep, ConnectorError> {
-    let mut step = ReadStep { learnt: Vec::new(), more: Vec::new() };
+    let mut step = ReadStep { learnt: Vec::new(), company: Vec::new(), more: Vec::new() };
     for exchange in exchanges {
         let path = exchange.request.path.as_str();
         if path == "/employee/v2" {

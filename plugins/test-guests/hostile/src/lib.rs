@@ -94,7 +94,7 @@ impl Connector for Hostile {
     }
 
     fn read_next(_: Context, _: Vec<Exchange>) -> Result<ReadStep, ConnectorError> {
-        Ok(ReadStep { learnt: Vec::new(), more: Vec::new() })
+        Ok(ReadStep { learnt: Vec::new(), company: Vec::new(), more: Vec::new() })
     }
 
     fn diff(_: Context, _: Vec<TargetRecord>, _: Option<TargetEmployee>) -> Vec<FieldChange> {

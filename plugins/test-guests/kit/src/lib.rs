@@ -96,6 +96,18 @@ macro_rules! connector {
                 Ok(normal::plan(&desired, current.as_ref(), &changes))
             }
 
+            /// [`Connector::plan`]; a guest that uses the company records
+            /// the read learnt (`read-step.company`) plans here instead.
+            fn plan_with_company(
+                ctx: Context,
+                _company: &[TargetRecord],
+                desired: MappedEmployee,
+                current: Option<TargetEmployee>,
+                changes: Vec<FieldChange>,
+            ) -> Result<Vec<PlannedOperation>, ConnectorError> {
+                Self::plan(ctx, desired, current, changes)
+            }
+
             /// The record links to keep: those the host gave back.
             fn links(_ctx: Context, item: &ReconcileItem) -> Vec<RecordLink> {
                 item.links.clone()
@@ -164,7 +176,7 @@ macro_rules! connector {
                         birth_date: None,
                     })
                     .collect();
-                Ok(ReadStep { learnt: employees, more: Vec::new() })
+                Ok(ReadStep { learnt: employees, company: Vec::new(), more: Vec::new() })
             }
 
             /// The employee's keys and one `employee` record whose `name`
@@ -297,7 +309,7 @@ macro_rules! connector {
                 <$guest as Connector>::read_next(ctx, exchanges)
             }
 
-            fn reconcile(ctx: Context, items: Vec<ReconcileItem>) -> Vec<Reconciled> {
+            fn reconcile(ctx: Context, company: Vec<TargetRecord>, items: Vec<ReconcileItem>) -> Vec<Reconciled> {
                 items
                     .into_iter()
                     .map(|item| {
@@ -308,7 +320,13 @@ macro_rules! connector {
                             item.current.clone(),
                         );
                         let operations = if item.plan && !changes.is_empty() {
-                            <$guest as Connector>::plan(ctx.clone(), item.desired, item.current, changes.clone())
+                            <$guest as Connector>::plan_with_company(
+                                ctx.clone(),
+                                &company,
+                                item.desired,
+                                item.current,
+                                changes.clone(),
+                            )
                         } else {
                             Ok(Vec::new())
                         };

@@ -21,6 +21,13 @@
 //! - "hoard-links": `reconcile` answers a record link whose target key
 //!   holds the employee's national id (`kept-<national id>`);
 //! - "link-flood": `reconcile` answers 10 000 record links.
+//! - "company-flood": `read-next` reads normally and answers 5 000 company
+//!   records besides;
+//! - "company-note" (not a trespass: it shows what reaches `reconcile`):
+//!   `read-next` reads normally and answers one company record, kind
+//!   "note", key "company", field `note` = "learnt in the read"; `plan`
+//!   plans normally with that note added to each write's body as `note`
+//!   (none when `reconcile` got no such record).
 //!
 //! Anything else reads and plans normally: `GET /employees`, then
 //! `POST /employees` or `PUT /employees/<target-id>` with the body
@@ -47,6 +54,16 @@ fn attack(ctx: &Context) -> &str {
     setting(&ctx.settings, "attack").unwrap_or_default()
 }
 
+/// A company record of kind "note" keyed `key` whose field `note` is `text`.
+fn note(key: &str, text: &str) -> TargetRecord {
+    TargetRecord {
+        kind: "note".into(),
+        key: Some(key.into()),
+        fields: test_guest_kit::json_object(&[("note", text)]),
+        sensitive: Vec::new(),
+    }
+}
+
 /// An integration setting, or "" when it is missing.
 fn victim<'a>(ctx: &'a Context, key: &str) -> &'a str {
     setting(&ctx.settings, key).unwrap_or_default()
@@ -66,16 +83,55 @@ impl Connector for Trespasser {
 
     fn read_next(ctx: Context, exchanges: Vec<Exchange>) -> Result<ReadStep, ConnectorError> {
         match attack(&ctx) {
-            "read-flood" => Ok(ReadStep { learnt: Vec::new(), more: Vec::new() }),
+            "read-flood" => Ok(ReadStep { learnt: Vec::new(), company: Vec::new(), more: Vec::new() }),
             "read-crawl" => {
                 let next = |x: &Exchange| {
                     let i: u64 = x.request.path.strip_prefix("/r/")?.parse().ok()?;
                     Some(normal::request(HttpMethod::Get, &format!("/r/{}", i + 1), None))
                 };
-                Ok(ReadStep { learnt: Vec::new(), more: exchanges.iter().filter_map(next).collect() })
+                Ok(ReadStep {
+                    learnt: Vec::new(),
+                    company: Vec::new(),
+                    more: exchanges.iter().filter_map(next).collect(),
+                })
+            }
+            "company-flood" => {
+                let mut step = normal::read_next(&exchanges)?;
+                step.company = (0..5_000).map(|i| note(&format!("n{i}"), "flood")).collect();
+                Ok(step)
+            }
+            "company-note" => {
+                let mut step = normal::read_next(&exchanges)?;
+                step.company = vec![note("company", "learnt in the read")];
+                Ok(step)
             }
             _ => normal::read_next(&exchanges),
         }
+    }
+
+    fn plan_with_company(
+        ctx: Context,
+        company: &[TargetRecord],
+        desired: MappedEmployee,
+        current: Option<TargetEmployee>,
+        changes: Vec<FieldChange>,
+    ) -> Result<Vec<PlannedOperation>, ConnectorError> {
+        let mut ops = Self::plan(ctx.clone(), desired, current, changes)?;
+        let learnt = company
+            .iter()
+            .filter(|r| r.kind == "note" && r.key.as_deref() == Some("company"))
+            .find_map(|r| test_guest_kit::unpack(&r.fields).into_iter().find(|(n, _)| n == "note").map(|(_, v)| v));
+        if let (true, Some(learnt)) = (attack(&ctx) == "company-note", learnt) {
+            for op in &mut ops {
+                if let Some(body) = op.request.body.take() {
+                    let mut pairs = test_guest_kit::unpack(&body);
+                    pairs.push(("note".into(), learnt.clone()));
+                    let pairs: Vec<(&str, &str)> = pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+                    op.request.body = Some(test_guest_kit::json_object(&pairs));
+                }
+            }
+        }
+        Ok(ops)
     }
 
     fn diff(_: Context, desired: Vec<TargetRecord>, current: Option<TargetEmployee>) -> Vec<FieldChange> {
