@@ -19,9 +19,15 @@
 //! as a lenient server would; error bodies are `{"message": ...}`; a new
 //! employee gets the spec example's defaults for keys it did not send.
 //!
+//! Absences, absence types and children (`/absence/v2`,
+//! `/absencetypes/v2`, `/child/v2`) are in [`absences`], with their own
+//! rules and assumptions.
+//!
 //! Scripted faults ([`crate::faults`]) fire on every route, `/auth`
 //! included, before the bearer check and before or after the handler,
 //! from one middleware.
+
+pub mod absences;
 
 use crate::faults::{Fault, FaultGate, LoggedRequest, SharedScript, inject, lock, record};
 use crate::server::{Check, Tokens, bearer, guard};
@@ -59,6 +65,7 @@ struct Data {
     sessions: Tokens,
     issued: u64,
     next_employment: u64,
+    absences: absences::Book,
 }
 
 type Shared = crate::server::Shared<Settings, Data>;
@@ -109,6 +116,12 @@ impl Emulator {
             .route("/api/employee/v2", get(list_employees).post(create_employee))
             .route("/api/employee/v2/{emp_id}", get(get_employee).post(update_employee))
             .route("/api/employment/v2/{emp_id}", get(get_employments).post(upsert_employments))
+            .route("/api/absence/v2", get(absences::list_absences).post(absences::upsert_absence))
+            .route("/api/absence/v2/{emp_id}", get(absences::employee_absences))
+            .route("/api/absencetypes/v2", get(absences::list_types))
+            .route("/api/absencetypes/v2/{code}", get(absences::get_type))
+            .route("/api/child/v2", axum::routing::post(absences::upsert_child))
+            .route("/api/child/v2/{emp_id}", get(absences::get_children))
             .route_layer(from_fn_with_state((Arc::clone(&shared), bearer_check as Check<_, _>), guard));
         let faults =
             FaultGate { script: Arc::clone(&script), root: "/api", error_answer: |status, text| message(status, text) };
@@ -193,6 +206,37 @@ impl Emulator {
     /// Every stored employment, by the `empId` it belongs to.
     pub fn all_employments(&self) -> BTreeMap<u64, Vec<Map<String, Value>>> {
         self.shared.lock().employments.clone()
+    }
+
+    /// Every stored absence, as `GET /absence/v2` answers it.
+    pub fn absences(&self) -> Vec<Value> {
+        self.shared.lock().absences.absences()
+    }
+
+    /// The children registered on `emp_id`, as `GET /child/v2/{empId}`
+    /// answers them.
+    pub fn children(&self, emp_id: u64) -> Vec<Value> {
+        self.shared.lock().absences.children_of(emp_id)
+    }
+
+    /// The company's absence types (`GET /absencetypes/v2`).
+    pub fn absence_types(&self) -> Vec<absences::AbsenceType> {
+        self.shared.lock().absences.types().to_vec()
+    }
+
+    /// Replace the company's absence types (a company that lacks a code).
+    pub fn set_absence_types(&self, types: Vec<absences::AbsenceType>) {
+        self.shared.lock().absences.set_types(types);
+    }
+
+    /// Register an absence directly, as if entered by hand in
+    /// 24SevenOffice, checked as `POST /absence/v2` checks it; its
+    /// `serialNo`.
+    pub fn enter_absence(&self, absence: Value) -> Result<u64, String> {
+        let map = absence.as_object().cloned().ok_or("an absence must be an object")?;
+        let mut data = self.shared.lock();
+        let exists = emp_id_of(&map).is_some_and(|id| data.employees.contains_key(&id));
+        data.absences.upsert_absence(&map, exists)
     }
 
     /// Put an employee in place directly, as if created in the UI.
