@@ -471,7 +471,10 @@ fn listed(shared: &Shared, emp_id: Option<u64>, query: &[(String, String)]) -> R
 }
 
 /// `GET /absence/v2`.
-pub(super) async fn list_absences(State(shared): State<Arc<Shared>>, Query(q): Query<Vec<(String, String)>>) -> Response {
+pub(super) async fn list_absences(
+    State(shared): State<Arc<Shared>>,
+    Query(q): Query<Vec<(String, String)>>,
+) -> Response {
     listed(&shared, None, &q)
 }
 

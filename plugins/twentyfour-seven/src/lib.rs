@@ -3,9 +3,11 @@
 //! A pure WebAssembly component: [`mapping`] turns an HR employee into the
 //! vendor's `employee` and `employment` records (the seed mapping table),
 //! [`read`] describes and parses the reads of the target's current state,
-//! and [`plan`] turns field changes into the vendor's write requests. This
+//! and [`plan`] turns field changes into the vendor's write requests;
+//! [`absences`] holds the absence export's code map and record rules. This
 //! file only wires those to the WIT exports.
 
+pub mod absences;
 pub mod mapping;
 pub mod plan;
 pub mod read;
