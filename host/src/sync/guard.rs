@@ -5,8 +5,10 @@
 //! delete kind (and back); no operation's path may name a target record
 //! known to belong to another employee; an update or delete must address
 //! the target record matched to this employee (or a sub-resource under
-//! it); a create may not carry another employee's id in its identifying
-//! fields; a delete needs the connector's `delete` capability and the
+//! it), or, for an update of a record that APIs address by body (a
+//! 24SevenOffice absence: `POST /absence/v2` with `empId`), name it in
+//! its body's identifying fields; a create or update may not carry another
+//! employee's id in its identifying fields; a delete needs the connector's `delete` capability and the
 //! integration's `allow_deletes`. A refused plan fails that employee with
 //! the reason and nothing of it is sent.
 
@@ -16,6 +18,28 @@ use crate::runtime::types::{HttpMethod, OperationKind, PlannedOperation};
 /// Top-level body keys that carry a record's identity (compared with
 /// `_`, `-` removed and lowercased).
 const ID_KEYS: &[&str] = &["id", "empid", "employeeid", "targetid", "uuid", "personid"];
+
+/// The identifying fields (`ID_KEYS`) at the top of a JSON object body,
+/// with their values as text.
+fn body_ids(op: &PlannedOperation) -> Vec<(String, String)> {
+    let Some(body) = &op.request.body else {
+        return Vec::new();
+    };
+    let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(body) else {
+        return Vec::new();
+    };
+    map.into_iter()
+        .filter(|(k, _)| {
+            let normal: String = k.chars().filter(|c| !matches!(c, '_' | '-')).collect::<String>().to_lowercase();
+            ID_KEYS.contains(&normal.as_str())
+        })
+        .filter_map(|(k, v)| match v {
+            serde_json::Value::String(s) => Some((k, s)),
+            serde_json::Value::Number(n) => Some((k, n.to_string())),
+            _ => None,
+        })
+        .collect()
+}
 
 /// What the guard knows about one employee's writes.
 pub struct WriteScope<'a> {
@@ -55,13 +79,15 @@ impl WriteScope<'_> {
                         "refused {what}: an update or delete needs a matched target record, and none is"
                     ));
                 };
-                if !segs.iter().any(|s| s == own) {
+                self.check_body_ids(op, &what)?;
+                let by_body = op.kind == OperationKind::Update && body_ids(op).iter().any(|(_, id)| id == own);
+                if !segs.iter().any(|s| s == own) && !by_body {
                     return Err(format!(
                         "refused {what}: an update or delete must address this employee's target record {own}"
                     ));
                 }
             }
-            OperationKind::Create => self.check_create_body(op, &what)?,
+            OperationKind::Create => self.check_body_ids(op, &what)?,
         }
         if op.kind == OperationKind::Delete && !self.deletes_allowed {
             return Err(format!(
@@ -71,27 +97,12 @@ impl WriteScope<'_> {
         Ok(())
     }
 
-    fn check_create_body(&self, op: &PlannedOperation, what: &str) -> Result<(), String> {
-        let Some(body) = &op.request.body else {
-            return Ok(());
-        };
-        let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(body) else {
-            return Ok(());
-        };
-        for (k, v) in &map {
-            let normal: String = k.chars().filter(|c| !matches!(c, '_' | '-')).collect::<String>().to_lowercase();
-            if !ID_KEYS.contains(&normal.as_str()) {
-                continue;
-            }
-            let value = match v {
-                serde_json::Value::String(s) => s.clone(),
-                serde_json::Value::Number(n) => n.to_string(),
-                _ => continue,
-            };
+    fn check_body_ids(&self, op: &PlannedOperation, what: &str) -> Result<(), String> {
+        for (key, value) in body_ids(op) {
             if Some(value.as_str()) != self.own && (self.belongs_to_other)(&value) {
                 return Err(format!(
                     "refused {what}: its `{}` is {value}, the id of another employee's target record",
-                    k.escape_debug()
+                    key.escape_debug()
                 ));
             }
         }
@@ -162,6 +173,23 @@ mod tests {
         assert!(err.expect_err("refused").contains("empId"));
         let mine = r#"{"empId":"1001","vacation_days":"1002"}"#;
         assert!(s.check(&op(OperationKind::Create, HttpMethod::Post, "/employee/v2", Some(mine))).is_ok());
+    }
+
+    #[test]
+    fn an_update_addressed_by_body_must_name_this_employee_and_no_other() {
+        let others = |id: &str| id == "1002";
+        let s = scope(Some("1001"), &others);
+        let update = |body: &str| op(OperationKind::Update, HttpMethod::Post, "/absence/v2", Some(body));
+        assert!(s.check(&update(r#"{"empId":"1001","serialNo":"4","approved":"2"}"#)).is_ok());
+        let err = s.check(&update(r#"{"empId":"1002","serialNo":"4"}"#)).expect_err("another's");
+        assert!(err.contains("another employee"), "{err}");
+        let err = s.check(&update(r#"{"serialNo":"4"}"#)).expect_err("names no one");
+        assert!(err.contains("this employee's target record 1001"), "{err}");
+        let none = scope(None, &others);
+        assert!(none.check(&update(r#"{"empId":"1001"}"#)).is_err(), "an update needs a matched record");
+        let delete = op(OperationKind::Delete, HttpMethod::Delete, "/absence/v2", Some(r#"{"empId":"1001"}"#));
+        let allowed = WriteScope { deletes_allowed: true, ..scope(Some("1001"), &others) };
+        assert!(allowed.check(&delete).is_err(), "a delete still addresses its record by path");
     }
 
     #[test]

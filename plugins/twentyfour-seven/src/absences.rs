@@ -274,7 +274,12 @@ pub fn fit(record: &Record, company: Option<&CompanyType>, child_id: Option<&str
                 "the leave from {start} is {percent} %, but absence code {code} takes no percentage in this company; it would be sent as a whole absence"
             ));
         }
-        (None, _) => {}
+        // A whole absence of a type that takes a grade says so (empty),
+        // so a grade edited in 24SevenOffice is put back.
+        (None, true) => {
+            out.set("percent", "");
+        }
+        (None, false) => {}
     }
     if kind.category == "sick_child" {
         let Some(hr_child_id) = record.get("hrChildId") else {
@@ -424,7 +429,7 @@ mod tests {
         let sick = company("01", "sickness", true, "");
         assert_eq!(ready(fit(&record, Some(&sick), None)).get("percent"), Some("50"));
         let whole = absence_record("101", &leave("2026-03-02", Some("2026-03-20")), "01").expect("record");
-        assert_eq!(ready(fit(&whole, Some(&sick), None)).get("percent"), None, "a whole absence sends no percent");
+        assert_eq!(ready(fit(&whole, Some(&sick), None)).get("percent"), Some(""), "a whole absence sends no grade");
         let flat = company("01", "sickness", false, "");
         assert!(fit(&record, Some(&flat), None).expect_err("refused").contains("50 %"));
     }

@@ -7,6 +7,7 @@
 //! [`absences`] holds the absence export's code map and record rules. This
 //! file only wires those to the WIT exports.
 
+pub mod absence_plan;
 pub mod absences;
 pub mod mapping;
 pub mod plan;
@@ -48,6 +49,7 @@ impl ConnectorSteps for Connector {
             capabilities: vec![
                 "employees".into(),
                 "employments".into(),
+                "absences".into(),
                 "client-assigned-ids".into(),
                 "idempotent-updates".into(),
             ],
@@ -56,15 +58,19 @@ impl ConnectorSteps for Connector {
     }
 
     fn map_employee(ctx: &Context, employee: &Employee) -> Result<MappedEmployee, Vec<ValidationIssue>> {
+        if ctx.period.is_some() {
+            let number = employee.employee_number.as_deref().unwrap_or_default().trim();
+            return absence_plan::map_employee(ctx, employee, mapping::emp_id_of(number));
+        }
         mapping::map_employee(ctx, employee)
     }
 
-    fn read_start(_ctx: &Context) -> Vec<HttpRequest> {
-        vec![read::list_employees_request()]
+    fn read_start(ctx: &Context) -> Vec<HttpRequest> {
+        read::start(ctx)
     }
 
-    fn read_next(_ctx: &Context, exchanges: &[Exchange]) -> Result<ReadStep, ConnectorError> {
-        read::parse(exchanges)
+    fn read_next(ctx: &Context, exchanges: &[Exchange]) -> Result<ReadStep, ConnectorError> {
+        read::parse(ctx, exchanges)
     }
 
     fn diff(_ctx: &Context, desired: &[TargetRecord], current: Option<&TargetEmployee>) -> Vec<FieldChange> {
@@ -72,21 +78,27 @@ impl ConnectorSteps for Connector {
     }
 
     fn align(
-        _ctx: &Context,
-        _company: &[TargetRecord],
+        ctx: &Context,
+        company: &[TargetRecord],
         desired: &MappedEmployee,
         current: Option<&TargetEmployee>,
         links: &[RecordLink],
     ) -> Aligned {
+        if ctx.period.is_some() {
+            return absence_plan::align(company, desired, current, links);
+        }
         plan::align(desired, current, links)
     }
 
     fn plan(
-        _ctx: &Context,
+        ctx: &Context,
         desired: &MappedEmployee,
         current: Option<&TargetEmployee>,
         changes: &[FieldChange],
     ) -> Result<Vec<PlannedOperation>, ConnectorError> {
+        if ctx.period.is_some() {
+            return absence_plan::plan(desired, current, changes);
+        }
         plan::plan(desired, current, changes)
     }
 }
