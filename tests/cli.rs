@@ -91,6 +91,45 @@ async fn sync_runs_links_and_connectors_work_from_the_command_line() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn absences_of_a_chosen_period_are_exported_from_the_command_line_after_the_employees() {
+    let (emulator, _dir, config) = setup().await;
+    let token = emulator.access_token();
+    let march = ["absences", "sync", "--integration", "24so", "--from", "2026-03-01", "--to", "2026-03-31"];
+
+    let reversed =
+        paybridge(&config, &["absences", "sync", "-i", "24so", "--from", "2026-03-31", "--to", "2026-03-01"], &token);
+    assert!(!reversed.status.success() && text(&reversed).contains("before"), "{}", text(&reversed));
+    let early = paybridge(&config, &march, &token);
+    assert!(early.status.success(), "{}", text(&early));
+    assert!(text(&early).contains("sync the employee first"), "{}", text(&early));
+    assert!(emulator.absences().is_empty() && emulator.employees().is_empty(), "nothing is created");
+
+    let sync = paybridge(&config, &["sync", "--integration", "24so"], &token);
+    assert!(sync.status.success(), "{}", text(&sync));
+    let mut dry = march.to_vec();
+    dry.push("--dry-run");
+    let planned = paybridge(&config, &dry, &token);
+    assert!(text(&planned).contains("add absence 04 2026-03-16"), "{}", text(&planned));
+    assert!(emulator.absences().is_empty(), "a dry run writes nothing");
+
+    let mut only_kari = march.to_vec();
+    only_kari.extend(["--employees", "1001", "--json"]);
+    let kari = paybridge(&config, &only_kari, &token);
+    assert!(kari.status.success(), "{}", text(&kari));
+    let report: serde_json::Value = serde_json::from_slice(&kari.stdout).expect("--json prints JSON");
+    assert_eq!(report["employees"].as_array().map(Vec::len), Some(1), "only the employee named");
+    assert_eq!(emulator.absences().len(), 2, "Kari's sick leave and vacation");
+
+    let all = paybridge(&config, &march, &token);
+    assert!(all.status.success(), "{}", text(&all));
+    let held = emulator.absences();
+    assert_eq!(held.len(), 3, "and Ola's day with his sick child: {held:?}");
+    let child = emulator.children(1002);
+    assert_eq!(child.len(), 1);
+    assert!(held.iter().any(|a| a["absenceType"] == "02" && a["childId"] == child[0]["childId"]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_missing_secret_and_an_unknown_integration_fail_with_a_clear_message() {
     let (_emulator, _dir, config) = setup().await;
     let missing = Command::new(env!("CARGO_BIN_EXE_paybridge"))

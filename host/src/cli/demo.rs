@@ -44,7 +44,14 @@ fn remove_database(path: &std::path::Path) -> anyhow::Result<()> {
             }
         }
     }
-    Ok(())
+    // The refresh tokens the last demo's Nmbrs emulator rotated: this
+    // demo's emulator never issued them.
+    let tokens = PathBuf::from(format!("{}.tokens", path.display()));
+    match std::fs::remove_dir_all(&tokens) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e).with_context(|| format!("removing the old demo tokens {}", tokens.display())),
+    }
 }
 
 /// Run the demo.
@@ -111,14 +118,33 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         .sync(
             "24so-demo",
             &SyncOptions { dry_run: true, ..SyncOptions::default() },
-            Some(secrets),
+            Some(secrets.clone()),
             Some(super::print::event_printer("  … ").0),
         )
         .await?;
     super::print::report(&dry, true);
 
+    println!("\n4) the absences of March 2026 to 24SevenOffice (sickness, a sick child, vacation), then again");
+    let march = SyncOptions {
+        period: Some(crate::runtime::types::Period { start: "2026-03-01".into(), end: "2026-03-31".into() }),
+        ..SyncOptions::default()
+    };
+    let absences =
+        app.sync("24so-demo", &march, Some(secrets.clone()), Some(super::print::event_printer("  … ").0)).await?;
+    super::print::report(&absences, true);
+    println!("  the emulator holds {} absence(s)", emulator.absences().len());
+    let again = app.sync("24so-demo", &march, Some(secrets.clone()), None).await?;
+    println!("  second absence export: {}", again.summary());
+    if again.writes_sent != 0 || emulator.absences().is_empty() {
+        bail!(
+            "demo self-check failed: the absence export should write once and then nothing (second wrote {}, held {})",
+            again.writes_sent,
+            emulator.absences().len()
+        );
+    }
+
     println!(
-        "\n4) the same employees to Visma Nmbrs: create, then address, bank account and salary under the id Nmbrs gave"
+        "\n5) the same employees to Visma Nmbrs: create, then address, bank account and salary under the id Nmbrs gave"
     );
     let s = nmbrs.settings();
     let nmbrs_secrets = Secrets::from_pairs(&[
@@ -140,8 +166,13 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         .sync("nmbrs-demo", &SyncOptions::default(), Some(nmbrs_secrets), Some(super::print::event_printer("  … ").0))
         .await?;
     println!("  second Nmbrs sync: {}", again.summary());
-    if again.writes_sent != 0 {
-        bail!("demo self-check failed: the second Nmbrs sync wrote {} time(s)", again.writes_sent);
+    if again.writes_sent != 0 || again.status == "failed" || to_nmbrs.status == "failed" {
+        bail!(
+            "demo self-check failed: the Nmbrs syncs should succeed and the second write nothing (statuses {} and {}, second wrote {})",
+            to_nmbrs.status,
+            again.status,
+            again.writes_sent
+        );
     }
     println!("\nDone. The database {} keeps the runs, links and journal.", args.database.display());
     Ok(())

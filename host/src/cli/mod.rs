@@ -1,6 +1,7 @@
 //! The command line: one file per subcommand; `main.rs` only parses and
 //! dispatches.
 
+pub mod absences;
 pub mod auth;
 pub mod connectors;
 #[cfg(feature = "demo")]
@@ -35,6 +36,9 @@ pub enum Command {
     Demo(demo::DemoArgs),
     /// Sync one integration now.
     Sync(sync::SyncArgs),
+    /// Export absences for a period you choose.
+    #[command(subcommand)]
+    Absences(absences::AbsencesCommand),
     /// Authorize an integration once (OAuth2 authorization code, e.g.
     /// Nmbrs); the refresh token is kept and renewed by every sync.
     Auth(auth::AuthArgs),
@@ -55,6 +59,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         #[cfg(feature = "demo")]
         Command::Demo(args) => demo::run(args).await,
         Command::Sync(args) => sync::run(&cli.config, args).await,
+        Command::Absences(cmd) => absences::run(&cli.config, cmd).await,
         Command::Auth(args) => auth::run(&cli.config, args).await,
         Command::Connectors(cmd) => connectors::run(&cli.config, cmd),
         Command::Runs(cmd) => runs::run(&cli.config, cmd),

@@ -16,7 +16,8 @@ use crate::http::Executor;
 use crate::privacy::Scrubber;
 use crate::runtime::LoadedConnector;
 use crate::runtime::connector::{CallSite, TextFilter};
-use crate::runtime::types::{Context, PlannedOperation};
+pub use crate::runtime::types::Context;
+use crate::runtime::types::PlannedOperation;
 use crate::store::Store;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -82,7 +83,18 @@ impl RunContext {
         let mut links: HashMap<String, crate::store::links::Link> =
             self.store.links_of(&self.integration.name, hr_ids)?.into_iter().map(|l| (l.hr_id.clone(), l)).collect();
         let mut record_links = self.store.record_links_of(&self.integration.name, hr_ids)?;
-        let employees = self.store.employees_by_ids(hr_ids)?;
+        let mut employees = self.store.employees_by_ids(hr_ids)?;
+        // An absence run hands over the absences that touch its period
+        // only; an employee run has no use for them at all.
+        for employee in &mut employees {
+            match &self.ctx.period {
+                Some(period) => employee.absences.retain(|a| {
+                    a.start_date.as_str() <= period.end.as_str()
+                        && a.end_date.as_deref().is_none_or(|end| end >= period.start.as_str())
+                }),
+                None => employee.absences.clear(),
+            }
+        }
         Ok(employees
             .into_iter()
             .map(|employee| {

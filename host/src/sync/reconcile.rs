@@ -109,6 +109,13 @@ fn before(rc: &RunContext, w: &mut Work, state: &TargetState, pass: Pass) -> Bef
                 "written, but the target does not show the employee afterwards".into(),
             ));
         }
+        None if rc.ctx.period.is_some() => {
+            // An absence run never creates the employee.
+            return Before::Decided(Decision::Skip(format!(
+                "not in the target yet, so its absences wait: sync the employee first (`paybridge sync --integration {}`)",
+                rc.integration.name
+            )));
+        }
         None => (None, None),
     };
     if pass == Pass::First {

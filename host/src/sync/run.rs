@@ -28,7 +28,7 @@ use super::work::Work;
 use crate::config::IntegrationConfig;
 use crate::http::Executor;
 use crate::runtime::LoadedConnector;
-use crate::runtime::types::{FieldChange, Prepared, ValidationIssue};
+use crate::runtime::types::{FieldChange, Period, Prepared, ValidationIssue};
 use crate::store::Store;
 use crate::store::links::LinkState;
 use crate::store::runs::OutcomeRow;
@@ -49,6 +49,13 @@ pub struct SyncOptions {
     /// HR employees per chunk ([`CHUNK`] when `None`); tests use small
     /// chunks to cross chunk boundaries with small companies.
     pub chunk_size: Option<usize>,
+    /// An absence run: the period whose absences are exported (both ends
+    /// included). The connector then writes absences only, and an
+    /// employee not yet in the target is skipped.
+    pub period: Option<Period>,
+    /// Only these HR employees (HR ids or employee numbers), within the
+    /// integration's scope; everyone in scope when `None`.
+    pub employees: Option<Vec<String>>,
 }
 
 /// A run that could not complete.
@@ -107,6 +114,12 @@ impl SyncJob {
     /// Run once. The future is `Send + 'static`: it can be spawned.
     pub async fn run(self, options: SyncOptions) -> Result<RunReport, SyncError> {
         let name = self.integration.name.clone();
+        if options.period.is_some() && !self.connector.manifest.capabilities.iter().any(|c| c == "absences") {
+            return Err(SyncError::Host(anyhow::anyhow!(
+                "connector {} does not export absences (its manifest lacks the `absences` capability); nothing was run",
+                self.connector.label()
+            )));
+        }
         let store = Arc::clone(&self.store);
         let _lock = store.lock_run(&name)?;
         store.mark_interrupted_runs(&name)?;
@@ -120,7 +133,7 @@ impl SyncJob {
         let run_id = store.start_run(&name, &self.connector.label(), options.dry_run)?;
         // Scope: each HR employee of the last import is looked at once and
         // let go (see `scope_pass`).
-        let in_scope = InScope::read(&store, &self.integration.scope)?;
+        let in_scope = InScope::read(&store, &self.integration.scope, options.employees.as_deref())?;
         let chunks = in_scope.chunks(options.chunk_size.unwrap_or(CHUNK));
         let InScope { total, ids: in_scope, company, .. } = in_scope;
         let out_of_scope = total - in_scope.len();
@@ -129,7 +142,10 @@ impl SyncJob {
         let run_cap = self.integration.max_run_requests.unwrap_or(5 * read_cap + 20 * in_scope.len() as u64);
         self.executor.set_budget(run_cap);
         let rc = RunContext {
-            ctx: super::context::connector_context(&self.integration, &self.today),
+            ctx: super::context::Context {
+                period: options.period.clone(),
+                ..super::context::connector_context(&self.integration, &self.today)
+            },
             writes_before: self.executor.counters.writes.load(Ordering::Relaxed),
             linked: std::sync::Mutex::new(store.connected_targets(&name)?),
             store: self.store,

@@ -49,17 +49,23 @@ fn key_hash(kind: u8, value: Option<&str>) -> u64 {
 }
 
 impl InScope {
-    /// One pass over the stored HR employees, each decided by `scope` and
-    /// let go.
+    /// One pass over the stored HR employees, each decided by `scope` (and,
+    /// when `only` names some, kept only when named by HR id or employee
+    /// number) and let go.
     /// The store is scanned as stored and what is kept is sorted here
     /// into employee-number order: sorting ids is cheap, while SQLite
     /// sorting whole rows grew faster than the company.
-    pub fn read(store: &Store, scope: &Scope) -> anyhow::Result<Self> {
+    pub fn read(store: &Store, scope: &Scope, only: Option<&[String]>) -> anyhow::Result<Self> {
+        let named = |e: &HrEmployee| {
+            only.is_none_or(|names| {
+                names.iter().any(|n| n == &e.id || normalised(e.employee_number.as_deref()) == normalised(Some(n)))
+            })
+        };
         let mut found = Self::default();
         let mut order = Vec::new();
         store.for_each_current_employee_as_stored(|employee: HrEmployee| {
             found.total += 1;
-            if scope.decide(&employee).is_ok() {
+            if scope.decide(&employee).is_ok() && named(&employee) {
                 found.company.add_whole(personal_ids(&employee));
                 let keys = [key_hash(0, employee.employee_number.as_deref()), key_hash(1, employee.ssn.as_deref())];
                 order.push((employee_number_order(employee.employee_number.as_deref(), &employee.id), keys));

@@ -100,7 +100,8 @@ fn settle_link(rc: &RunContext, w: &mut Work, target_id: &str, by: MatchedBy) ->
     if by != MatchedBy::Link || w.link.is_none() {
         rc.connect(w, target_id, how)?;
     }
-    if let Some(mapped) = &w.mapped {
+    // The hash is of the employee's own records: an absence run keeps it.
+    if let Some(mapped) = w.mapped.as_ref().filter(|_| rc.ctx.period.is_none()) {
         let records = serde_json::to_string(&mapped.records).map_err(anyhow::Error::from)?;
         rc.store.save_snapshot(&rc.integration.name, &w.employee.id, &records)?;
     }
