@@ -21,7 +21,7 @@ fn a_1_0_and_a_2_0_build_load_side_by_side_each_with_its_contract() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_1_0_component_syncs_under_this_host_and_a_second_run_writes_nothing() {
+async fn a_1_0_component_syncs_under_this_host_a_second_run_writes_nothing_and_an_absence_run_is_refused() {
     let only_the_old_build = |dir: &std::path::Path| {
         let folder = dir.join("connectors");
         std::fs::create_dir_all(&folder).expect("folder");
@@ -42,4 +42,13 @@ async fn a_1_0_component_syncs_under_this_host_and_a_second_run_writes_nothing()
     let second = h.sync().await;
     assert_eq!(second.count("unchanged"), created, "{}", second.summary());
     assert_eq!(second.writes_sent, 0);
+
+    // 1.0 has no absence export: an absence run is refused before it starts.
+    let march = paybridge::sync::SyncOptions {
+        period: Some(paybridge::runtime::types::Period { start: "2026-03-01".into(), end: "2026-03-31".into() }),
+        ..paybridge::sync::SyncOptions::default()
+    };
+    let refused = h.try_sync(march).await.expect_err("refused");
+    assert!(refused.to_string().contains("does not export absences"), "{refused}");
+    assert!(h.emulator.absences().is_empty());
 }
