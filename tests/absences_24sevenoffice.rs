@@ -146,8 +146,10 @@ async fn an_edited_leave_updates_the_same_absence_and_a_cancelled_one_is_withdra
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crash_between_send_and_record_then_a_rerun_leaves_exactly_one_absence_per_leave() {
     let h = set_up().await;
+    // Writes of different employees go side by side, so the run stops
+    // after the second write or a little later (Ola's are in flight too).
     let halted = h.try_sync(SyncOptions { halt_after_writes: Some(2), ..march() }).await;
-    assert!(matches!(halted, Err(SyncError::Halted(2))), "{halted:?}");
+    assert!(matches!(halted, Err(SyncError::Halted(n)) if n >= 2), "{halted:?}");
     export(&h).await;
     export(&h).await;
     let ids: Vec<String> = karis(&h).into_iter().map(|(id, _)| id).collect();
