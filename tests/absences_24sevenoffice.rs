@@ -74,6 +74,11 @@ fn karis(h: &Harness) -> Vec<(String, Value)> {
     list
 }
 
+/// Kari's absences as the report lists them: (HR leave id, state).
+fn states(report: &RunReport) -> Vec<(&str, &str)> {
+    outcome_of(report, "1001").absences.iter().map(|a| (a.leave.as_str(), a.state.as_str())).collect()
+}
+
 async fn export(h: &Harness) -> RunReport {
     let report = h.try_sync(march()).await.expect("the export runs");
     assert_ne!(report.status, "failed", "{:?}", report.error);
@@ -108,10 +113,19 @@ async fn a_month_of_mixed_absences_goes_out_whole_and_a_second_export_writes_not
         (Some(""), Some("2026-03-25 00:00:00"))
     );
     assert!(held.iter().all(|(_, a)| a["approved"] == "1"));
+    assert_eq!(
+        states(&first),
+        vec![("l1", "written"), ("l2", "written"), ("l3", "written"), ("l5", "written")],
+        "the report lists each absence of the period, l3 written in the second pass"
+    );
 
     let writes = h.emulator.write_requests().len();
     let second = export(&h).await;
     assert_eq!(second.writes_sent, 0, "{:#?}", outcome_of(&second, "1001"));
+    assert_eq!(
+        states(&second),
+        vec![("l1", "unchanged"), ("l2", "unchanged"), ("l3", "unchanged"), ("l5", "unchanged")]
+    );
     assert_eq!(h.emulator.write_requests().len(), writes);
     assert_eq!(karis(&h).len(), 4);
     assert_eq!(h.emulator.employees()[&1001]["firstname"], "Kari", "the employee is not touched");
@@ -173,6 +187,7 @@ async fn an_employee_not_yet_in_the_target_is_skipped_and_a_dry_run_sends_nothin
     let kari = outcome_of(&dry, "1001");
     assert!(matches!(kari.outcome, Outcome::Planned { .. }), "{kari:?}");
     assert!(kari.writes.iter().any(|w| w.description.starts_with("add absence 01 2026-02-26")), "{:?}", kari.writes);
+    assert!(states(&dry).iter().any(|(leave, state)| *leave == "l1" && *state == "planned"), "{:?}", states(&dry));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -122,6 +122,8 @@ async fn absences_of_a_chosen_period_are_exported_from_the_command_line_after_th
 
     let all = paybridge(&config, &march, &token);
     assert!(all.status.success(), "{}", text(&all));
+    assert!(text(&all).contains("absence 2026-03-16 .. 2026-03-20  Ferie"), "each absence listed: {}", text(&all));
+    assert!(text(&all).contains("unchanged"), "Kari's went out before: {}", text(&all));
     let held = emulator.absences();
     assert_eq!(held.len(), 3, "and Ola's day with his sick child: {held:?}");
     let child = emulator.children(1002);

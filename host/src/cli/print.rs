@@ -22,6 +22,9 @@ pub fn report(report: &RunReport, show_changes: bool) {
                 println!("            {:<20} {:<28} {} → {}", c.record, c.field, c.before, c.after);
             }
         }
+        for a in &e.absences {
+            println!("          absence {} .. {}  {:<20} {}", a.start, a.end, truncate(&a.kind, 20), a.state);
+        }
     }
     if report.out_of_scope > 0 {
         println!("  ({} employee(s) outside the scope)", report.out_of_scope);

@@ -196,7 +196,9 @@ impl From<&hr::Compensation> for wit::Compensation {
 /// Where an absence stands: HR's status when the source gives one
 /// (AlexisHR: `PENDING`, `DENIED`, `CANCELLED`, `APPROVED`, `CONFIRMED`),
 /// else approved or requested.
-fn absence_state(a: &hr::Absence) -> wit::AbsenceState {
+/// Where an HR absence stands, from HR's status (its `approved` flag when
+/// the source gives no status).
+pub fn absence_state(a: &hr::Absence) -> wit::AbsenceState {
     match a.status.as_deref() {
         Some("APPROVED" | "CONFIRMED") => wit::AbsenceState::Approved,
         Some("DENIED") => wit::AbsenceState::Rejected,

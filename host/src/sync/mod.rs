@@ -31,6 +31,6 @@ pub mod views;
 pub mod work;
 
 pub use events::RunEvent;
-pub use outcome::{EmployeeReport, Outcome, RunReport};
+pub use outcome::{EmployeeReport, Outcome, RunReport, ShownAbsence};
 pub use reconcile::BATCH;
 pub use run::{SyncError, SyncJob, SyncOptions};

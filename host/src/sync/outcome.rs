@@ -100,6 +100,54 @@ pub struct EmployeeReport {
     pub changes: Vec<ShownChange>,
     /// Writes planned or sent.
     pub writes: Vec<ShownWrite>,
+    /// An absence run: each HR absence of the period and what became of it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub absences: Vec<ShownAbsence>,
+}
+
+/// One HR absence of an absence run's period, for display.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ShownAbsence {
+    /// The HR leave id (the target's absence is keyed by it).
+    pub leave: String,
+    /// The HR leave type's name.
+    pub kind: String,
+    /// First day.
+    pub start: String,
+    /// Last day; "open" for a leave without an end.
+    pub end: String,
+    /// "unchanged"; "written" (a dry run: "planned"), the writes saying
+    /// how (add, update, withdraw); "waits for approval"; "cancelled".
+    pub state: String,
+}
+
+/// What became of each HR absence `w` handed over in an absence run: a
+/// change to the record keyed by its leave id means it was written (or,
+/// in a dry run, planned).
+pub fn shown_absences(w: &super::work::Work, dry_run: bool) -> Vec<ShownAbsence> {
+    use crate::runtime::types::AbsenceState;
+    w.employee
+        .absences
+        .iter()
+        .map(|a| {
+            let record = format!("absence {}", a.id);
+            let changed = w.report.changes.iter().any(|c| c.record == record);
+            let state = match (changed, crate::model::convert::absence_state(a)) {
+                (true, _) if dry_run => "planned",
+                (true, _) => "written",
+                (false, AbsenceState::Requested) => "waits for approval",
+                (false, AbsenceState::Cancelled | AbsenceState::Rejected) => "cancelled",
+                (false, AbsenceState::Approved) => "unchanged",
+            };
+            ShownAbsence {
+                leave: w.scrubber.scrub(&a.id),
+                kind: a.absence_type.as_ref().map(|t| w.scrubber.scrub(&t.name)).unwrap_or_default(),
+                start: a.start_date.clone(),
+                end: a.end_date.clone().unwrap_or_else(|| "open".into()),
+                state: state.into(),
+            }
+        })
+        .collect()
 }
 
 /// The result of a run.

@@ -218,7 +218,7 @@ impl SyncJob {
             let (at, done): (Vec<usize>, Vec<Work>) = done.into_iter().unzip();
             settle(&rc, &done)?;
             for (at, w) in at.into_iter().zip(done) {
-                reports[at] = Some(w.report);
+                reports[at] = Some(final_report(&rc, w));
             }
             to_verify.extend(verifying.into_iter().map(|(at, mut w)| {
                 w.keep_what_verification_needs();
@@ -238,7 +238,7 @@ impl SyncJob {
             super::verify::verify(&rc, &mut verifying).await?;
             settle(&rc, &verifying)?;
             for (at, w) in places.into_iter().zip(verifying) {
-                reports[at] = Some(w.report);
+                reports[at] = Some(final_report(&rc, w));
             }
         }
         report.requests_sent = rc.executor.counters.requests.load(Ordering::Relaxed);
@@ -368,6 +368,15 @@ fn one_employee_per_target(
         ws[at].report.writes.clear();
         decisions[at] = Decision::Fail(reason);
     }
+}
+
+/// `w`'s report line, final: in an absence run it lists what became of
+/// each absence of the period (not for an employee skipped or failed).
+fn final_report(rc: &RunContext, w: Work) -> EmployeeReport {
+    let listed =
+        rc.ctx.period.is_some() && !matches!(w.report.outcome, Outcome::Skipped { .. } | Outcome::Failed { .. });
+    let absences = if listed { super::outcome::shown_absences(&w, rc.options.dry_run) } else { Vec::new() };
+    EmployeeReport { absences, ..w.report }
 }
 
 /// Record the outcomes of `ws` (one transaction) and the record links

@@ -8,7 +8,7 @@
 use super::apply::{Applied, apply};
 use super::context::RunContext;
 use super::matching::MatchedBy;
-use super::outcome::{Outcome, changed_fields, show_writes};
+use super::outcome::{Outcome, changed_fields, show_changes, show_writes};
 use super::reconcile::{Decision, Pass};
 use super::run::SyncError;
 use super::run::decide;
@@ -77,7 +77,8 @@ async fn follow_up(rc: &RunContext, w: &mut Work, decision: Decision, pass: usiz
             let fields = changed_fields(&changes, &w.scrubber).join(", ");
             w.fail(&format!("written, but after {MAX_PASSES} passes the target still differs in: {fields}"));
         }
-        Decision::Write { ops, .. } => {
+        Decision::Write { ops, changes, .. } => {
+            w.report.changes.extend(show_changes(&changes, &w.scrubber));
             w.report.writes.extend(show_writes(&ops, &w.scrubber));
             match apply(rc, w, &ops).await? {
                 Applied::Done => return Ok(true),

@@ -46,6 +46,7 @@ impl Work {
                 outcome: Outcome::Unchanged,
                 changes: Vec::new(),
                 writes: Vec::new(),
+                absences: Vec::new(),
             },
             scrubber: Arc::new(scrubber_for(&employee)),
             employee,
@@ -59,8 +60,8 @@ impl Work {
     }
 
     /// Let go of the HR record's details once the first pass is done: what
-    /// verification reads of it is the id, the number, the names and the
-    /// birth date (reports and messages); the mapping and the scrubber
+    /// verification reads of it is the id, the number, the names, the
+    /// birth date (reports and messages) and the period's absences; the mapping and the scrubber
     /// stay. A company's written employees wait for verification together,
     /// so this is most of what a first sync holds.
     pub fn keep_what_verification_needs(&mut self) {
@@ -71,6 +72,8 @@ impl Work {
             first_name: e.first_name,
             last_name: e.last_name,
             birth_date: e.birth_date,
+            // An absence run's report lists them (only the period's are held).
+            absences: e.absences,
             ..Employee::default()
         };
     }
