@@ -329,6 +329,17 @@ fn parse_emp_id(raw: &str) -> Result<u64, Response> {
     raw.parse().map_err(|_| message(StatusCode::BAD_REQUEST, "empId must be an integer"))
 }
 
+/// The `empId` of a path that must name a stored employee: 400 when it is
+/// not an integer, 404 when no such employee is stored.
+fn known_employee(data: &Data, raw: &str) -> Result<u64, Response> {
+    let id = parse_emp_id(raw)?;
+    if data.employees.contains_key(&id) {
+        Ok(id)
+    } else {
+        Err(message(StatusCode::NOT_FOUND, format!("no employee {id}")))
+    }
+}
+
 async fn get_employee(State(shared): State<Arc<Shared>>, Path(raw): Path<String>) -> Response {
     let id = match parse_emp_id(&raw) {
         Ok(id) => id,
@@ -403,14 +414,11 @@ async fn update_employee(State(shared): State<Arc<Shared>>, Path(raw): Path<Stri
 }
 
 async fn get_employments(State(shared): State<Arc<Shared>>, Path(raw): Path<String>) -> Response {
-    let id = match parse_emp_id(&raw) {
+    let data = shared.lock();
+    let id = match known_employee(&data, &raw) {
         Ok(id) => id,
         Err(r) => return r,
     };
-    let data = shared.lock();
-    if !data.employees.contains_key(&id) {
-        return message(StatusCode::NOT_FOUND, format!("no employee {id}"));
-    }
     let list: Vec<Value> =
         data.employments.get(&id).cloned().unwrap_or_default().into_iter().map(Value::Object).collect();
     drop(data);

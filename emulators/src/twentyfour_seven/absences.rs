@@ -48,7 +48,7 @@
 //!   is in Norwegian payroll (a-ordningen's `permisjonsbeskrivelse` for the
 //!   leave types). A test can replace it ([`super::Emulator::set_absence_types`]).
 
-use super::{Shared, emp_id_of, message, parse_emp_id, parse_object};
+use super::{Shared, emp_id_of, known_employee, message, parse_object};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -484,25 +484,32 @@ pub(super) async fn employee_absences(
     Path(raw): Path<String>,
     Query(q): Query<Vec<(String, String)>>,
 ) -> Response {
-    let id = match parse_emp_id(&raw) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
-    if !shared.lock().employees.contains_key(&id) {
-        return message(StatusCode::NOT_FOUND, format!("no employee {id}"));
+    let known = known_employee(&shared.lock(), &raw);
+    match known {
+        Ok(id) => listed(&shared, Some(id), &q),
+        Err(r) => r,
     }
-    listed(&shared, Some(id), &q)
 }
 
 /// `POST /absence/v2`: add, or update by `serialNo`.
 pub(super) async fn upsert_absence(State(shared): State<Arc<Shared>>, body: String) -> Response {
-    let map = match parse_object(&body) {
+    posted(&shared, &body, Book::upsert_absence)
+}
+
+/// A POST body applied to the book by `apply` (given whether its `empId`
+/// names a stored employee): 200 as the spec documents, 400 with why.
+fn posted(
+    shared: &Shared,
+    body: &str,
+    apply: impl FnOnce(&mut Book, &Map<String, Value>, bool) -> Result<u64, String>,
+) -> Response {
+    let map = match parse_object(body) {
         Ok(m) => m,
         Err(r) => return r,
     };
     let mut data = shared.lock();
     let exists = emp_id_of(&map).is_some_and(|id| data.employees.contains_key(&id));
-    match data.absences.upsert_absence(&map, exists) {
+    match apply(&mut data.absences, &map, exists) {
         Ok(_) => axum::Json(json!("Item created returned")).into_response(),
         Err(why) => message(StatusCode::BAD_REQUEST, why),
     }
@@ -525,14 +532,11 @@ pub(super) async fn get_type(State(shared): State<Arc<Shared>>, Path(code): Path
 
 /// `GET /child/v2/{empId}`.
 pub(super) async fn get_children(State(shared): State<Arc<Shared>>, Path(raw): Path<String>) -> Response {
-    let id = match parse_emp_id(&raw) {
+    let data = shared.lock();
+    let id = match known_employee(&data, &raw) {
         Ok(id) => id,
         Err(r) => return r,
     };
-    let data = shared.lock();
-    if !data.employees.contains_key(&id) {
-        return message(StatusCode::NOT_FOUND, format!("no employee {id}"));
-    }
     let list = data.absences.children_of(id);
     drop(data);
     axum::Json(list).into_response()
@@ -540,16 +544,7 @@ pub(super) async fn get_children(State(shared): State<Arc<Shared>>, Path(raw): P
 
 /// `POST /child/v2`: add, or update by `childId`.
 pub(super) async fn upsert_child(State(shared): State<Arc<Shared>>, body: String) -> Response {
-    let map = match parse_object(&body) {
-        Ok(m) => m,
-        Err(r) => return r,
-    };
-    let mut data = shared.lock();
-    let exists = emp_id_of(&map).is_some_and(|id| data.employees.contains_key(&id));
-    match data.absences.upsert_child(&map, exists) {
-        Ok(_) => axum::Json(json!("Item created returned")).into_response(),
-        Err(why) => message(StatusCode::BAD_REQUEST, why),
-    }
+    posted(&shared, &body, Book::upsert_child)
 }
 
 #[cfg(test)]

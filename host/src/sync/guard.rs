@@ -79,15 +79,16 @@ impl WriteScope<'_> {
                         "refused {what}: an update or delete needs a matched target record, and none is"
                     ));
                 };
-                self.check_body_ids(op, &what)?;
-                let by_body = op.kind == OperationKind::Update && body_ids(op).iter().any(|(_, id)| id == own);
+                let ids = body_ids(op);
+                self.check_body_ids(&ids, &what)?;
+                let by_body = op.kind == OperationKind::Update && ids.iter().any(|(_, id)| id == own);
                 if !segs.iter().any(|s| s == own) && !by_body {
                     return Err(format!(
                         "refused {what}: an update or delete must address this employee's target record {own}"
                     ));
                 }
             }
-            OperationKind::Create => self.check_body_ids(op, &what)?,
+            OperationKind::Create => self.check_body_ids(&body_ids(op), &what)?,
         }
         if op.kind == OperationKind::Delete && !self.deletes_allowed {
             return Err(format!(
@@ -97,9 +98,11 @@ impl WriteScope<'_> {
         Ok(())
     }
 
-    fn check_body_ids(&self, op: &PlannedOperation, what: &str) -> Result<(), String> {
-        for (key, value) in body_ids(op) {
-            if Some(value.as_str()) != self.own && (self.belongs_to_other)(&value) {
+    /// Refuse a body whose identifying fields (`ids`, from [`body_ids`])
+    /// name another employee's target record.
+    fn check_body_ids(&self, ids: &[(String, String)], what: &str) -> Result<(), String> {
+        for (key, value) in ids {
+            if Some(value.as_str()) != self.own && (self.belongs_to_other)(value) {
                 return Err(format!(
                     "refused {what}: its `{}` is {value}, the id of another employee's target record",
                     key.escape_debug()

@@ -236,8 +236,8 @@ impl Reader<'_> {
                         bail!("connector could not read the target ({}): {message}", (self.site.filter)(&e.code));
                     }
                 };
-                learnt_any |= !step.learnt.is_empty() || !step.company.is_empty();
-                state.absorb_company(step.company).map_err(|why| {
+                learnt_any |= !step.learnt.is_empty();
+                learnt_any |= state.absorb_company(step.company).map_err(|why| {
                     anyhow::anyhow!(
                         "connector {} answered company records the host refuses: {}; the read was stopped. Fix or replace the connector",
                         self.connector.label(),

@@ -56,10 +56,12 @@ impl InScope {
     /// into employee-number order: sorting ids is cheap, while SQLite
     /// sorting whole rows grew faster than the company.
     pub fn read(store: &Store, scope: &Scope, only: Option<&[String]>) -> anyhow::Result<Self> {
+        // Normalised once, not per employee.
+        let wanted: Option<Vec<Option<String>>> = only.map(|names| names.iter().map(|n| normalised(Some(n))).collect());
         let named = |e: &HrEmployee| {
-            only.is_none_or(|names| {
-                names.iter().any(|n| n == &e.id || normalised(e.employee_number.as_deref()) == normalised(Some(n)))
-            })
+            let Some(wanted) = &wanted else { return true };
+            let number = normalised(e.employee_number.as_deref());
+            only.is_some_and(|names| names.contains(&e.id)) || (number.is_some() && wanted.contains(&number))
         };
         let mut found = Self::default();
         let mut order = Vec::new();

@@ -257,20 +257,32 @@ impl TargetState {
     /// Merge company records a read learnt: each replaces the held record
     /// of the same kind and key, or is added. Refused, and nothing
     /// merged, when one is malformed or the whole would pass
-    /// [`MAX_COMPANY_RECORDS`] or [`MAX_COMPANY_BYTES`].
-    pub fn absorb_company(&mut self, learnt: Vec<CompanyRecord>) -> Result<(), CompanyRefused> {
+    /// [`MAX_COMPANY_RECORDS`] or [`MAX_COMPANY_BYTES`]. Whether anything
+    /// held changed (the same records again are no progress).
+    pub fn absorb_company(&mut self, learnt: Vec<CompanyRecord>) -> Result<bool, CompanyRefused> {
         if learnt.is_empty() {
-            return Ok(());
+            return Ok(false);
         }
         for record in &learnt {
             connector_kit::packed::unpack(&record.fields)
                 .map_err(|why| crate::model::convert::MalformedRecord { kind: record.kind.clone(), reason: why.0 })?;
         }
         let mut merged: Vec<CompanyRecord> = self.company.to_vec();
+        let mut at: HashMap<(String, Option<String>), usize> =
+            merged.iter().enumerate().map(|(i, r)| ((r.kind.clone(), r.key.clone()), i)).collect();
+        let mut changed = false;
         for record in learnt {
-            match merged.iter_mut().find(|r| r.kind == record.kind && r.key == record.key) {
-                Some(held) => *held = record,
-                None => merged.push(record),
+            match at.get(&(record.kind.clone(), record.key.clone())) {
+                Some(&i) if merged[i].fields == record.fields && merged[i].sensitive == record.sensitive => {}
+                Some(&i) => {
+                    merged[i] = record;
+                    changed = true;
+                }
+                None => {
+                    at.insert((record.kind.clone(), record.key.clone()), merged.len());
+                    merged.push(record);
+                    changed = true;
+                }
             }
             if merged.len() > MAX_COMPANY_RECORDS {
                 return Err(CompanyRefused::TooMany);
@@ -281,8 +293,10 @@ impl TargetState {
         if bytes > MAX_COMPANY_BYTES {
             return Err(CompanyRefused::TooMany);
         }
-        self.company = merged.into();
-        Ok(())
+        if changed {
+            self.company = merged.into();
+        }
+        Ok(changed)
     }
 
     /// Merge what a read learnt about one employee

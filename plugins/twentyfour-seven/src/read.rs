@@ -119,15 +119,7 @@ pub fn parse(ctx: &Context, exchanges: &[Exchange]) -> Result<ReadStep, Connecto
                 let start = employment.get("startdate").and_then(Value::as_str).unwrap_or("").to_owned();
                 records.push(crate::from_kit(record_from_json("employment", Some(start), employment)));
             }
-            step.learnt.push(TargetEmployee {
-                target_id: emp_id.to_owned(),
-                employee_number: None,
-                national_id: None,
-                first_name: None,
-                last_name: None,
-                birth_date: None,
-                records,
-            });
+            step.learnt.push(partial(emp_id, records));
         } else {
             return Err(error("protocol", format!("an answer to GET {path}, which this connector never asks for")));
         }
