@@ -4,7 +4,8 @@
 //! what goes wrong ([`FaultKind`]: a status code, a hang, a malformed JSON
 //! answer or a cut connection), whether the emulator applies the request
 //! first (a write that happened although the client saw an error), how
-//! many times it fires and on what share of matching requests.
+//! many matching requests it lets through first, how many times it fires
+//! and on what share of matching requests.
 //!
 //! Faults fire from one place in each emulator: the [`inject`] middleware
 //! around every route. Whether a fault with a probability fires is drawn
@@ -65,6 +66,9 @@ pub struct Fault {
     pub after_processing: bool,
     /// Share of matching requests the fault fires on, from 0.0 to 1.0.
     pub probability: f64,
+    /// Matching requests to let through before the fault can fire (see
+    /// [`Fault::after_matching`]); 0 fires from the first.
+    pub skip: u32,
 }
 
 impl Fault {
@@ -81,6 +85,7 @@ impl Fault {
             times,
             after_processing: false,
             probability: 1.0,
+            skip: 0,
         }
     }
 
@@ -128,6 +133,15 @@ impl Fault {
     /// Match requests of every method.
     pub fn on_any_method(mut self) -> Self {
         self.method = None;
+        self
+    }
+
+    /// Let `n` matching requests through first: the fault can fire from the
+    /// `n + 1`th (e.g. on the third page of a list with `n = 2`). Every
+    /// matching request counts, whether or not another fault fires on it;
+    /// a request let through does not use up [`Fault::times`].
+    pub fn after_matching(mut self, n: u32) -> Self {
+        self.skip = n;
         self
     }
 
@@ -210,8 +224,10 @@ impl Script {
     }
 
     /// The fault that fires for this request, if any (consumes one use).
-    /// Every matching fault is tried in order; one with a probability
-    /// below 1 fires only when its draw for this request says so.
+    /// Every matching fault is tried in order; one still letting requests
+    /// through ([`Fault::skip`]) counts this one off and does not fire; one
+    /// with a probability below 1 fires only when its draw for this request
+    /// says so.
     pub fn take(&mut self, method: &str, path: &str) -> Option<Fault> {
         let occurrence = {
             let count = self.occurrences.entry((method.to_owned(), path.to_owned())).or_default();
@@ -219,11 +235,23 @@ impl Script {
             *count
         };
         let seed = self.seed;
-        let at = self.faults.iter().position(|armed| {
-            armed.fault.matches(method, path)
+        let mut firing = None;
+        for (at, armed) in self.faults.iter_mut().enumerate() {
+            if !armed.fault.matches(method, path) {
+                continue;
+            }
+            if armed.fault.skip > 0 {
+                armed.fault.skip -= 1;
+                continue;
+            }
+            if firing.is_none()
                 && (armed.fault.probability >= 1.0
                     || draw(seed, armed.id, method, path, occurrence) < armed.fault.probability)
-        })?;
+            {
+                firing = Some(at);
+            }
+        }
+        let at = firing?;
         let fault = &mut self.faults[at].fault;
         if fault.times != Fault::UNLIMITED {
             fault.times -= 1;
@@ -475,6 +503,28 @@ mod tests {
         assert_eq!(script.take("GET", "/a/2").map(|f| f.kind), Some(FaultKind::Status(500)));
         assert_eq!(script.take("GET", "/a/3").map(|f| f.kind), Some(FaultKind::Reset));
         assert!(script.take("GET", "/a/4").is_none(), "every fault ran out");
+    }
+
+    #[test]
+    fn a_fault_after_matching_lets_that_many_matching_requests_through_first() {
+        let mut script = Script::default();
+        script.push(Fault::status("GET", "/employee", 503, 1).after_matching(2));
+        assert!(script.take("GET", "/employee").is_none(), "first page let through");
+        assert!(script.take("POST", "/employee").is_none(), "another method neither fires nor counts");
+        assert!(script.take("GET", "/office").is_none(), "another path neither fires nor counts");
+        assert!(script.take("GET", "/employee").is_none(), "second page let through");
+        assert_eq!(script.take("GET", "/employee").map(|f| f.kind), Some(FaultKind::Status(503)), "third page");
+        assert!(script.take("GET", "/employee").is_none(), "the one use was taken by the third page only");
+    }
+
+    #[test]
+    fn a_fault_still_letting_requests_through_does_not_hide_a_later_one() {
+        let mut script = Script::default();
+        script.push(Fault::status("GET", "/", 500, 1).after_matching(1));
+        script.push(Fault::status("GET", "/", 429, 1));
+        assert_eq!(script.take("GET", "/a").map(|f| f.kind), Some(FaultKind::Status(429)));
+        assert_eq!(script.take("GET", "/a").map(|f| f.kind), Some(FaultKind::Status(500)));
+        assert!(script.take("GET", "/a").is_none());
     }
 
     #[test]
