@@ -1,5 +1,6 @@
-//! `paybridge.toml`: where the database, connectors and HR data are, and
-//! each integration (connector and version pin, base URL, secrets by
+//! `paybridge.toml`: where the database, connectors and HR data are (a
+//! snapshot file or the live AlexisHR API, [`HrSource`]), and each
+//! integration (connector and version pin, base URL, secrets by
 //! environment-variable name, scope, settings, schedule).
 
 use crate::scope::Scope;
@@ -18,8 +19,13 @@ pub struct Config {
     /// Folder of connector components (`*.wasm`). Default `connectors`.
     #[serde(default = "default_connectors")]
     pub connectors_dir: PathBuf,
-    /// The HR snapshot file (AlexisHR list-endpoint shape).
-    pub hr_snapshot: PathBuf,
+    /// The HR snapshot file (AlexisHR list-endpoint shape). Give this or
+    /// `[alexishr]`, not both.
+    #[serde(default)]
+    pub hr_snapshot: Option<PathBuf>,
+    /// The live AlexisHR API as the HR source, instead of `hr_snapshot`.
+    #[serde(default)]
+    pub alexishr: Option<AlexisHrConfig>,
     /// IANA time zone for "today" and HR date-times. Default Europe/Oslo.
     #[serde(default = "default_timezone")]
     pub timezone: String,
@@ -35,6 +41,63 @@ pub struct Config {
     /// The integrations.
     #[serde(default, rename = "integration")]
     pub integrations: Vec<IntegrationConfig>,
+}
+
+/// The live AlexisHR public API as the HR source (`[alexishr]`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlexisHrConfig {
+    /// API root, e.g. `https://api.alexishr.com/v1` (sandbox:
+    /// `https://api.sandbox.alexishr.com/v1`). The token goes only here.
+    pub base_url: String,
+    /// Environment variable holding the access token (Settings → Access
+    /// tokens in AlexisHR). Default `ALEXISHR_TOKEN`.
+    #[serde(default = "default_alexishr_token_env")]
+    pub token_env: String,
+    /// Records asked for per page (`limit`). Default 100.
+    #[serde(default = "default_page_size")]
+    pub page_size: u32,
+    /// Retries after the first attempt on timeouts, 5xx and 429. Default 3.
+    #[serde(default = "default_retries")]
+    pub max_retries: u32,
+    /// First backoff in milliseconds, doubled each retry. Default 500.
+    #[serde(default = "default_backoff")]
+    pub retry_backoff_ms: u64,
+    /// Per-request timeout in seconds. Default 30.
+    #[serde(default = "default_timeout")]
+    pub request_timeout_secs: u64,
+}
+
+impl AlexisHrConfig {
+    /// The source at `base_url` with defaults (tests and examples).
+    pub fn new(base_url: &str) -> Self {
+        Self {
+            base_url: base_url.to_owned(),
+            token_env: default_alexishr_token_env(),
+            page_size: default_page_size(),
+            max_retries: default_retries(),
+            retry_backoff_ms: default_backoff(),
+            request_timeout_secs: default_timeout(),
+        }
+    }
+}
+
+/// Where HR data comes from, as configured.
+#[derive(Debug, Clone, Copy)]
+pub enum HrSource<'a> {
+    /// A snapshot file.
+    Snapshot(&'a Path),
+    /// The live AlexisHR API.
+    AlexisHr(&'a AlexisHrConfig),
+}
+
+impl std::fmt::Display for HrSource<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Snapshot(path) => write!(f, "{}", path.display()),
+            Self::AlexisHr(api) => write!(f, "AlexisHR at {}", api.base_url),
+        }
+    }
 }
 
 /// One integration: an HR-to-payroll pairing.
@@ -107,6 +170,12 @@ fn default_database() -> PathBuf {
 fn default_connectors() -> PathBuf {
     "connectors".into()
 }
+fn default_alexishr_token_env() -> String {
+    "ALEXISHR_TOKEN".into()
+}
+fn default_page_size() -> u32 {
+    100
+}
 fn default_timezone() -> String {
     "Europe/Oslo".into()
 }
@@ -136,7 +205,8 @@ impl Config {
         Self {
             database,
             connectors_dir,
-            hr_snapshot,
+            hr_snapshot: Some(hr_snapshot),
+            alexishr: None,
             timezone: default_timezone(),
             connector_deadline_secs: default_call_deadline(),
             auto_activate_connectors: false,
@@ -151,7 +221,7 @@ impl Config {
             .with_context(|| format!("reading {}; copy examples/paybridge.toml to start", path.display()))?;
         let mut config: Config = toml::from_str(&text).with_context(|| format!("in {}", path.display()))?;
         let base = path.parent().unwrap_or(Path::new("."));
-        for p in [&mut config.database, &mut config.connectors_dir, &mut config.hr_snapshot] {
+        for p in [&mut config.database, &mut config.connectors_dir].into_iter().chain(config.hr_snapshot.as_mut()) {
             if p.is_relative() {
                 *p = base.join(&*p);
             }
@@ -163,6 +233,22 @@ impl Config {
     /// Refuse configurations that cannot work, saying why.
     pub fn check(&self) -> anyhow::Result<()> {
         self.time_zone()?;
+        self.hr_source()?;
+        if let Some(api) = &self.alexishr {
+            if !(api.base_url.starts_with("https://") || api.base_url.starts_with("http://")) {
+                bail!(
+                    "[alexishr] base_url {:?} must start with https:// (or http:// for a local emulator)",
+                    api.base_url
+                );
+            }
+            crate::http::BaseUrl::parse(&api.base_url).context("[alexishr] base_url")?;
+            if api.page_size == 0 {
+                bail!("[alexishr] page_size must be at least 1");
+            }
+            if api.token_env.trim().is_empty() {
+                bail!("[alexishr] token_env must name the environment variable holding the access token");
+            }
+        }
         let mut seen = std::collections::HashSet::new();
         for i in &self.integrations {
             if !seen.insert(i.name.as_str()) {
@@ -188,6 +274,20 @@ impl Config {
         crate::runtime::Limits {
             deadline: std::time::Duration::from_secs(self.connector_deadline_secs.max(1)),
             ..crate::runtime::Limits::default()
+        }
+    }
+
+    /// Where HR data comes from: `hr_snapshot` or `[alexishr]`, exactly one.
+    pub fn hr_source(&self) -> anyhow::Result<HrSource<'_>> {
+        match (&self.hr_snapshot, &self.alexishr) {
+            (Some(path), None) => Ok(HrSource::Snapshot(path)),
+            (None, Some(api)) => Ok(HrSource::AlexisHr(api)),
+            (Some(_), Some(_)) => {
+                bail!("both hr_snapshot and [alexishr] are set; keep the one HR source you use")
+            }
+            (None, None) => bail!(
+                "no HR source: set hr_snapshot = \"FILE\" (an AlexisHR export) or an [alexishr] section with base_url (the live API)"
+            ),
         }
     }
 
@@ -251,6 +351,20 @@ mod tests {
         let config: Config = toml::from_str(text).expect("example parses");
         config.check().expect("example is valid");
         assert!(!config.integrations.is_empty());
+    }
+
+    #[test]
+    fn exactly_one_hr_source_is_required() {
+        let none: Config = toml::from_str("database = \"x.db\"\n").expect("parses");
+        assert!(none.check().expect_err("refused").to_string().contains("no HR source"));
+        let both: Config =
+            toml::from_str("hr_snapshot = \"s.json\"\n[alexishr]\nbase_url = \"https://api.alexishr.com/v1\"\n")
+                .expect("parses");
+        assert!(both.check().expect_err("refused").to_string().contains("both"));
+        let live: Config = toml::from_str("[alexishr]\nbase_url = \"https://api.alexishr.com/v1\"\n").expect("parses");
+        live.check().expect("valid");
+        let Ok(HrSource::AlexisHr(api)) = live.hr_source() else { panic!("the live source") };
+        assert_eq!((api.token_env.as_str(), api.page_size), ("ALEXISHR_TOKEN", 100));
     }
 
     #[test]

@@ -15,7 +15,7 @@ pub mod connectors;
 pub mod links;
 pub mod runs;
 
-use crate::config::{Config, IntegrationConfig};
+use crate::config::{Config, HrSource, IntegrationConfig};
 use crate::http::auth::{AuthPolicy, Authenticator};
 use crate::http::refresh_store::RefreshTokenFile;
 use crate::http::retry::RetryPolicy;
@@ -100,10 +100,34 @@ impl App {
         Ok(())
     }
 
-    /// Read the configured HR snapshot and store it.
-    pub fn import_hr(&self) -> anyhow::Result<usize> {
-        let snapshot = crate::source::load_snapshot(&self.config.hr_snapshot, &self.config.time_zone()?)?;
-        self.import(&snapshot)
+    /// Read the configured HR source (the snapshot file, or the live
+    /// AlexisHR API, resuming a read cut short) and store its employees.
+    pub async fn import_hr(&self) -> anyhow::Result<HrImport> {
+        self.import_hr_with(None).await
+    }
+
+    /// [`App::import_hr`] with the live source's access token given rather
+    /// than read from the environment (tests, the service).
+    pub async fn import_hr_with(&self, token: Option<String>) -> anyhow::Result<HrImport> {
+        let tz = self.config.time_zone()?;
+        let source = self.config.hr_source()?;
+        match source {
+            HrSource::Snapshot(path) => {
+                let snapshot = crate::source::load_snapshot(path, &tz)?;
+                let employees = self.import(&snapshot)?;
+                Ok(HrImport { source: source.to_string(), employees, read: None })
+            }
+            HrSource::AlexisHr(config) => {
+                let api = match token {
+                    Some(token) => crate::source::alexishr::AlexisHr::new(config, token)?,
+                    None => crate::source::alexishr::AlexisHr::from_env(config)?,
+                };
+                let (snapshot, read) = api.read(&self.store, &tz).await?;
+                let employees = self.import(&snapshot)?;
+                self.store.finish_source_pass()?;
+                Ok(HrImport { source: source.to_string(), employees, read: Some(read) })
+            }
+        }
     }
 
     /// Store an already-parsed snapshot.
@@ -142,6 +166,17 @@ impl App {
         let executor = executor_for(integration, &connector, secrets, Some(store))?;
         Ok((integration, connector, executor))
     }
+}
+
+/// What an HR import did.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct HrImport {
+    /// Where from: the file, or the API's base URL.
+    pub source: String,
+    /// Employees stored.
+    pub employees: usize,
+    /// How the live source's lists were read (none for a file).
+    pub read: Option<crate::source::alexishr::ReadReport>,
 }
 
 /// Where compiled connectors are kept: beside the database, a folder only

@@ -60,13 +60,11 @@ pub async fn run(config: &Path, command: AbsencesCommand) -> anyhow::Result<()> 
     let AbsencesCommand::Sync(args) = command;
     let period = period(&args.from, &args.to)?;
     let app = super::open(config)?;
-    let imported = app.import_hr()?;
+    let imported = app.import_hr().await?;
     if !args.json {
         eprintln!(
-            "imported {imported} employee(s) from {}; exporting absences {}..{}",
-            app.config.hr_snapshot.display(),
-            period.start,
-            period.end
+            "imported {} employee(s) from {}; exporting absences {}..{}",
+            imported.employees, imported.source, period.start, period.end
         );
     }
     let options = SyncOptions {

@@ -75,7 +75,7 @@ impl From<ViewArg> for View {
 pub async fn run(config_path: &Path, cmd: LinksCommand) -> anyhow::Result<()> {
     if let LinksCommand::Suggest { integration, json } = &cmd {
         let app = super::open(config_path)?;
-        app.import_hr()?;
+        app.import_hr().await?;
         let suggestions = app.suggest_links(integration, None).await?;
         if *json {
             return super::print_json(&suggestions);
@@ -99,7 +99,7 @@ pub async fn run(config_path: &Path, cmd: LinksCommand) -> anyhow::Result<()> {
         LinksCommand::List { integration, state, json } => {
             // The views show the HR side as it is now: import it first.
             let app = super::open(config_path)?;
-            app.import_hr()?;
+            app.import_hr().await?;
             let rows = app.link_rows(&integration, state.into())?;
             if json {
                 return super::print_json(&rows);

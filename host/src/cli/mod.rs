@@ -6,6 +6,7 @@ pub mod auth;
 pub mod connectors;
 #[cfg(feature = "demo")]
 pub mod demo;
+pub mod hr;
 pub mod links;
 pub mod print;
 pub mod runs;
@@ -39,6 +40,9 @@ pub enum Command {
     /// Export absences for a period you choose.
     #[command(subcommand)]
     Absences(absences::AbsencesCommand),
+    /// The HR source: `hr import` reads it into the store.
+    #[command(subcommand)]
+    Hr(hr::HrCommand),
     /// Authorize an integration once (OAuth2 authorization code, e.g.
     /// Nmbrs); the refresh token is kept and renewed by every sync.
     Auth(auth::AuthArgs),
@@ -60,6 +64,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo(args) => demo::run(args).await,
         Command::Sync(args) => sync::run(&cli.config, args).await,
         Command::Absences(cmd) => absences::run(&cli.config, cmd).await,
+        Command::Hr(cmd) => hr::run(&cli.config, cmd).await,
         Command::Auth(args) => auth::run(&cli.config, args).await,
         Command::Connectors(cmd) => connectors::run(&cli.config, cmd),
         Command::Runs(cmd) => runs::run(&cli.config, cmd),

@@ -22,10 +22,10 @@ pub struct SyncArgs {
 /// Import the HR snapshot, then sync.
 pub async fn run(config: &Path, args: SyncArgs) -> anyhow::Result<()> {
     let app = super::open(config)?;
-    let imported = app.import_hr()?;
+    let imported = app.import_hr().await?;
     let json = args.json;
     if !json {
-        eprintln!("imported {imported} employee(s) from {}", app.config.hr_snapshot.display());
+        eprintln!("imported {} employee(s) from {}", imported.employees, imported.source);
     }
     let options = SyncOptions { dry_run: args.dry_run, ..SyncOptions::default() };
     let (events, printer) = if json { (None, None) } else { Some(super::print::event_printer("")).unzip() };

@@ -1,6 +1,8 @@
-//! HR sources. Today: a snapshot file in the AlexisHR / Simployer One API
-//! shape ([`snapshot`]). A live API source will sit beside it.
+//! HR sources: a snapshot file in the AlexisHR / Simployer One API shape
+//! ([`snapshot`]), or the live AlexisHR API read page by page into the
+//! store ([`alexishr`]). Both give an [`HrSnapshot`].
 
+pub mod alexishr;
 pub mod snapshot;
 
-pub use snapshot::{HrSnapshot, load_snapshot, parse_snapshot};
+pub use snapshot::{HrSnapshot, load_snapshot, parse_snapshot, snapshot_from_value};

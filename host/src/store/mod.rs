@@ -9,6 +9,7 @@
 
 pub mod connectors;
 pub mod employees;
+pub mod hr_source;
 pub mod journal;
 pub mod links;
 pub mod record_links;

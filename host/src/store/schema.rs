@@ -124,6 +124,28 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (integration, hr_id, kind, hr_key)
     );
     "#,
+    // 5: the live HR source's records as last read, with a hash each, and
+    // where each list's read stands (resumable page by page).
+    r#"
+    CREATE TABLE hr_source_records (
+        resource TEXT NOT NULL,
+        id TEXT NOT NULL,
+        data TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        seen_in INTEGER NOT NULL,
+        PRIMARY KEY (resource, id)
+    );
+    CREATE TABLE hr_source_reads (
+        resource TEXT PRIMARY KEY,
+        read_no INTEGER NOT NULL,
+        in_progress INTEGER NOT NULL,
+        cursor TEXT,
+        cursor_id TEXT,
+        full INTEGER NOT NULL,
+        pass INTEGER NOT NULL,
+        completed_at TEXT
+    );
+    "#,
 ];
 
 /// Bring the database to the newest schema.

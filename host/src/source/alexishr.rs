@@ -1,0 +1,533 @@
+//! The live AlexisHR source: reads every list the sync needs from the
+//! public API (`../shared/data/alexishr/openapi.yaml`, notes in
+//! `../shared/research/alexishr-api.md`) into the store, page by page, and
+//! builds the same [`HrSnapshot`] a snapshot file gives.
+//!
+//! How each list is read ([`LISTS`]), always paging by key, never by
+//! offset, so a record that changes or goes during a read cannot push
+//! another out of its page:
+//! - `employee` and `employment` carry `updated` (API changelog
+//!   2023-12-20): they are read *incrementally* from a cursor (the
+//!   `updated` instant and id of the last record taken), sorted
+//!   `sort[updated]=asc&sort[id]=asc`: first the rest of the cursor's
+//!   instant (`filters[updated][$eq]` and `filters[id][$gt]`), then what
+//!   came after it (`filters[updated][$gt]`). After the read a one-record
+//!   request compares the API's `total` with what is kept; when they
+//!   differ (a record was deleted) the list is read whole once more.
+//! - every other list has no `updated`: it is read *whole* every time,
+//!   `sort[id]=asc` and `filters[id][$gt]` the last id taken, each
+//!   record's hash compared with the one kept; records the read did not
+//!   see are removed once it reached its last page.
+//!
+//! Invariants: a page is saved with the read's new position in one
+//! transaction, so the cursor never moves past a page that failed, and a
+//! read cut short (a crash, a 500 after the retries) resumes at the page
+//! it stopped at without asking twice for a page it saved. The lists of
+//! one import form a *pass*: a list finished in the pass in progress is not
+//! read again when the pass resumes. Employees are imported only after
+//! every list of the pass was read. The access token comes from the
+//! environment and is sent only to the configured `base_url`; redirects
+//! are not followed.
+
+use super::snapshot::{HrSnapshot, snapshot_from_value};
+use crate::config::AlexisHrConfig;
+use crate::http::BaseUrl;
+use crate::http::retry::RetryPolicy;
+use crate::store::Store;
+use crate::store::hr_source::{ReadState, SourceRecord};
+use anyhow::{Context as _, anyhow, bail};
+use serde_json::{Map, Value};
+use std::time::Duration;
+
+/// How one AlexisHR list is read.
+#[derive(Debug, Clone, Copy)]
+pub struct ListSpec {
+    /// The list's path under the API root, e.g. `employee`.
+    pub resource: &'static str,
+    /// Read from the `updated` cursor rather than whole.
+    pub incremental: bool,
+    /// A relation asked for with the list and kept as a list of its own:
+    /// (the `relations` name, the list it is kept under).
+    pub relation: Option<(&'static str, &'static str)>,
+}
+
+/// Every list the sync needs, in the order they are read (employees last,
+/// so a pass that reached them has everything they point to).
+pub const LISTS: &[ListSpec] = &[
+    ListSpec { resource: "office", incremental: false, relation: None },
+    ListSpec { resource: "department", incremental: false, relation: None },
+    ListSpec { resource: "employment-type", incremental: false, relation: None },
+    ListSpec { resource: "leave-type", incremental: false, relation: Some(("leaveTypeCode", "leave-type-code")) },
+    ListSpec { resource: "compensation", incremental: false, relation: None },
+    ListSpec { resource: "leave", incremental: false, relation: None },
+    ListSpec { resource: "leave-transaction", incremental: false, relation: None },
+    ListSpec { resource: "child", incremental: false, relation: None },
+    ListSpec { resource: "employment", incremental: true, relation: None },
+    ListSpec { resource: "employee", incremental: true, relation: None },
+];
+
+/// Most pages one list's read may take: a runaway guard (a server that
+/// keeps answering full pages), far above any company.
+const MAX_PAGES: u64 = 100_000;
+
+/// What reading one list did.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct ListReport {
+    /// The list.
+    pub resource: String,
+    /// Pages asked for in this import (0: finished earlier in this pass).
+    pub pages: u64,
+    /// Records received.
+    pub records: u64,
+    /// Records new or changed.
+    pub changed: u64,
+    /// Records removed (gone from the source).
+    pub removed: u64,
+    /// Whether it was read whole (else from its cursor).
+    pub full: bool,
+}
+
+/// What one import from the live source did.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct ReadReport {
+    /// The pass this import finished.
+    pub pass: i64,
+    /// Each list, in reading order.
+    pub lists: Vec<ListReport>,
+}
+
+/// One page of a list, as the API answered it.
+struct Page {
+    data: Vec<Map<String, Value>>,
+    total: Option<u64>,
+    relation: Vec<Map<String, Value>>,
+}
+
+/// A connection to one AlexisHR account.
+pub struct AlexisHr {
+    base: BaseUrl,
+    token: String,
+    page_size: u32,
+    policy: RetryPolicy,
+    client: reqwest::Client,
+}
+
+impl AlexisHr {
+    /// The source `config` describes, its token read from the environment
+    /// variable it names.
+    pub fn from_env(config: &AlexisHrConfig) -> anyhow::Result<Self> {
+        let token = std::env::var(&config.token_env).ok().filter(|t| !t.trim().is_empty()).with_context(|| {
+            format!(
+                "the AlexisHR access token is not set: put it in the environment variable {} (an Owner creates one under Settings → Access tokens)",
+                config.token_env
+            )
+        })?;
+        Self::new(config, token)
+    }
+
+    /// The source `config` describes, with `token`.
+    pub fn new(config: &AlexisHrConfig, token: String) -> anyhow::Result<Self> {
+        let base = BaseUrl::parse(&config.base_url).context("[alexishr] base_url")?;
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(config.request_timeout_secs.max(1)))
+            .build()
+            .context("building the HTTP client for AlexisHR")?;
+        let policy = RetryPolicy {
+            max_retries: config.max_retries,
+            base: Duration::from_millis(config.retry_backoff_ms),
+            ..RetryPolicy::default()
+        };
+        Ok(Self { base, token, page_size: config.page_size.max(1), policy, client })
+    }
+
+    /// Read every list into `store` (resuming a pass cut short) and build
+    /// the HR data from what is kept. The pass is finished by
+    /// [`Store::finish_source_pass`] once the caller imported the result.
+    pub async fn read(&self, store: &Store, tz: &jiff::tz::TimeZone) -> anyhow::Result<(HrSnapshot, ReadReport)> {
+        let pass = store.begin_source_pass()?;
+        let mut report = ReadReport { pass, lists: Vec::new() };
+        for spec in LISTS {
+            let list = match store.source_read(spec.resource)? {
+                Some(state) if state.pass == pass && !state.in_progress => {
+                    ListReport { resource: spec.resource.to_owned(), ..ListReport::default() }
+                }
+                _ => self.read_list(store, spec, pass).await?,
+            };
+            report.lists.push(list);
+        }
+        let snapshot = assemble(store, tz)?;
+        Ok((snapshot, report))
+    }
+
+    /// Read one list: resume or begin, page until the last, check an
+    /// incremental list's total, finish.
+    async fn read_list(&self, store: &Store, spec: &ListSpec, pass: i64) -> anyhow::Result<ListReport> {
+        let mut report = ListReport { resource: spec.resource.to_owned(), ..ListReport::default() };
+        let mut state = store.begin_source_read(spec.resource, !spec.incremental)?;
+        loop {
+            self.read_pages(store, spec, &mut state, &mut report).await?;
+            report.full |= state.full;
+            if spec.incremental && !state.full {
+                let total = self.total(spec.resource).await?;
+                let kept = store.source_count(spec.resource)?;
+                if total != kept {
+                    tracing::info!(
+                        list = spec.resource,
+                        total,
+                        kept,
+                        "AlexisHR's total differs from what is kept: reading the list whole"
+                    );
+                    store.finish_source_read(&state, &[], pass)?;
+                    state = store.begin_source_read(spec.resource, true)?;
+                    continue;
+                }
+            }
+            let also: Vec<&str> = spec.relation.iter().map(|(_, kept_as)| *kept_as).collect();
+            report.removed += store.finish_source_read(&state, &also, pass)?;
+            return Ok(report);
+        }
+    }
+
+    /// Ask for pages from where `state` stands until the list is read,
+    /// saving each with the read's new position.
+    ///
+    /// Paging is by key, never by offset, so a record that changes or
+    /// goes while the read runs cannot shift another out of its page:
+    /// whole lists page by id (`filters[id][$gt]` the last id taken);
+    /// incremental lists first take the rest of the records at the
+    /// cursor's instant (`filters[updated][$eq]` it and `filters[id][$gt]`
+    /// the last id), then those after it (`filters[updated][$gt]`,
+    /// `sort[updated]=asc&sort[id]=asc`), whose last record becomes the
+    /// cursor.
+    async fn read_pages(
+        &self,
+        store: &Store,
+        spec: &ListSpec,
+        state: &mut ReadState,
+        report: &mut ListReport,
+    ) -> anyhow::Result<()> {
+        // Incremental lists with a cursor begin with the rest of its instant.
+        let mut at_cursor = spec.incremental && state.cursor.is_some();
+        for _ in 0..MAX_PAGES {
+            let query = self.page_query(spec, state, at_cursor);
+            let page =
+                self.get(spec.resource, &query, spec.relation.map(|(name, _)| name)).await.with_context(|| {
+                    format!(
+                        "reading AlexisHR {} after {}; the next import resumes there",
+                        spec.resource,
+                        position(state)
+                    )
+                })?;
+            let count = page.data.len() as u64;
+            let mut records = Vec::with_capacity(page.data.len() + page.relation.len());
+            for record in &page.data {
+                records.push(to_record(spec.resource, record)?);
+            }
+            if let Some((_, kept_as)) = spec.relation {
+                for record in &page.relation {
+                    records.push(to_record(kept_as, record)?);
+                }
+            }
+            let previous = (state.cursor.clone(), state.cursor_id.clone());
+            if let Some(last) = records.iter().rfind(|r| r.resource == spec.resource) {
+                state.cursor_id = Some(last.id.clone());
+            }
+            if spec.incremental
+                && let Some(last) = page.data.last()
+            {
+                state.cursor = Some(updated(last, spec.resource)?.to_owned());
+            }
+            if count > 0 && (state.cursor.clone(), state.cursor_id.clone()) == previous {
+                bail!("AlexisHR answered the same page of {} twice; stopped rather than loop", spec.resource);
+            }
+            report.pages += 1;
+            report.records += count;
+            report.changed += store.save_source_page(state, &records)?;
+            let full_page = count >= u64::from(self.page_size);
+            match (spec.incremental, at_cursor, full_page) {
+                // A full page: more may follow on the same instant.
+                (true, _, true) => at_cursor = true,
+                // The cursor's instant is done: on to what came after it.
+                (true, true, false) => at_cursor = false,
+                // Short pages after the cursor, or of a whole list: the end.
+                (true, false, false) | (false, _, false) => return Ok(()),
+                (false, _, true) => {}
+            }
+        }
+        bail!("AlexisHR kept answering full pages of {} after {MAX_PAGES} pages; stopped", spec.resource)
+    }
+
+    /// The query of the next page of `spec` from `state`: at the cursor's
+    /// instant (`at_cursor`) or after it.
+    fn page_query(&self, spec: &ListSpec, state: &ReadState, at_cursor: bool) -> Vec<(String, String)> {
+        let mut query = vec![("limit".to_owned(), self.page_size.to_string())];
+        let after_id = |query: &mut Vec<(String, String)>| {
+            if let Some(id) = &state.cursor_id {
+                query.push(("filters[id][$gt]".into(), id.clone()));
+            }
+        };
+        match (&state.cursor, spec.incremental) {
+            (Some(cursor), true) if at_cursor => {
+                query.push(("filters[updated][$eq]".into(), cursor.clone()));
+                after_id(&mut query);
+            }
+            (Some(cursor), true) => query.push(("filters[updated][$gt]".into(), cursor.clone())),
+            (None, true) => {}
+            (_, false) => after_id(&mut query),
+        }
+        if spec.incremental {
+            query.push(("sort[updated]".into(), "asc".into()));
+        }
+        query.push(("sort[id]".into(), "asc".into()));
+        if let Some((name, _)) = spec.relation {
+            query.push(("relations".into(), name.into()));
+        }
+        query
+    }
+
+    /// How many records of `resource` the API holds (`total` of a
+    /// one-record page).
+    async fn total(&self, resource: &str) -> anyhow::Result<u64> {
+        let query = [("limit".to_owned(), "1".to_owned()), ("select".to_owned(), "id".to_owned())];
+        let page = self.get(resource, &query, None).await.with_context(|| format!("counting AlexisHR {resource}"))?;
+        page.total.with_context(|| format!("AlexisHR answered a {resource} list without its total"))
+    }
+
+    /// GET one list page, retrying timeouts, 429 and 5xx with backoff
+    /// (honouring `Retry-After`).
+    async fn get(&self, resource: &str, query: &[(String, String)], relation: Option<&str>) -> anyhow::Result<Page> {
+        let mut url = self.base.join(&format!("/{resource}")).map_err(|e| anyhow!("{e}"))?;
+        url.query_pairs_mut().extend_pairs(query);
+        let mut retry = 0;
+        loop {
+            let sent = self.client.get(url.clone()).bearer_auth(&self.token).send().await;
+            let failure = match sent {
+                Ok(response) => {
+                    let status = response.status().as_u16();
+                    if (200..300).contains(&status) {
+                        let body = response.bytes().await.context("reading the answer")?;
+                        return parse_page(&body, relation);
+                    }
+                    let retry_after =
+                        response.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_owned);
+                    let body = response.text().await.unwrap_or_default();
+                    if !RetryPolicy::retryable_status(status) {
+                        return Err(refusal(status, &body));
+                    }
+                    (format!("AlexisHR answered {status}: {}", short(&body)), retry_after)
+                }
+                Err(e) => (format!("no answer from AlexisHR: {e}"), None),
+            };
+            if retry >= self.policy.max_retries {
+                bail!("{} (after {} retries)", failure.0, retry);
+            }
+            let wait = self.policy.wait(retry, failure.1.as_deref());
+            tracing::warn!(
+                list = resource,
+                retry = retry + 1,
+                wait_ms = wait.as_millis() as u64,
+                "{}; retrying",
+                failure.0
+            );
+            tokio::time::sleep(wait).await;
+            retry += 1;
+        }
+    }
+}
+
+/// The error for a status that is not retried, saying what to do.
+fn refusal(status: u16, body: &str) -> anyhow::Error {
+    match status {
+        401 => anyhow!(
+            "AlexisHR refused the access token (401): check it, or create a new one under Settings → Access tokens"
+        ),
+        403 => anyhow!("AlexisHR forbids this token to read the list (403): the token must belong to an Owner"),
+        _ => anyhow!("AlexisHR answered {status}: {}", short(body)),
+    }
+}
+
+/// At most 300 characters of an answer, for an error message.
+fn short(body: &str) -> String {
+    let body = body.trim();
+    match body.char_indices().nth(300) {
+        Some((at, _)) => format!("{}…", &body[..at]),
+        None => body.to_owned(),
+    }
+}
+
+/// A list page from its JSON: the `{status, data, total, count, offset,
+/// relations}` envelope every AlexisHR list answers.
+fn parse_page(body: &[u8], relation: Option<&str>) -> anyhow::Result<Page> {
+    let value: Value = serde_json::from_slice(body).context("AlexisHR answered a list page that is not JSON")?;
+    let Value::Object(mut envelope) = value else { bail!("AlexisHR answered a list page that is not a JSON object") };
+    let objects = |value: Option<Value>, what: &str| -> anyhow::Result<Vec<Map<String, Value>>> {
+        let Some(Value::Array(items)) = value else { bail!("AlexisHR answered a list page without its {what} array") };
+        items
+            .into_iter()
+            .map(|item| match item {
+                Value::Object(map) => Ok(map),
+                _ => Err(anyhow!("AlexisHR answered a {what} entry that is not an object")),
+            })
+            .collect()
+    };
+    let data = objects(envelope.remove("data"), "data")?;
+    let total = envelope.get("total").and_then(Value::as_u64);
+    let relation = match relation {
+        Some(name) => {
+            let found = envelope.get_mut("relations").and_then(|r| r.get_mut(name)).map(Value::take);
+            objects(Some(found.unwrap_or(Value::Array(Vec::new()))), name)?
+        }
+        None => Vec::new(),
+    };
+    Ok(Page { data, total, relation })
+}
+
+/// A record to keep, with its id checked.
+fn to_record(resource: &str, record: &Map<String, Value>) -> anyhow::Result<SourceRecord> {
+    let id = match record.get("id") {
+        Some(Value::String(id)) if !id.is_empty() && id.len() <= 128 => id.clone(),
+        _ => bail!("AlexisHR answered a {resource} record without a usable id"),
+    };
+    let data = serde_json::to_string(record).context("encoding a record")?;
+    Ok(SourceRecord { resource: resource.to_owned(), id, data })
+}
+
+/// The `updated` instant of an incremental list's record.
+fn updated<'a>(record: &'a Map<String, Value>, resource: &str) -> anyhow::Result<&'a str> {
+    match record.get("updated") {
+        Some(Value::String(updated)) if !updated.is_empty() => Ok(updated),
+        _ => bail!("AlexisHR answered a {resource} record without `updated`; it cannot be read incrementally"),
+    }
+}
+
+/// Where a read stands, for messages.
+fn position(state: &ReadState) -> String {
+    match (&state.cursor, &state.cursor_id) {
+        (Some(updated), Some(id)) => format!("the record {id} updated {updated}"),
+        (None, Some(id)) => format!("the record {id}"),
+        (Some(updated), None) => format!("the records updated {updated}"),
+        (None, None) => "the start".to_owned(),
+    }
+}
+
+/// Lists whose records belong to one employee (`employeeId`).
+const PER_EMPLOYEE: &[&str] = &["employment", "compensation", "leave", "leave-transaction", "child"];
+
+/// The HR data from the kept records: the object a snapshot file holds.
+/// A record of an employee the source no longer lists (deleted in HR
+/// while its employments stay, or read in between) is left out, with a
+/// warning, rather than failing every import.
+fn assemble(store: &Store, tz: &jiff::tz::TimeZone) -> anyhow::Result<HrSnapshot> {
+    let employees = store.source_records("employee")?;
+    let known: std::collections::HashSet<String> =
+        employees.iter().filter_map(|e| e.get("id").and_then(Value::as_str)).map(str::to_owned).collect();
+    let mut file = Map::new();
+    for spec in LISTS.iter().filter(|spec| spec.resource != "employee") {
+        let mut records = store.source_records(spec.resource)?;
+        if PER_EMPLOYEE.contains(&spec.resource) {
+            let before = records.len();
+            records.retain(|r| r.get("employeeId").and_then(Value::as_str).is_some_and(|id| known.contains(id)));
+            if records.len() < before {
+                tracing::warn!(
+                    list = spec.resource,
+                    left_out = before - records.len(),
+                    "records of employees AlexisHR no longer lists are left out"
+                );
+            }
+        }
+        let entry = match spec.relation {
+            Some((name, kept_as)) => {
+                let mut relations = Map::new();
+                relations.insert(name.to_owned(), Value::Array(store.source_records(kept_as)?));
+                serde_json::json!({ "data": records, "relations": relations })
+            }
+            None => Value::Array(records),
+        };
+        file.insert(spec.resource.to_owned(), entry);
+    }
+    file.insert("employee".to_owned(), Value::Array(employees));
+    snapshot_from_value(Value::Object(file), tz).context("in the records read from AlexisHR")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(cursor: Option<&str>, cursor_id: Option<&str>) -> ReadState {
+        ReadState {
+            resource: "employee".into(),
+            read_no: 1,
+            in_progress: true,
+            cursor: cursor.map(str::to_owned),
+            cursor_id: cursor_id.map(str::to_owned),
+            full: cursor.is_none(),
+            pass: 1,
+        }
+    }
+
+    fn source() -> AlexisHr {
+        AlexisHr::new(
+            &AlexisHrConfig { page_size: 10, ..AlexisHrConfig::new("https://api.alexishr.com/v1") },
+            "t".into(),
+        )
+        .expect("source")
+    }
+
+    fn text(query: &[(String, String)]) -> String {
+        query.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&")
+    }
+
+    #[test]
+    fn incremental_pages_go_by_key_at_the_cursors_instant_then_after_it() {
+        let employee = LISTS.iter().find(|l| l.resource == "employee").expect("employee");
+        let api = source();
+        assert_eq!(
+            text(&api.page_query(employee, &state(None, None), false)),
+            "limit=10&sort[updated]=asc&sort[id]=asc"
+        );
+        let at = state(Some("T"), Some("e9"));
+        assert_eq!(
+            text(&api.page_query(employee, &at, true)),
+            "limit=10&filters[updated][$eq]=T&filters[id][$gt]=e9&sort[updated]=asc&sort[id]=asc"
+        );
+        assert_eq!(
+            text(&api.page_query(employee, &at, false)),
+            "limit=10&filters[updated][$gt]=T&sort[updated]=asc&sort[id]=asc"
+        );
+    }
+
+    #[test]
+    fn whole_lists_page_by_id_and_ask_for_their_relation() {
+        let leave_types = LISTS.iter().find(|l| l.resource == "leave-type").expect("leave-type");
+        let api = source();
+        assert_eq!(
+            text(&api.page_query(leave_types, &state(None, None), false)),
+            "limit=10&sort[id]=asc&relations=leaveTypeCode"
+        );
+        assert_eq!(
+            text(&api.page_query(leave_types, &state(None, Some("lt9")), false)),
+            "limit=10&filters[id][$gt]=lt9&sort[id]=asc&relations=leaveTypeCode"
+        );
+    }
+
+    #[test]
+    fn a_record_without_updated_stops_an_incremental_read() {
+        let Value::Object(record) = serde_json::json!({"id": "e1"}) else { unreachable!() };
+        let err = updated(&record, "employee").expect_err("refused");
+        assert!(err.to_string().contains("updated"));
+    }
+
+    #[test]
+    fn a_page_must_be_the_list_envelope() {
+        assert!(parse_page(b"[]", None).is_err());
+        assert!(parse_page(br#"{"status":"ok"}"#, None).is_err());
+        assert!(parse_page(br#"{"data":[1]}"#, None).is_err());
+        let page = parse_page(
+            br#"{"status":"ok","data":[{"id":"a"}],"total":7,"count":1,"offset":0,"relations":{"leaveTypeCode":[{"id":"c"}]}}"#,
+            Some("leaveTypeCode"),
+        )
+        .expect("parsed");
+        assert_eq!((page.data.len(), page.total, page.relation.len()), (1, Some(7), 1));
+    }
+}

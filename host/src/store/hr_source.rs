@@ -1,0 +1,288 @@
+//! The live HR source's records as last read (`hr_source_records`, one
+//! row per list and id, with a hash of its JSON) and where each list's
+//! read stands (`hr_source_reads`).
+//!
+//! Invariants:
+//! - a page's records and the read's new position are saved in one
+//!   transaction, so a read cut short (a crash, a failed page) resumes
+//!   after the last saved page: nothing is asked twice, nothing skipped;
+//! - a *full* read marks every record it saw with its read number; only a
+//!   full read that reached its last page removes what it did not see;
+//! - a *pass* is one import of every list: a list finished in the pass
+//!   in progress is not read again when the pass resumes. The pass row is
+//!   kept under the list name [`PASS`].
+
+use super::Store;
+use anyhow::Context as _;
+use rusqlite::{OptionalExtension as _, params};
+use sha2::{Digest as _, Sha256};
+
+/// The row of `hr_source_reads` that holds the pass, not a list.
+pub const PASS: &str = "";
+
+/// Where one list's read stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadState {
+    /// The list (`employee`, `leave-type`...).
+    pub resource: String,
+    /// The read in progress, or the last one finished.
+    pub read_no: i64,
+    /// Whether the read has pages left.
+    pub in_progress: bool,
+    /// Incremental lists: the `updated` instant of the last record taken.
+    pub cursor: Option<String>,
+    /// The id of the last record taken (at `cursor`, for incremental lists).
+    pub cursor_id: Option<String>,
+    /// Whether this read lists everything (and removes what it missed).
+    pub full: bool,
+    /// The pass this list was last finished in.
+    pub pass: i64,
+}
+
+/// One record of a page, as the source sent it.
+#[derive(Debug, Clone)]
+pub struct SourceRecord {
+    /// The list it is kept under (a relation may be kept under its own).
+    pub resource: String,
+    /// Its id.
+    pub id: String,
+    /// Its JSON.
+    pub data: String,
+}
+
+/// The hash kept beside a record: sha256 of its JSON text.
+fn hash(data: &str) -> String {
+    hex::encode(Sha256::digest(data.as_bytes()))
+}
+
+fn state_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ReadState> {
+    Ok(ReadState {
+        resource: row.get(0)?,
+        read_no: row.get(1)?,
+        in_progress: row.get(2)?,
+        cursor: row.get(3)?,
+        cursor_id: row.get(4)?,
+        full: row.get(5)?,
+        pass: row.get(6)?,
+    })
+}
+
+impl Store {
+    /// Where the read of `resource` stands, if it was ever read.
+    pub fn source_read(&self, resource: &str) -> anyhow::Result<Option<ReadState>> {
+        self.conn()
+            .query_row(
+                "SELECT resource, read_no, in_progress, cursor, cursor_id, full, pass
+                 FROM hr_source_reads WHERE resource = ?1",
+                [resource],
+                state_from_row,
+            )
+            .optional()
+            .with_context(|| format!("reading where the HR source's {resource:?} list stands"))
+    }
+
+    /// The pass in progress (resumed) or a new one; its number.
+    pub fn begin_source_pass(&self) -> anyhow::Result<i64> {
+        match self.source_read(PASS)? {
+            Some(pass) if pass.in_progress => Ok(pass.read_no),
+            previous => {
+                let number = previous.map_or(1, |p| p.read_no + 1);
+                self.conn().execute(
+                    "INSERT INTO hr_source_reads (resource, read_no, in_progress, cursor, cursor_id, full, pass)
+                     VALUES (?1, ?2, 1, NULL, NULL, 0, ?2)
+                     ON CONFLICT(resource) DO UPDATE SET read_no = excluded.read_no, in_progress = 1, pass = excluded.pass",
+                    params![PASS, number],
+                )?;
+                Ok(number)
+            }
+        }
+    }
+
+    /// Mark the pass finished: every list was read and imported.
+    pub fn finish_source_pass(&self) -> anyhow::Result<()> {
+        self.conn().execute(
+            "UPDATE hr_source_reads SET in_progress = 0, completed_at = ?2 WHERE resource = ?1",
+            params![PASS, super::now()],
+        )?;
+        Ok(())
+    }
+
+    /// Resume the read of `resource` in progress, or begin a new one: full
+    /// (from the first record) when asked, or when the list was never read
+    /// to its end (no cursor); else incremental from the cursor.
+    pub fn begin_source_read(&self, resource: &str, full: bool) -> anyhow::Result<ReadState> {
+        let previous = self.source_read(resource)?;
+        if let Some(state) = &previous
+            && state.in_progress
+        {
+            return Ok(state.clone());
+        }
+        let (cursor, cursor_id) = match &previous {
+            Some(p) if !full && p.cursor.is_some() => (p.cursor.clone(), p.cursor_id.clone()),
+            _ => (None, None),
+        };
+        let state = ReadState {
+            resource: resource.to_owned(),
+            read_no: previous.as_ref().map_or(1, |p| p.read_no + 1),
+            in_progress: true,
+            full: cursor.is_none(),
+            cursor,
+            cursor_id,
+            pass: previous.as_ref().map_or(0, |p| p.pass),
+        };
+        self.conn().execute(
+            "INSERT INTO hr_source_reads (resource, read_no, in_progress, cursor, cursor_id, full, pass)
+             VALUES (?1, ?2, 1, ?3, ?4, ?5, ?6)
+             ON CONFLICT(resource) DO UPDATE SET read_no = excluded.read_no, in_progress = 1,
+               cursor = excluded.cursor, cursor_id = excluded.cursor_id, full = excluded.full",
+            params![resource, state.read_no, state.cursor, state.cursor_id, state.full, state.pass],
+        )?;
+        Ok(state)
+    }
+
+    /// Save one page: its records (each marked seen by this read; the data
+    /// rewritten only where its hash changed) and the read's new position,
+    /// in one transaction. Returns how many records are new or changed.
+    pub fn save_source_page(&self, state: &ReadState, records: &[SourceRecord]) -> anyhow::Result<u64> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let mut changed = 0;
+        {
+            let mut known = tx.prepare_cached("SELECT hash FROM hr_source_records WHERE resource = ?1 AND id = ?2")?;
+            let mut seen =
+                tx.prepare_cached("UPDATE hr_source_records SET seen_in = ?3 WHERE resource = ?1 AND id = ?2")?;
+            let mut upsert = tx.prepare_cached(
+                "INSERT INTO hr_source_records (resource, id, data, hash, seen_in) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT(resource, id) DO UPDATE SET data = excluded.data, hash = excluded.hash, seen_in = excluded.seen_in",
+            )?;
+            for record in records {
+                let hash = hash(&record.data);
+                let stored: Option<String> =
+                    known.query_row(params![record.resource, record.id], |r| r.get(0)).optional()?;
+                if stored.as_deref() == Some(hash.as_str()) {
+                    seen.execute(params![record.resource, record.id, state.read_no])?;
+                } else {
+                    upsert.execute(params![record.resource, record.id, record.data, hash, state.read_no])?;
+                    changed += 1;
+                }
+            }
+        }
+        tx.execute(
+            "UPDATE hr_source_reads SET cursor = ?2, cursor_id = ?3 WHERE resource = ?1",
+            params![state.resource, state.cursor, state.cursor_id],
+        )?;
+        tx.commit().with_context(|| format!("saving a page of the HR source's {:?} list", state.resource))?;
+        Ok(changed)
+    }
+
+    /// Finish the read of `state.resource` in `pass`. A full read removes
+    /// the records of `resource` and of `also` (lists read with it, such
+    /// as a relation) that it did not see; returns how many.
+    pub fn finish_source_read(&self, state: &ReadState, also: &[&str], pass: i64) -> anyhow::Result<u64> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let mut removed = 0;
+        if state.full {
+            for resource in std::iter::once(state.resource.as_str()).chain(also.iter().copied()) {
+                removed += tx.execute(
+                    "DELETE FROM hr_source_records WHERE resource = ?1 AND seen_in < ?2",
+                    params![resource, state.read_no],
+                )? as u64;
+            }
+        }
+        tx.execute(
+            "UPDATE hr_source_reads SET in_progress = 0, pass = ?2, completed_at = ?3 WHERE resource = ?1",
+            params![state.resource, pass, super::now()],
+        )?;
+        tx.commit().with_context(|| format!("finishing the read of the HR source's {:?} list", state.resource))?;
+        Ok(removed)
+    }
+
+    /// Every record kept of `resource`, in id order.
+    pub fn source_records(&self, resource: &str) -> anyhow::Result<Vec<serde_json::Value>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached("SELECT id, data FROM hr_source_records WHERE resource = ?1 ORDER BY id")?;
+        let mut rows = stmt.query([resource])?;
+        let mut all = Vec::new();
+        while let Some(row) = rows.next()? {
+            let id: String = row.get(0)?;
+            let data: String = row.get(1)?;
+            all.push(
+                serde_json::from_str(&data)
+                    .with_context(|| format!("the kept HR source record {resource}/{id} is not JSON"))?,
+            );
+        }
+        Ok(all)
+    }
+
+    /// How many records of `resource` are kept.
+    pub fn source_count(&self, resource: &str) -> anyhow::Result<u64> {
+        let n: i64 =
+            self.conn()
+                .query_row("SELECT COUNT(*) FROM hr_source_records WHERE resource = ?1", [resource], |r| r.get(0))?;
+        Ok(n.max(0) as u64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(resource: &str, id: &str, data: &str) -> SourceRecord {
+        SourceRecord { resource: resource.into(), id: id.into(), data: data.into() }
+    }
+
+    #[test]
+    fn a_full_read_counts_changes_by_hash_and_removes_only_what_it_did_not_see_once_finished() {
+        let store = Store::in_memory().expect("store");
+        let mut first = store.begin_source_read("office", true).expect("begin");
+        first.cursor_id = Some("b".into());
+        let page = [record("office", "a", "{\"id\":\"a\"}"), record("office", "b", "{\"id\":\"b\"}")];
+        assert_eq!(store.save_source_page(&first, &page).expect("saved"), 2);
+        store.finish_source_read(&first, &[], 1).expect("finished");
+
+        let mut second = store.begin_source_read("office", true).expect("begin");
+        assert_eq!(
+            (second.read_no, second.cursor_id.as_deref()),
+            (2, None),
+            "a full read starts from the first record"
+        );
+        second.cursor_id = Some("a".into());
+        let changed = store.save_source_page(&second, &[record("office", "a", "{\"id\":\"a\",\"name\":\"x\"}")]);
+        assert_eq!(changed.expect("saved"), 1);
+        assert_eq!(store.source_count("office").expect("count"), 2, "nothing removed before the read ends");
+        let resumed = store.begin_source_read("office", true).expect("resume");
+        assert_eq!(
+            (resumed.read_no, resumed.cursor_id.as_deref()),
+            (2, Some("a")),
+            "a read in progress resumes where it stood"
+        );
+        assert_eq!(store.finish_source_read(&resumed, &[], 2).expect("finished"), 1);
+        let kept = store.source_records("office").expect("records");
+        assert_eq!(kept, vec![serde_json::json!({"id": "a", "name": "x"})]);
+    }
+
+    #[test]
+    fn an_incremental_read_keeps_its_cursor_and_removes_nothing() {
+        let store = Store::in_memory().expect("store");
+        let mut first = store.begin_source_read("employee", false).expect("begin");
+        assert!(first.full, "a list never read is read whole");
+        first.cursor = Some("2026-01-01T00:00:00.000Z".into());
+        first.cursor_id = Some("a".into());
+        store.save_source_page(&first, &[record("employee", "a", "{}")]).expect("saved");
+        store.finish_source_read(&first, &[], 1).expect("finished");
+        let next = store.begin_source_read("employee", false).expect("begin");
+        assert!(!next.full);
+        assert_eq!((next.cursor.as_deref(), next.cursor_id.as_deref()), (Some("2026-01-01T00:00:00.000Z"), Some("a")));
+        assert_eq!(store.finish_source_read(&next, &[], 2).expect("finished"), 0);
+    }
+
+    #[test]
+    fn a_pass_in_progress_is_resumed_and_a_finished_one_is_followed_by_the_next() {
+        let store = Store::in_memory().expect("store");
+        assert_eq!(store.begin_source_pass().expect("pass"), 1);
+        assert_eq!(store.begin_source_pass().expect("pass"), 1);
+        store.finish_source_pass().expect("finished");
+        assert_eq!(store.begin_source_pass().expect("pass"), 2);
+    }
+}
