@@ -2,7 +2,8 @@
 //!
 //! Pure Rust with no WIT types, so the same code runs inside a component and
 //! natively (unit tests, the native baseline of the benchmark). It owns:
-//! national-id checks ([`national_id`]), bank-number helpers ([`bank`]),
+//! national-id checks ([`national_id`]; Swedish personnummer in
+//! [`personnummer`]), bank-number helpers ([`bank`]),
 //! flat "dotted" field maps and their JSON form ([`fields`]), and the
 //! field-by-field comparison every connector's `diff` uses ([`compare`]),
 //! and the allocator connectors install for their one-call instances
@@ -18,6 +19,7 @@ pub mod compare;
 pub mod fields;
 pub mod national_id;
 pub mod packed;
+pub mod personnummer;
 
 /// Everything a connector's `lib.rs` needs besides its steps: the guest
 /// bindings of `wit/connector.wit` (`paybridge:connector@2.0.0`), a trait
