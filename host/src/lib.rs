@@ -12,6 +12,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod http;
+pub mod import;
 pub mod model;
 pub mod privacy;
 pub mod runtime;

@@ -148,7 +148,7 @@ impl App {
 
     /// The integration `name`, its connector version and an executor with
     /// `secrets` (resolved from the environment when `None`).
-    fn open_integration(
+    pub(crate) fn open_integration(
         &self,
         name: &str,
         secrets: Option<Secrets>,

@@ -7,6 +7,7 @@ pub mod connectors;
 #[cfg(feature = "demo")]
 pub mod demo;
 pub mod hr;
+pub mod import;
 pub mod links;
 pub mod print;
 pub mod runs;
@@ -37,6 +38,9 @@ pub enum Command {
     Demo(demo::DemoArgs),
     /// Sync one integration now.
     Sync(sync::SyncArgs),
+    /// Import from a two-way target (Kontek) into HR what the ownership
+    /// settings allow.
+    Import(import::ImportArgs),
     /// Export absences for a period you choose.
     #[command(subcommand)]
     Absences(absences::AbsencesCommand),
@@ -65,6 +69,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Sync(args) => sync::run(&cli.config, args).await,
         Command::Absences(cmd) => absences::run(&cli.config, cmd).await,
         Command::Hr(cmd) => hr::run(&cli.config, cmd).await,
+        Command::Import(args) => import::run(&cli.config, args).await,
         Command::Auth(args) => auth::run(&cli.config, args).await,
         Command::Connectors(cmd) => connectors::run(&cli.config, cmd),
         Command::Runs(cmd) => runs::run(&cli.config, cmd),

@@ -196,3 +196,10 @@ pub struct Employee {
     #[serde(default)]
     pub children: Vec<Child>,
 }
+
+/// The employment in force: the active one that started last, else the
+/// one that started last.
+pub fn current_employment(e: &Employee) -> Option<&Employment> {
+    let latest = |a: &&Employment, b: &&Employment| a.start_date.cmp(&b.start_date);
+    e.employments.iter().filter(|m| m.active).max_by(latest).or_else(|| e.employments.iter().max_by(latest))
+}

@@ -336,6 +336,41 @@ impl AlexisHr {
     }
 }
 
+impl AlexisHr {
+    /// PATCH `path` (under the API root) with `body`, retrying timeouts,
+    /// 429 and 5xx (a PATCH sent twice changes nothing more); the record
+    /// AlexisHR answers (`data` of `{status, data}`).
+    pub async fn patch(&self, path: &str, body: &Value) -> anyhow::Result<Value> {
+        let url = self.base.join(path).map_err(|e| anyhow!("{e}"))?;
+        let mut retry = 0;
+        loop {
+            let sent = self.client.patch(url.clone()).bearer_auth(&self.token).json(body).send().await;
+            let failure = match sent {
+                Ok(response) => {
+                    let status = response.status().as_u16();
+                    if (200..300).contains(&status) {
+                        let answer: Value = response.json().await.context("AlexisHR answered a write with no JSON")?;
+                        return Ok(answer.get("data").cloned().unwrap_or(Value::Null));
+                    }
+                    let retry_after =
+                        response.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_owned);
+                    let body = response.text().await.unwrap_or_default();
+                    if !RetryPolicy::retryable_status(status) {
+                        return Err(refusal(status, &body));
+                    }
+                    (format!("AlexisHR answered {status}: {}", short(&body)), retry_after)
+                }
+                Err(e) => (format!("no answer from AlexisHR: {e}"), None),
+            };
+            if retry >= self.policy.max_retries {
+                bail!("{} (after {} retries)", failure.0, retry);
+            }
+            tokio::time::sleep(self.policy.wait(retry, failure.1.as_deref())).await;
+            retry += 1;
+        }
+    }
+}
+
 /// The error for a status that is not retried, saying what to do.
 fn refusal(status: u16, body: &str) -> anyhow::Error {
     match status {

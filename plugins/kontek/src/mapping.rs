@@ -18,7 +18,9 @@
 //!
 //! The flow is the integration setting `field_set`: `export` (default) or
 //! `on-change`. Only the fields of the flow are compared and written:
-//! what Kontek holds in the others is left alone. The employment is the
+//! what Kontek holds in the others is left alone. A field whose HR side
+//! the settings give to payroll (`"owner.privatePhone" = "payroll"`) is
+//! never sent: the import writes it into HR instead. The employment is the
 //! one in force (active, latest start), else the latest.
 
 use crate::shape::{self, field};
@@ -197,6 +199,16 @@ pub fn is_employee_id(id: &str) -> bool {
     (1..=20).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
+/// Whether the integration's settings give the HR field behind the Kontek
+/// field `name` to payroll (`"owner.<HR field>" = "payroll"`): then the
+/// import writes it into HR and the export never sends it.
+pub fn payroll_owns(ctx: &Context, name: &str) -> bool {
+    crate::import::IMPORTED
+        .iter()
+        .find(|(kontek, _)| kontek == &name)
+        .is_some_and(|(_, hr)| crate::setting(ctx, &format!("owner.{hr}")) == Some("payroll"))
+}
+
 /// Every field the HR employee gives Kontek, before the flow picks its set.
 fn all_fields(ctx: &Context, e: &Employee, issues: &mut Vec<ValidationIssue>) -> Record {
     let mut r = Record::new("employee", None);
@@ -294,7 +306,7 @@ pub fn map_employee(ctx: &Context, e: &Employee) -> Result<MappedEmployee, Vec<V
         return Err(issues);
     }
     let mut record = Record::new("employee", None);
-    for name in set.fields() {
+    for name in set.fields().iter().filter(|name| !payroll_owns(ctx, name)) {
         if let Some(f) = all.fields.iter().find(|f| f.name == *name) {
             if f.sensitive {
                 record.set_sensitive(name, f.value.clone());

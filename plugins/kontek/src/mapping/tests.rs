@@ -170,3 +170,12 @@ fn an_employee_number_kontek_cannot_take_is_refused() {
     let issues = map_employee(&ctx(&[]), &e).expect_err("refused");
     assert_eq!(issues[0].field, "employeeNumber");
 }
+
+#[test]
+fn a_field_payroll_owns_is_never_exported() {
+    let settings =
+        [("field_set", "on-change"), ("owner.privatePhone", "payroll"), ("owner.homeAddress.city", "payroll")];
+    let r = record(&map_employee(&ctx(&settings), &employee()).expect("maps"));
+    assert_eq!((r.get(field::PHONE), r.get(field::CITY)), (None, None));
+    assert_eq!(r.get(field::STREET), Some("Drottninggatan 12"), "HR's fields still go");
+}
