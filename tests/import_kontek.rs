@@ -8,11 +8,12 @@ mod common;
 
 use common::{connectors_in, root};
 use paybridge::app::App;
-use paybridge::config::{AlexisHrConfig, Config, IntegrationConfig};
+use paybridge::config::{AlexisHrConfig, Config, IntegrationConfig, WatchConfig};
 use paybridge::http::Secrets;
 use paybridge::import::{ImportOptions, ImportReport};
 use paybridge::runtime::Limits;
 use paybridge::sync::{RunReport, SyncOptions};
+use paybridge::watch::{Tick, Watcher};
 use paybridge_emulators::{alexishr, kontek};
 use serde_json::{Value, json};
 
@@ -38,6 +39,11 @@ impl TwoWay {
         integration.secrets.insert("username".into(), "UNUSED_IN_TESTS".into());
         integration.secrets.insert("password".into(), "UNUSED_IN_TESTS".into());
         integration.retry_backoff_ms = 1;
+        integration.watch = Some(WatchConfig {
+            interval_secs: Some(1),
+            debounce_secs: Some(0),
+            settings: [("field_set".to_owned(), "on-change".to_owned())].into(),
+        });
         for (k, v) in settings {
             integration.settings.insert((*k).into(), (*v).into());
         }
@@ -62,6 +68,10 @@ impl TwoWay {
             .import_from_target(KONTEK, &options, Some(self.secrets()), Some(self.hr.token()))
             .await
             .expect("import runs")
+    }
+
+    fn watcher(&self) -> Watcher<'_> {
+        Watcher::new(&self.app, KONTEK, Some(self.secrets()), Some(self.hr.token())).expect("watcher")
     }
 
     /// The AlexisHR record of employee `number`.
@@ -175,4 +185,121 @@ async fn an_import_without_the_live_hr_source_is_refused_with_what_to_configure(
     let app = App::open(config, Limits::default()).expect("app");
     let err = app.import_from_target(KONTEK, &ImportOptions::default(), None, None).await.expect_err("refused");
     assert!(err.to_string().contains("[alexishr]"), "{err}");
+}
+
+#[tokio::test]
+async fn an_hr_edit_is_in_kontek_after_one_watch_round_with_only_the_update_on_change_fields() {
+    let two = TwoWay::new(&[]).await;
+    two.export().await;
+    let watcher = two.watcher();
+    // A first watch takes every change ever noted (the first import's): the
+    // update-on-change fields the export leaves out (the phone) go then.
+    assert!(matches!(watcher.tick().await.expect("tick"), Tick::Synced { .. }));
+    assert_eq!(two.payroll.employee("2001").expect("2001")["telephoneNo"], "+46 70 000 001");
+    assert!(matches!(watcher.tick().await.expect("tick"), Tick::Quiet), "nothing changed since");
+
+    let id = two.hr_id("2001");
+    assert!(two.hr.edit("employee", &id, json!({"lastName": "Lindqvist-Ek", "workPhone": "+46 8 123"})));
+    assert!(
+        two.hr.edit("compensation", "co-2001-1", json!({"amount": 51000})),
+        "a salary change, not an on-change field"
+    );
+    let kontek_at = two.payroll.requests().len();
+    let Tick::Synced { employees, report } = watcher.tick().await.expect("tick") else { panic!("the edit is seen") };
+    let _ = &report;
+    assert_eq!(employees, std::slice::from_ref(&id), "only the changed employee is synced");
+    assert_eq!(report.employees.len(), 1);
+    let writes: Vec<_> = two.payroll.requests()[kontek_at..].iter().filter(|r| r.method != "GET").cloned().collect();
+    assert_eq!(writes.len(), 1, "{writes:#?}");
+    let body: Value = serde_json::from_str(&writes[0].body).expect("JSON");
+    assert_eq!(
+        body,
+        json!({"lastName": "Lindqvist-Ek"}),
+        "the salary and the work phone are not update-on-change fields"
+    );
+    assert_eq!(two.payroll.employee("2001").expect("2001")["employment"]["salary"]["amount"], 42000);
+
+    let kontek_at = two.payroll.requests().len();
+    assert!(matches!(watcher.tick().await.expect("tick"), Tick::Quiet));
+    assert_eq!(two.payroll.requests().len(), kontek_at, "a quiet round does not touch Kontek");
+}
+
+#[tokio::test]
+async fn a_change_the_import_wrote_into_hr_does_not_bounce_back_to_kontek() {
+    let two = TwoWay::new(&[("owner.privatePhone", "payroll")]).await;
+    two.export().await;
+    let watcher = two.watcher();
+    watcher.tick().await.expect("settle");
+    two.payroll.edit("2003", json!({"telephoneNo": "+46 70 222 22 22"})).expect("clerk edits");
+    two.import(false).await;
+    assert_eq!(two.hr.write_requests().len(), 1, "the phone reached HR");
+    let writes = two.payroll.write_requests().len();
+    let tick = watcher.tick().await.expect("tick");
+    let Tick::Synced { employees, .. } = &tick else {
+        panic!("HR's change, read by the import, is still seen: {tick:?}")
+    };
+    assert_eq!(employees, &[two.hr_id("2003")]);
+    assert_eq!(two.payroll.write_requests().len(), writes, "and finds Kontek already holding it");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_and_watch_work_from_the_command_line_with_the_readme_s_config() {
+    let two = TwoWay::new(&[]).await;
+    let dir = tempfile::tempdir().expect("temp");
+    let config = dir.path().join("paybridge.toml");
+    let toml = format!(
+        r#"
+database = "paybridge.db"
+connectors_dir = "{connectors}"
+
+[alexishr]
+base_url = "{hr}"
+token_env = "TEST_ALEXISHR_TOKEN"
+
+[[integration]]
+name = "kontek"
+connector = "kontek"
+base_url = "{kontek}"
+
+[integration.secrets]
+username = "TEST_KONTEK_USERNAME"
+password = "TEST_KONTEK_PASSWORD"
+
+[integration.settings]
+"owner.privatePhone" = "payroll"
+
+[integration.watch]
+interval_secs = 60
+debounce_secs = 0
+settings = {{ field_set = "on-change" }}
+"#,
+        connectors = connectors_in(dir.path()).display(),
+        hr = two.hr.base_url(),
+        kontek = two.payroll.base_url(),
+    );
+    std::fs::write(&config, toml).expect("config");
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_paybridge"))
+            .arg("--config")
+            .arg(&config)
+            .args(args)
+            .env("TEST_ALEXISHR_TOKEN", two.hr.token())
+            .env("TEST_KONTEK_USERNAME", two.payroll.username())
+            .env("TEST_KONTEK_PASSWORD", two.payroll.password())
+            .output()
+            .expect("paybridge runs");
+        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(out.status.success(), "{args:?}: {text}");
+        text
+    };
+    run(&["sync", "--integration", "kontek"]);
+    assert_eq!(two.payroll.employees().len(), 5);
+    two.payroll.edit("2002", json!({"telephoneNo": "+46 70 333 33 33"})).expect("clerk edits");
+    let plan = run(&["import", "--integration", "kontek", "--dry-run"]);
+    assert!(plan.contains("planned") && plan.contains("privatePhone"), "{plan}");
+    assert!(two.hr.write_requests().is_empty(), "a dry run writes nothing");
+    run(&["import", "--integration", "kontek"]);
+    assert_eq!(two.hr_employee("2002")["privatePhone"], "+46 70 333 33 33");
+    let watched = run(&["watch", "--integration", "kontek", "--once"]);
+    assert!(watched.contains("changed in HR"), "{watched}");
 }

@@ -150,6 +150,9 @@ pub struct IntegrationConfig {
     pub max_run_requests: Option<u64>,
     /// Stored for the scheduler, e.g. "mon,thu 06:00".
     pub schedule: Option<String>,
+    /// How `paybridge watch` pushes HR changes to this target.
+    #[serde(default)]
+    pub watch: Option<WatchConfig>,
     /// Requests in flight at once. Default 4.
     #[serde(default = "default_concurrency")]
     pub concurrency: usize,
@@ -170,6 +173,32 @@ fn default_database() -> PathBuf {
 fn default_connectors() -> PathBuf {
     "connectors".into()
 }
+/// `[integration.watch]`: how `paybridge watch` pushes HR changes.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct WatchConfig {
+    /// Seconds between two reads of HR's changes. Default 60.
+    pub interval_secs: Option<u64>,
+    /// Seconds to wait after a change for more before syncing. Default 5.
+    pub debounce_secs: Option<u64>,
+    /// Connector settings for watch runs, over the integration's (Kontek:
+    /// `field_set = "on-change"`, the seed's update-on-change fields).
+    #[serde(default)]
+    pub settings: BTreeMap<String, String>,
+}
+
+impl WatchConfig {
+    /// The interval between reads.
+    pub fn interval(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.interval_secs.unwrap_or(60).max(1))
+    }
+
+    /// The wait for more changes.
+    pub fn debounce(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.debounce_secs.unwrap_or(5))
+    }
+}
+
 fn default_alexishr_token_env() -> String {
     "ALEXISHR_TOKEN".into()
 }
@@ -333,6 +362,7 @@ impl IntegrationConfig {
             max_read_requests: None,
             max_run_requests: None,
             schedule: None,
+            watch: None,
             concurrency: default_concurrency(),
             max_retries: default_retries(),
             retry_backoff_ms: default_backoff(),

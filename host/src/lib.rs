@@ -20,6 +20,7 @@ pub mod scope;
 pub mod source;
 pub mod store;
 pub mod sync;
+pub mod watch;
 
 /// The architecture notes (`docs/architecture.md`); their code compiles as
 /// doctests, so the example there cannot drift from the API.

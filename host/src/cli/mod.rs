@@ -12,6 +12,7 @@ pub mod links;
 pub mod print;
 pub mod runs;
 pub mod sync;
+pub mod watch;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -41,6 +42,8 @@ pub enum Command {
     /// Import from a two-way target (Kontek) into HR what the ownership
     /// settings allow.
     Import(import::ImportArgs),
+    /// Push HR changes to a target as they happen (live AlexisHR source).
+    Watch(watch::WatchArgs),
     /// Export absences for a period you choose.
     #[command(subcommand)]
     Absences(absences::AbsencesCommand),
@@ -70,6 +73,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Absences(cmd) => absences::run(&cli.config, cmd).await,
         Command::Hr(cmd) => hr::run(&cli.config, cmd).await,
         Command::Import(args) => import::run(&cli.config, args).await,
+        Command::Watch(args) => watch::run(&cli.config, args).await,
         Command::Auth(args) => auth::run(&cli.config, args).await,
         Command::Connectors(cmd) => connectors::run(&cli.config, cmd),
         Command::Runs(cmd) => runs::run(&cli.config, cmd),

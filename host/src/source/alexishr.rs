@@ -94,6 +94,11 @@ pub struct ReadReport {
     pub pass: i64,
     /// Each list, in reading order.
     pub lists: Vec<ListReport>,
+    /// HR ids of the employees whose own record, or a record of theirs
+    /// (employment, compensation, leave, child), is new, changed or gone
+    /// in this import, in id order. Changes to company lists (offices,
+    /// types) name no employee.
+    pub changed_employees: Vec<String>,
 }
 
 /// One page of a list, as the API answered it.
@@ -146,27 +151,35 @@ impl AlexisHr {
     /// [`Store::finish_source_pass`] once the caller imported the result.
     pub async fn read(&self, store: &Store, tz: &jiff::tz::TimeZone) -> anyhow::Result<(HrSnapshot, ReadReport)> {
         let pass = store.begin_source_pass()?;
-        let mut report = ReadReport { pass, lists: Vec::new() };
+        let mut report = ReadReport { pass, ..ReadReport::default() };
+        let mut changed = std::collections::BTreeSet::new();
         for spec in LISTS {
             let list = match store.source_read(spec.resource)? {
                 Some(state) if state.pass == pass && !state.in_progress => {
                     ListReport { resource: spec.resource.to_owned(), ..ListReport::default() }
                 }
-                _ => self.read_list(store, spec, pass).await?,
+                _ => self.read_list(store, spec, pass, &mut changed).await?,
             };
             report.lists.push(list);
         }
+        report.changed_employees = changed.into_iter().collect();
         let snapshot = assemble(store, tz)?;
         Ok((snapshot, report))
     }
 
     /// Read one list: resume or begin, page until the last, check an
     /// incremental list's total, finish.
-    async fn read_list(&self, store: &Store, spec: &ListSpec, pass: i64) -> anyhow::Result<ListReport> {
+    async fn read_list(
+        &self,
+        store: &Store,
+        spec: &ListSpec,
+        pass: i64,
+        changed: &mut std::collections::BTreeSet<String>,
+    ) -> anyhow::Result<ListReport> {
         let mut report = ListReport { resource: spec.resource.to_owned(), ..ListReport::default() };
         let mut state = store.begin_source_read(spec.resource, !spec.incremental)?;
         loop {
-            self.read_pages(store, spec, &mut state, &mut report).await?;
+            self.read_pages(store, spec, &mut state, &mut report, changed).await?;
             report.full |= state.full;
             if spec.incremental && !state.full {
                 let total = self.total(spec.resource).await?;
@@ -178,13 +191,19 @@ impl AlexisHr {
                         kept,
                         "AlexisHR's total differs from what is kept: reading the list whole"
                     );
-                    store.finish_source_read(&state, &[], pass)?;
+                    store.finish_source_read(&state, &[], pass, None)?;
                     state = store.begin_source_read(spec.resource, true)?;
                     continue;
                 }
             }
             let also: Vec<&str> = spec.relation.iter().map(|(_, kept_as)| *kept_as).collect();
-            report.removed += store.finish_source_read(&state, &also, pass)?;
+            let removed = store.finish_source_read(&state, &also, pass, employee_key(spec.resource))?;
+            report.removed += removed.len() as u64;
+            for data in &removed {
+                if let Ok(Value::Object(record)) = serde_json::from_str::<Value>(data) {
+                    changed.extend(employee_of(spec.resource, &record));
+                }
+            }
             return Ok(report);
         }
     }
@@ -206,6 +225,7 @@ impl AlexisHr {
         spec: &ListSpec,
         state: &mut ReadState,
         report: &mut ListReport,
+        changed: &mut std::collections::BTreeSet<String>,
     ) -> anyhow::Result<()> {
         // Incremental lists with a cursor begin with the rest of its instant.
         let mut at_cursor = spec.incremental && state.cursor.is_some();
@@ -243,7 +263,13 @@ impl AlexisHr {
             }
             report.pages += 1;
             report.records += count;
-            report.changed += store.save_source_page(state, &records)?;
+            let saved = store.save_source_page(state, &records)?;
+            report.changed += saved.len() as u64;
+            for at in saved {
+                if let Some(record) = page.data.get(at) {
+                    changed.extend(employee_of(spec.resource, record));
+                }
+            }
             let full_page = count >= u64::from(self.page_size);
             match (spec.incremental, at_cursor, full_page) {
                 // A full page: more may follow on the same instant.
@@ -425,7 +451,23 @@ fn to_record(resource: &str, record: &Map<String, Value>) -> anyhow::Result<Sour
         _ => bail!("AlexisHR answered a {resource} record without a usable id"),
     };
     let data = serde_json::to_string(record).context("encoding a record")?;
-    Ok(SourceRecord { resource: resource.to_owned(), id, data })
+    Ok(SourceRecord { resource: resource.to_owned(), id, data, employee: employee_of(resource, record) })
+}
+
+/// The HR employee a record of `resource` is about: its own id for an
+/// employee, its `employeeId` for a per-employee list, none for a
+/// company list.
+fn employee_of(resource: &str, record: &Map<String, Value>) -> Option<String> {
+    record.get(employee_key(resource)?).and_then(Value::as_str).map(str::to_owned)
+}
+
+/// The member naming the HR employee a record of `resource` is about.
+fn employee_key(resource: &str) -> Option<&'static str> {
+    match resource {
+        "employee" => Some("id"),
+        r if PER_EMPLOYEE.contains(&r) => Some("employeeId"),
+        _ => None,
+    }
 }
 
 /// The `updated` instant of an incremental list's record.

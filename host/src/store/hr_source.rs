@@ -10,7 +10,12 @@
 //!   full read that reached its last page removes what it did not see;
 //! - a *pass* is one import of every list: a list finished in the pass
 //!   in progress is not read again when the pass resumes. The pass row is
-//!   kept under the list name [`PASS`].
+//!   kept under the list name [`PASS`];
+//! - a record about an employee that is new, changed or removed adds that
+//!   employee to `hr_changes` in the same transaction, so no change is
+//!   lost to a crash; a finished pass moves the [`SOURCE_CURSOR`] over
+//!   them, and readers (the watch) take only changes up to it, whose
+//!   employees are stored.
 
 use super::Store;
 use anyhow::Context as _;
@@ -19,6 +24,9 @@ use sha2::{Digest as _, Sha256};
 
 /// The row of `hr_source_reads` that holds the pass, not a list.
 pub const PASS: &str = "";
+
+/// The `hr_change_cursors` owner that marks the changes of finished passes.
+pub const SOURCE_CURSOR: &str = "source";
 
 /// Where one list's read stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,6 +56,9 @@ pub struct SourceRecord {
     pub id: String,
     /// Its JSON.
     pub data: String,
+    /// The HR employee it is about (its own id, or its `employeeId`);
+    /// none for a company record.
+    pub employee: Option<String>,
 }
 
 /// The hash kept beside a record: sha256 of its JSON text.
@@ -98,13 +109,50 @@ impl Store {
         }
     }
 
-    /// Mark the pass finished: every list was read and imported.
+    /// Mark the pass finished (every list was read and imported) and move
+    /// the [`SOURCE_CURSOR`] over the changes it recorded.
     pub fn finish_source_pass(&self) -> anyhow::Result<()> {
-        self.conn().execute(
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        tx.execute(
             "UPDATE hr_source_reads SET in_progress = 0, completed_at = ?2 WHERE resource = ?1",
             params![PASS, super::now()],
         )?;
+        tx.execute(
+            "INSERT INTO hr_change_cursors (owner, seq) SELECT ?1, COALESCE(MAX(seq), 0) FROM hr_changes WHERE 1
+             ON CONFLICT(owner) DO UPDATE SET seq = excluded.seq",
+            [SOURCE_CURSOR],
+        )?;
+        tx.commit().context("finishing the HR source's pass")?;
         Ok(())
+    }
+
+    /// How far `owner` got in `hr_changes` (0: nothing taken).
+    pub fn change_cursor(&self, owner: &str) -> anyhow::Result<i64> {
+        Ok(self
+            .conn()
+            .query_row("SELECT seq FROM hr_change_cursors WHERE owner = ?1", [owner], |r| r.get(0))
+            .optional()?
+            .unwrap_or(0))
+    }
+
+    /// Move `owner`'s cursor to `seq`.
+    pub fn set_change_cursor(&self, owner: &str, seq: i64) -> anyhow::Result<()> {
+        self.conn().execute(
+            "INSERT INTO hr_change_cursors (owner, seq) VALUES (?1, ?2) ON CONFLICT(owner) DO UPDATE SET seq = excluded.seq",
+            params![owner, seq],
+        )?;
+        Ok(())
+    }
+
+    /// The HR ids that changed after `after` up to `upto` (both `seq`s),
+    /// each once, in id order.
+    pub fn hr_changes_between(&self, after: i64, upto: i64) -> anyhow::Result<Vec<String>> {
+        let conn = self.conn();
+        let mut stmt =
+            conn.prepare_cached("SELECT DISTINCT hr_id FROM hr_changes WHERE seq > ?1 AND seq <= ?2 ORDER BY hr_id")?;
+        let ids = stmt.query_map(params![after, upto], |r| r.get(0))?.collect::<Result<Vec<String>, _>>()?;
+        Ok(ids)
     }
 
     /// Resume the read of `resource` in progress, or begin a new one: full
@@ -142,20 +190,22 @@ impl Store {
 
     /// Save one page: its records (each marked seen by this read; the data
     /// rewritten only where its hash changed) and the read's new position,
-    /// in one transaction. Returns how many records are new or changed.
-    pub fn save_source_page(&self, state: &ReadState, records: &[SourceRecord]) -> anyhow::Result<u64> {
+    /// in one transaction. Returns the positions in `records` of those new
+    /// or changed.
+    pub fn save_source_page(&self, state: &ReadState, records: &[SourceRecord]) -> anyhow::Result<Vec<usize>> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        let mut changed = 0;
+        let mut changed = Vec::new();
         {
             let mut known = tx.prepare_cached("SELECT hash FROM hr_source_records WHERE resource = ?1 AND id = ?2")?;
             let mut seen =
                 tx.prepare_cached("UPDATE hr_source_records SET seen_in = ?3 WHERE resource = ?1 AND id = ?2")?;
+            let mut note = tx.prepare_cached("INSERT INTO hr_changes (hr_id, changed_at) VALUES (?1, ?2)")?;
             let mut upsert = tx.prepare_cached(
                 "INSERT INTO hr_source_records (resource, id, data, hash, seen_in) VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT(resource, id) DO UPDATE SET data = excluded.data, hash = excluded.hash, seen_in = excluded.seen_in",
             )?;
-            for record in records {
+            for (at, record) in records.iter().enumerate() {
                 let hash = hash(&record.data);
                 let stored: Option<String> =
                     known.query_row(params![record.resource, record.id], |r| r.get(0)).optional()?;
@@ -163,7 +213,10 @@ impl Store {
                     seen.execute(params![record.resource, record.id, state.read_no])?;
                 } else {
                     upsert.execute(params![record.resource, record.id, record.data, hash, state.read_no])?;
-                    changed += 1;
+                    if let Some(employee) = &record.employee {
+                        note.execute(params![employee, super::now()])?;
+                    }
+                    changed.push(at);
                 }
             }
         }
@@ -177,17 +230,42 @@ impl Store {
 
     /// Finish the read of `state.resource` in `pass`. A full read removes
     /// the records of `resource` and of `also` (lists read with it, such
-    /// as a relation) that it did not see; returns how many.
-    pub fn finish_source_read(&self, state: &ReadState, also: &[&str], pass: i64) -> anyhow::Result<u64> {
+    /// as a relation) that it did not see, noting the employee each removed
+    /// record of `resource` was about (its member `employee_key`, when
+    /// given) in `hr_changes`; returns the JSON of the removed records of
+    /// `resource`.
+    pub fn finish_source_read(
+        &self,
+        state: &ReadState,
+        also: &[&str],
+        pass: i64,
+        employee_key: Option<&str>,
+    ) -> anyhow::Result<Vec<String>> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        let mut removed = 0;
+        let mut removed = Vec::new();
         if state.full {
+            if let Some(key) = employee_key {
+                tx.execute(
+                    "INSERT INTO hr_changes (hr_id, changed_at)
+                     SELECT json_extract(data, '$.' || ?3), ?4 FROM hr_source_records
+                     WHERE resource = ?1 AND seen_in < ?2 AND json_extract(data, '$.' || ?3) IS NOT NULL",
+                    params![state.resource, state.read_no, key, super::now()],
+                )?;
+            }
+            {
+                let mut gone =
+                    tx.prepare_cached("SELECT data FROM hr_source_records WHERE resource = ?1 AND seen_in < ?2")?;
+                let mut rows = gone.query(params![state.resource, state.read_no])?;
+                while let Some(row) = rows.next()? {
+                    removed.push(row.get(0)?);
+                }
+            }
             for resource in std::iter::once(state.resource.as_str()).chain(also.iter().copied()) {
-                removed += tx.execute(
+                tx.execute(
                     "DELETE FROM hr_source_records WHERE resource = ?1 AND seen_in < ?2",
                     params![resource, state.read_no],
-                )? as u64;
+                )?;
             }
         }
         tx.execute(
@@ -229,7 +307,7 @@ mod tests {
     use super::*;
 
     fn record(resource: &str, id: &str, data: &str) -> SourceRecord {
-        SourceRecord { resource: resource.into(), id: id.into(), data: data.into() }
+        SourceRecord { resource: resource.into(), id: id.into(), data: data.into(), employee: Some(id.into()) }
     }
 
     #[test]
@@ -238,8 +316,8 @@ mod tests {
         let mut first = store.begin_source_read("office", true).expect("begin");
         first.cursor_id = Some("b".into());
         let page = [record("office", "a", "{\"id\":\"a\"}"), record("office", "b", "{\"id\":\"b\"}")];
-        assert_eq!(store.save_source_page(&first, &page).expect("saved"), 2);
-        store.finish_source_read(&first, &[], 1).expect("finished");
+        assert_eq!(store.save_source_page(&first, &page).expect("saved"), [0, 1]);
+        store.finish_source_read(&first, &[], 1, None).expect("finished");
 
         let mut second = store.begin_source_read("office", true).expect("begin");
         assert_eq!(
@@ -249,7 +327,7 @@ mod tests {
         );
         second.cursor_id = Some("a".into());
         let changed = store.save_source_page(&second, &[record("office", "a", "{\"id\":\"a\",\"name\":\"x\"}")]);
-        assert_eq!(changed.expect("saved"), 1);
+        assert_eq!(changed.expect("saved"), [0]);
         assert_eq!(store.source_count("office").expect("count"), 2, "nothing removed before the read ends");
         let resumed = store.begin_source_read("office", true).expect("resume");
         assert_eq!(
@@ -257,7 +335,7 @@ mod tests {
             (2, Some("a")),
             "a read in progress resumes where it stood"
         );
-        assert_eq!(store.finish_source_read(&resumed, &[], 2).expect("finished"), 1);
+        assert_eq!(store.finish_source_read(&resumed, &[], 2, Some("id")).expect("finished"), ["{\"id\":\"b\"}"]);
         let kept = store.source_records("office").expect("records");
         assert_eq!(kept, vec![serde_json::json!({"id": "a", "name": "x"})]);
     }
@@ -270,11 +348,38 @@ mod tests {
         first.cursor = Some("2026-01-01T00:00:00.000Z".into());
         first.cursor_id = Some("a".into());
         store.save_source_page(&first, &[record("employee", "a", "{}")]).expect("saved");
-        store.finish_source_read(&first, &[], 1).expect("finished");
+        store.finish_source_read(&first, &[], 1, None).expect("finished");
         let next = store.begin_source_read("employee", false).expect("begin");
         assert!(!next.full);
         assert_eq!((next.cursor.as_deref(), next.cursor_id.as_deref()), (Some("2026-01-01T00:00:00.000Z"), Some("a")));
-        assert_eq!(store.finish_source_read(&next, &[], 2).expect("finished"), 0);
+        assert!(store.finish_source_read(&next, &[], 2, None).expect("finished").is_empty());
+    }
+
+    #[test]
+    fn changes_are_noted_with_their_page_and_offered_once_their_pass_finished() {
+        let store = Store::in_memory().expect("store");
+        store.begin_source_pass().expect("pass");
+        let mut read = store.begin_source_read("employee", true).expect("begin");
+        read.cursor_id = Some("b".into());
+        let page = [record("employee", "a", "{\"id\":\"a\"}"), record("employee", "b", "{\"id\":\"b\"}")];
+        store.save_source_page(&read, &page).expect("saved");
+        assert_eq!(store.change_cursor(SOURCE_CURSOR).expect("cursor"), 0, "not before the pass finished");
+        store.finish_source_read(&read, &[], 1, Some("id")).expect("finished");
+        store.finish_source_pass().expect("pass finished");
+        let upto = store.change_cursor(SOURCE_CURSOR).expect("cursor");
+        assert_eq!(store.hr_changes_between(0, upto).expect("changes"), ["a", "b"]);
+
+        store.begin_source_pass().expect("pass");
+        let again = store.begin_source_read("employee", true).expect("begin");
+        store.save_source_page(&again, &[record("employee", "a", "{\"id\":\"a\"}")]).expect("unchanged");
+        store.finish_source_read(&again, &[], 2, Some("id")).expect("b is gone");
+        store.finish_source_pass().expect("pass finished");
+        let later = store.change_cursor(SOURCE_CURSOR).expect("cursor");
+        assert_eq!(
+            store.hr_changes_between(upto, later).expect("changes"),
+            ["b"],
+            "a removed record is a change, an unchanged one is not"
+        );
     }
 
     #[test]

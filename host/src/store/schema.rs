@@ -146,6 +146,20 @@ const MIGRATIONS: &[&str] = &[
         completed_at TEXT
     );
     "#,
+    // 6: which HR employees the live source saw change, in order, and how
+    // far each reader of that list got (the source's last finished pass,
+    // each watched integration).
+    r#"
+    CREATE TABLE hr_changes (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        hr_id TEXT NOT NULL,
+        changed_at TEXT NOT NULL
+    );
+    CREATE TABLE hr_change_cursors (
+        owner TEXT PRIMARY KEY,
+        seq INTEGER NOT NULL
+    );
+    "#,
 ];
 
 /// Bring the database to the newest schema.
