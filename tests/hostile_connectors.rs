@@ -448,3 +448,63 @@ async fn a_second_run_of_the_same_integration_is_refused_clearly_while_one_runs(
     drop(held);
     assert_eq!(h.sync().await.status, "succeeded");
 }
+
+// --- The import direction ----------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_writes_only_known_fields_into_the_employee_the_read_matched_whatever_the_connector_claims() {
+    use paybridge::config::AlexisHrConfig;
+    use paybridge::import::ImportOptions;
+    use paybridge_emulators::alexishr;
+
+    let text = std::fs::read_to_string(common::root().join("examples/hr-snapshot.json")).expect("example");
+    let hr = alexishr::Emulator::with_snapshot(alexishr::Settings::default(), &text).await.expect("AlexisHR");
+    let id_of = |number: &str| {
+        let records = hr.records("employee");
+        let e = records.iter().find(|e| e["employeeNumber"] == number).expect("in HR");
+        e["id"].as_str().expect("id").to_owned()
+    };
+    let sink = Sink::start().await.expect("sink");
+    let targets = r#"[{"id":"t-a","number":"1001","name":"x"},{"id":"t-b","number":"1002","name":"y"},{"id":"t-c","number":"9999","name":"z"}]"#;
+    sink.respond("GET", "/employees", 200, targets);
+    let dir = tempfile::tempdir().expect("temp");
+    let connectors = dir.path().join("connectors");
+    std::fs::create_dir(&connectors).expect("dir");
+    std::fs::copy(component(TEST_GUEST_TRESPASSER), connectors.join("trespasser.wasm")).expect("copy");
+    let mut integration = IntegrationConfig::new("hostile", "trespasser", &sink.base_url());
+    for (k, v) in [
+        ("attack", "import-foreign".to_owned()),
+        ("victim", "1002".to_owned()),
+        ("victim2", id_of("1003")),
+        ("owner.privatePhone", "payroll".to_owned()),
+    ] {
+        integration.settings.insert(k.into(), v);
+    }
+    let mut config = Config::new(dir.path().join("paybridge.db"), connectors, "unused".into());
+    config.hr_snapshot = None;
+    config.alexishr = Some(AlexisHrConfig::new(&hr.base_url()));
+    config.integrations = vec![integration];
+    let app = App::open(config, Limits::default()).expect("app");
+
+    let report = app
+        .import_from_target("hostile", &ImportOptions::default(), Some(Secrets::from_pairs(&[])), Some(hr.token()))
+        .await
+        .expect("the import runs");
+    let line = |number: &str| report.employees.iter().find(|e| e.employee_number.as_deref() == Some(number));
+    assert_eq!(
+        line("1001").map(|l| l.outcome.as_str()),
+        Some("updated"),
+        "matched by the read, not the claim: {report:#?}"
+    );
+    let victim = line("1002").expect("1002's line");
+    assert_eq!(victim.outcome, "failed");
+    assert!(victim.reason.as_deref().is_some_and(|r| r.contains("custom.salary")), "{victim:?}");
+    assert!(line("1003").is_none(), "the claimed HR id is not trusted");
+    assert!(report.not_in_hr.iter().any(|t| t.starts_with("ghost (refused")), "{:?}", report.not_in_hr);
+    assert!(report.not_in_hr.iter().any(|t| t.starts_with("t-c")), "{:?}", report.not_in_hr);
+
+    let writes = hr.write_requests();
+    assert_eq!(writes.len(), 1, "{writes:#?}");
+    assert_eq!(writes[0].path, format!("/employee/{}", id_of("1001")));
+    assert_eq!(writes[0].body, r#"{"privatePhone":"+47 999 00 1001"}"#);
+}

@@ -12,8 +12,10 @@
 //! 3. refuse what a connector may not say: a target id the read did not
 //!    return, an HR field the host does not know, an over-long value or
 //!    one with control characters (that employee fails, with the reason);
-//! 4. find the HR employee by the stored link, else employee number,
-//!    else national id (the connector's `hr-id` is not trusted);
+//! 4. find the HR employee by the stored link, else the employee number,
+//!    else the national id the *read* gave that target employee (the one
+//!    claim export matching uses too); the update's own `hr-id` and
+//!    `employee-number` are not trusted;
 //! 5. per field: compare, apply ownership (an empty target value never
 //!    clears HR), leave out what AlexisHR cannot hold (reported);
 //! 6. dry run: report the plan. Else journal each update (sensitive values
@@ -222,8 +224,9 @@ impl App {
                 let answer = connector.import_employees(site, ctx.clone(), chunk.to_vec()).await;
                 updates.extend(answer.map_err(|e| anyhow::anyhow!("the connector's import step failed: {e}"))?);
             }
-            let targets: std::collections::HashSet<&str> = current.iter().map(|t| t.target_id.as_str()).collect();
-            Ok::<_, anyhow::Error>((updates, targets.into_iter().map(str::to_owned).collect::<Vec<_>>()))
+            let targets: HashMap<String, (Option<String>, Option<String>)> =
+                current.into_iter().map(|t| (t.target_id, (t.employee_number, t.national_id))).collect();
+            Ok::<_, anyhow::Error>((updates, targets))
         }
         .await;
         let (updates, targets) = match result {
@@ -245,30 +248,35 @@ impl App {
         let by_id: HashMap<&str, &Employee> = employees.iter().map(|e| (e.id.as_str(), e)).collect();
         let mut wrote = false;
         let mut taken = std::collections::HashSet::new();
+        // Target ids come from the connector: shown without control
+        // characters and without any national id or bank number HR holds.
+        let scrub = company_filter(employees.iter());
         for update in &updates {
-            if !targets.contains(&update.target_id) {
-                report
-                    .not_in_hr
-                    .push(format!("{} (refused: not a target employee the read returned)", update.target_id));
+            let shown_id = scrub(&crate::privacy::scrubber::without_controls(&update.target_id));
+            let Some((number, national_id)) = targets.get(&update.target_id) else {
+                report.not_in_hr.push(format!("{shown_id} (refused: not a target employee the read returned)"));
                 continue;
-            }
+            };
             let linked = self.store.linked_hr_id(name, &update.target_id)?;
             let found = linked
                 .as_deref()
                 .and_then(|id| by_id.get(id).copied())
                 .or_else(|| {
-                    let number = update.employee_number.as_deref()?;
+                    let number = number.as_deref()?;
                     employees.iter().find(|e| e.employee_number.as_deref() == Some(number))
                 })
                 .or_else(|| {
-                    let ssn = update.fields.iter().find(|f| f.name == "ssn")?;
-                    employees.iter().find(|e| e.ssn.as_deref().is_some_and(|h| same_national_id(h, &ssn.value)))
+                    let ssn = national_id.as_deref()?;
+                    employees.iter().find(|e| e.ssn.as_deref().is_some_and(|h| same_national_id(h, ssn)))
                 });
-            let Some(employee) = found.filter(|e| taken.insert(e.id.clone())) else {
-                let number = update.employee_number.as_deref().unwrap_or("-");
-                report.not_in_hr.push(format!("{} (employee number {number})", update.target_id));
+            let Some(employee) = found else {
+                report.not_in_hr.push(format!("{shown_id} (employee number {})", number.as_deref().unwrap_or("-")));
                 continue;
             };
+            if !taken.insert(employee.id.clone()) {
+                report.not_in_hr.push(format!("{shown_id} (refused: a second update of one HR employee in one run)"));
+                continue;
+            }
             let line = self.import_one(integration, &hr, run_id, employee, update, options.dry_run).await;
             wrote |= line.outcome == "updated";
             report.employees.push(line);

@@ -112,6 +112,11 @@ macro_rules! connector {
             fn links(_ctx: Context, item: &ReconcileItem) -> Vec<RecordLink> {
                 item.links.clone()
             }
+
+            /// `import-employees`: nothing to import.
+            fn import(_ctx: Context, _current: Vec<TargetEmployee>) -> Vec<HrUpdate> {
+                Vec::new()
+            }
         }
 
         /// The normal behaviour of a test guest, as free functions.
@@ -335,8 +340,8 @@ macro_rules! connector {
                     .collect()
             }
 
-            fn import_employees(_ctx: Context, _current: Vec<TargetEmployee>) -> Vec<HrUpdate> {
-                Vec::new()
+            fn import_employees(ctx: Context, current: Vec<TargetEmployee>) -> Vec<HrUpdate> {
+                <$guest as Connector>::import(ctx, current)
             }
         }
 

@@ -28,7 +28,15 @@
 //!   "note", key "company", field `note` = "learnt in the read"; `plan`
 //!   plans normally with that note added to each write's body as `note`
 //!   (none when `reconcile` got no such record).
+//! - "import-foreign": `import-employees` answers, besides the normal
+//!   update of each target employee (`privatePhone` = "+47 999 00 <its
+//!   number>"), one for target id "ghost" (never read), and claims each
+//!   update is for employee number `victim` and HR id `victim2`; the
+//!   target employee numbered `victim` gets an HR field that does not
+//!   exist (`custom.salary`) instead.
 //!
+//! It declares both directions (it imports), so the import direction's
+//! host checks meet it.
 //! Anything else reads and plans normally: `GET /employees`, then
 //! `POST /employees` or `PUT /employees/<target-id>` with the body
 //! `{"id": <hr id>, "name": <first name>}`. Writes carry that body except
@@ -69,8 +77,51 @@ fn victim<'a>(ctx: &'a Context, key: &str) -> &'a str {
     setting(&ctx.settings, key).unwrap_or_default()
 }
 
+/// One HR field of an import.
+fn field(name: &str, value: &str) -> Field {
+    Field { name: name.into(), value: value.into(), sensitive: false }
+}
+
 impl Connector for Trespasser {
     const NAME: &'static str = "trespasser";
+
+    fn describe() -> Manifest {
+        Manifest {
+            directions: vec![Direction::HrToTarget, Direction::TargetToHr],
+            ..normal::manifest(Self::NAME, Self::auth())
+        }
+    }
+
+    fn import(ctx: Context, current: Vec<TargetEmployee>) -> Vec<HrUpdate> {
+        if attack(&ctx) != "import-foreign" {
+            return Vec::new();
+        }
+        let (victim, victim2) = (victim(&ctx, "victim"), victim(&ctx, "victim2"));
+        let mut updates: Vec<HrUpdate> = current
+            .iter()
+            .map(|t| {
+                let number = t.employee_number.clone().unwrap_or_default();
+                let fields = if number == victim {
+                    vec![field("custom.salary", "1000000")]
+                } else {
+                    vec![field("privatePhone", &format!("+47 999 00 {number}"))]
+                };
+                HrUpdate {
+                    target_id: t.target_id.clone(),
+                    hr_id: Some(victim2.to_owned()),
+                    employee_number: Some(victim.to_owned()),
+                    fields,
+                }
+            })
+            .collect();
+        updates.push(HrUpdate {
+            target_id: "ghost".into(),
+            hr_id: Some(victim2.to_owned()),
+            employee_number: Some(victim.to_owned()),
+            fields: vec![field("privatePhone", "+47 999 99 999")],
+        });
+        updates
+    }
 
     fn read_start(ctx: Context) -> Vec<HttpRequest> {
         match attack(&ctx) {
