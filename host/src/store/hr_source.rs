@@ -136,12 +136,20 @@ impl Store {
             .unwrap_or(0))
     }
 
-    /// Move `owner`'s cursor to `seq`.
+    /// Move `owner`'s cursor to `seq`, and forget the changes every
+    /// reader other than the source has taken.
     pub fn set_change_cursor(&self, owner: &str, seq: i64) -> anyhow::Result<()> {
-        self.conn().execute(
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        tx.execute(
             "INSERT INTO hr_change_cursors (owner, seq) VALUES (?1, ?2) ON CONFLICT(owner) DO UPDATE SET seq = excluded.seq",
             params![owner, seq],
         )?;
+        tx.execute(
+            "DELETE FROM hr_changes WHERE seq <= (SELECT MIN(seq) FROM hr_change_cursors WHERE owner <> ?1)",
+            [SOURCE_CURSOR],
+        )?;
+        tx.commit().context("moving a reader's place in the HR changes")?;
         Ok(())
     }
 
