@@ -1,8 +1,11 @@
 //! `paybridge demo`: the main job on embedded defaults. Starts the
 //! 24SevenOffice emulator on loopback, stores the sample HR data in a fresh
 //! SQLite file, syncs (one line per employee), syncs again (all unchanged,
-//! no write), shows a dry run after an edit made in the target, then syncs
-//! the same employees to the Visma Nmbrs emulator.
+//! no write), shows a dry run after an edit made in the target, exports a
+//! month of absences, syncs the same employees to the Visma Nmbrs
+//! emulator, and last runs Kontek Lön both ways with Swedish sample
+//! employees read live from the AlexisHR emulator (its own database
+//! beside the first, `<database stem>-kontek.db`).
 //!
 //! Only with the `demo` feature (`make demo`), which links the emulators:
 //! the product binary goes without them.
@@ -14,13 +17,16 @@ use crate::source::parse_snapshot;
 use crate::sync::SyncOptions;
 use anyhow::{Context as _, bail};
 use clap::Args;
-use paybridge_emulators::nmbrs;
 use paybridge_emulators::twentyfour_seven::{Emulator, Settings};
+use paybridge_emulators::{alexishr, kontek, nmbrs};
 use std::path::PathBuf;
 
 /// The sample HR snapshot, built in so the demo needs no files but the
 /// connectors.
 const SAMPLE: &str = include_str!("../../../examples/hr-snapshot.json");
+
+/// The Swedish sample, served by the AlexisHR emulator in the Kontek step.
+const SWEDEN: &str = include_str!("../../../examples/hr-sweden.json");
 
 /// Arguments of `demo`.
 #[derive(Debug, Args)]
@@ -174,6 +180,91 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             again.writes_sent
         );
     }
-    println!("\nDone. The database {} keeps the runs, links and journal.", args.database.display());
+    let stem = args.database.file_stem().and_then(|s| s.to_str()).unwrap_or("paybridge-demo");
+    let kontek_database = args.database.with_file_name(format!("{stem}-kontek.db"));
+    kontek_both_ways(&args.connectors, &kontek_database).await?;
+    println!(
+        "\nDone. The databases {} and {} keep the runs, links and journal.",
+        args.database.display(),
+        kontek_database.display()
+    );
+    Ok(())
+}
+
+/// Step 6: Kontek both ways, HR read live from the AlexisHR emulator.
+async fn kontek_both_ways(connectors: &std::path::Path, database: &std::path::Path) -> anyhow::Result<()> {
+    println!("\n6) Kontek Lön (Sweden) both ways, HR read live from the AlexisHR emulator");
+    remove_database(database)?;
+    let hr = alexishr::Emulator::with_snapshot(alexishr::Settings::default(), SWEDEN)
+        .await
+        .map_err(|e| anyhow::anyhow!("starting the AlexisHR emulator: {e}"))?;
+    let payroll = kontek::Emulator::start(kontek::Settings::default()).await.context("starting the Kontek emulator")?;
+    println!("  AlexisHR emulator on {}, Kontek emulator on {}", hr.base_url(), payroll.base_url());
+    let mut config = Config::new(database.to_owned(), connectors.to_owned(), PathBuf::new());
+    config.hr_snapshot = None;
+    config.alexishr = Some(crate::config::AlexisHrConfig::new(&hr.base_url()));
+    let mut integration = IntegrationConfig::new("kontek-demo", "kontek", &payroll.base_url());
+    integration.retry_backoff_ms = 100;
+    integration.settings.insert("owner.privatePhone".into(), "payroll".into());
+    integration.watch = Some(crate::config::WatchConfig {
+        interval_secs: Some(60),
+        debounce_secs: Some(0),
+        settings: [("field_set".to_owned(), "on-change".to_owned())].into(),
+    });
+    config.integrations = vec![integration];
+    let limits = config.limits();
+    let app = App::open(config, limits)?;
+    let token = Some(hr.token());
+    let secrets = Secrets::from_pairs(&[("username", &payroll.username()), ("password", &payroll.password())]);
+
+    let read = app.import_hr_with(token.clone()).await?;
+    println!("  read {} employee(s) from {}; the manual export:", read.employees, read.source);
+    let export = app.sync("kontek-demo", &SyncOptions::default(), Some(secrets.clone()), None).await?;
+    super::print::report(&export, false);
+
+    println!("  a payroll clerk changes 2002's phone in Kontek (payroll owns the phone); the import:");
+    payroll
+        .edit("2002", serde_json::json!({"telephoneNo": "+46 70 444 44 44"}))
+        .map_err(|e| anyhow::anyhow!("editing the Kontek emulator: {e}"))?;
+    let import = app
+        .import_from_target(
+            "kontek-demo",
+            &crate::import::ImportOptions::default(),
+            Some(secrets.clone()),
+            token.clone(),
+        )
+        .await?;
+    for e in import.employees.iter().filter(|e| !e.changes.is_empty()) {
+        for c in &e.changes {
+            println!(
+                "    {} {}: {}: {} → {}",
+                e.employee_number.as_deref().unwrap_or("-"),
+                e.name,
+                c.field,
+                c.before,
+                c.after
+            );
+        }
+    }
+
+    println!("  someone renames 2001 in AlexisHR; one watch round pushes only that:");
+    let astrid = hr.records("employee").into_iter().find(|e| e["employeeNumber"] == "2001");
+    let id = astrid.and_then(|e| e["id"].as_str().map(str::to_owned)).context("2001 in the Swedish sample")?;
+    hr.edit("employee", &id, serde_json::json!({"lastName": "Lindqvist-Berg"}));
+    let before = payroll.write_requests().len();
+    let watcher = crate::watch::Watcher::new(&app, "kontek-demo", Some(secrets), token)?;
+    let tick = watcher.tick().await?;
+    let writes = &payroll.write_requests()[before..];
+    for w in writes {
+        println!("    {} {} {}", w.method, w.path, w.body);
+    }
+    let in_kontek = payroll.employees().len();
+    let hr_writes = hr.write_requests().len();
+    if in_kontek != 5 || hr_writes != 1 || writes.len() != 1 || !matches!(tick, crate::watch::Tick::Synced { .. }) {
+        bail!(
+            "demo self-check failed: Kontek should hold 5 employees ({in_kontek}), the import write once into HR ({hr_writes}), the watch once into Kontek ({})",
+            writes.len()
+        );
+    }
     Ok(())
 }
