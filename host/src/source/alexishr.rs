@@ -325,15 +325,32 @@ impl AlexisHr {
     async fn get(&self, resource: &str, query: &[(String, String)], relation: Option<&str>) -> anyhow::Result<Page> {
         let mut url = self.base.join(&format!("/{resource}")).map_err(|e| anyhow!("{e}"))?;
         url.query_pairs_mut().extend_pairs(query);
+        let body = self.send(resource, || self.client.get(url.clone())).await?;
+        parse_page(&body, relation)
+    }
+
+    /// PATCH `path` (under the API root) with `body`, retried like a read
+    /// (a PATCH sent twice changes nothing more); the record AlexisHR
+    /// answers (`data` of `{status, data}`).
+    pub async fn patch(&self, path: &str, body: &Value) -> anyhow::Result<Value> {
+        let url = self.base.join(path).map_err(|e| anyhow!("{e}"))?;
+        let answer = self.send(path, || self.client.patch(url.clone()).json(body)).await?;
+        let answer: Value = serde_json::from_slice(&answer).context("AlexisHR answered a write with no JSON")?;
+        Ok(answer.get("data").cloned().unwrap_or(Value::Null))
+    }
+
+    /// Send the request `make` builds (with the token), retrying timeouts,
+    /// 429 and 5xx with backoff (honouring `Retry-After`); the body of the
+    /// first 2xx answer. `what` names the list or path in the log.
+    async fn send(&self, what: &str, make: impl Fn() -> reqwest::RequestBuilder) -> anyhow::Result<Vec<u8>> {
         let mut retry = 0;
         loop {
-            let sent = self.client.get(url.clone()).bearer_auth(&self.token).send().await;
+            let sent = make().bearer_auth(&self.token).send().await;
             let failure = match sent {
                 Ok(response) => {
                     let status = response.status().as_u16();
                     if (200..300).contains(&status) {
-                        let body = response.bytes().await.context("reading the answer")?;
-                        return parse_page(&body, relation);
+                        return Ok(response.bytes().await.context("reading the answer")?.to_vec());
                     }
                     let retry_after =
                         response.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_owned);
@@ -350,48 +367,13 @@ impl AlexisHr {
             }
             let wait = self.policy.wait(retry, failure.1.as_deref());
             tracing::warn!(
-                list = resource,
+                target = what,
                 retry = retry + 1,
                 wait_ms = wait.as_millis() as u64,
                 "{}; retrying",
                 failure.0
             );
             tokio::time::sleep(wait).await;
-            retry += 1;
-        }
-    }
-}
-
-impl AlexisHr {
-    /// PATCH `path` (under the API root) with `body`, retrying timeouts,
-    /// 429 and 5xx (a PATCH sent twice changes nothing more); the record
-    /// AlexisHR answers (`data` of `{status, data}`).
-    pub async fn patch(&self, path: &str, body: &Value) -> anyhow::Result<Value> {
-        let url = self.base.join(path).map_err(|e| anyhow!("{e}"))?;
-        let mut retry = 0;
-        loop {
-            let sent = self.client.patch(url.clone()).bearer_auth(&self.token).json(body).send().await;
-            let failure = match sent {
-                Ok(response) => {
-                    let status = response.status().as_u16();
-                    if (200..300).contains(&status) {
-                        let answer: Value = response.json().await.context("AlexisHR answered a write with no JSON")?;
-                        return Ok(answer.get("data").cloned().unwrap_or(Value::Null));
-                    }
-                    let retry_after =
-                        response.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_owned);
-                    let body = response.text().await.unwrap_or_default();
-                    if !RetryPolicy::retryable_status(status) {
-                        return Err(refusal(status, &body));
-                    }
-                    (format!("AlexisHR answered {status}: {}", short(&body)), retry_after)
-                }
-                Err(e) => (format!("no answer from AlexisHR: {e}"), None),
-            };
-            if retry >= self.policy.max_retries {
-                bail!("{} (after {} retries)", failure.0, retry);
-            }
-            tokio::time::sleep(self.policy.wait(retry, failure.1.as_deref())).await;
             retry += 1;
         }
     }

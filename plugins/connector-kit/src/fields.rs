@@ -93,7 +93,9 @@ impl Record {
     }
 }
 
-fn insert_dotted(root: &mut Map<String, Value>, path: &str, value: Value) {
+/// Put `value` at the dotted `path` of `root`, making the objects on the
+/// way (a non-object in the way is replaced by one).
+pub fn insert_dotted(root: &mut Map<String, Value>, path: &str, value: Value) {
     match path.split_once('.') {
         None => {
             root.insert(path.to_owned(), value);

@@ -92,7 +92,8 @@ pub fn validate_norwegian(id: &str) -> Result<NorwegianId, NationalIdError> {
     Ok(NorwegianId { kind, test_number })
 }
 
-fn is_valid_date(year: u32, month: u32, day: u32) -> bool {
+/// Whether `year`-`month`-`day` is a calendar date (Gregorian leap years).
+pub fn is_valid_date(year: u32, month: u32, day: u32) -> bool {
     let leap = (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400);
     let days = match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,

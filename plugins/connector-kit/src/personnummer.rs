@@ -9,6 +9,8 @@
 //! (`tests/test_se_personnummer.doctest`) and the personnummer/meta
 //! project's lists of Skatteverket test numbers (`../shared/data`).
 
+use crate::national_id::is_valid_date;
+
 /// Why a personnummer was refused; the text is meant for a person.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PersonnummerError {
@@ -96,7 +98,7 @@ pub fn parse_swedish(input: &str, today: &str) -> Result<Personnummer, Personnum
         Some(year) => year,
         None => century(yy, month, day, separator == Some('+'), today).ok_or(PersonnummerError::Date)?,
     };
-    if !is_date(year, month, day) {
+    if !is_valid_date(year, month, day) {
         return Err(PersonnummerError::Date);
     }
     Ok(Personnummer { year, month, day, serial: rest[6..10].to_owned(), coordination })
@@ -146,18 +148,6 @@ fn century(yy: u32, month: u32, day: u32, hundred_plus: bool, today: &str) -> Op
         year -= 100;
     }
     Some(year)
-}
-
-fn is_date(year: u32, month: u32, day: u32) -> bool {
-    let leap = (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400);
-    let days = match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return false,
-    };
-    (1..=days).contains(&day)
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@
 use crate::shape::{self, field};
 use crate::types::*;
 use connector_kit::compare::{self, Equivalence, same_decimal};
-use connector_kit::fields::Record;
+use connector_kit::fields::{Record, insert_dotted};
 use connector_kit::personnummer::parse_swedish;
 use serde_json::{Map, Value};
 
@@ -61,24 +61,6 @@ fn json_value(name: &str, value: &str) -> Result<Value, ConnectorError> {
     Ok(Value::String(value.to_owned()))
 }
 
-/// Put `value` at the dotted path `name` of `body`.
-fn insert(body: &mut Map<String, Value>, name: &str, value: Value) {
-    match name.split_once('.') {
-        None => {
-            body.insert(name.to_owned(), value);
-        }
-        Some((head, rest)) => {
-            let child = body.entry(head.to_owned()).or_insert_with(|| Value::Object(Map::new()));
-            if !child.is_object() {
-                *child = Value::Object(Map::new());
-            }
-            if let Value::Object(map) = child {
-                insert(map, rest, value);
-            }
-        }
-    }
-}
-
 fn write(method: HttpMethod, path: String, body: &Map<String, Value>) -> HttpRequest {
     HttpRequest {
         method,
@@ -114,7 +96,7 @@ pub fn plan(
         None => {
             body.insert(field::EMPLOYEE_ID.into(), Value::String(id.clone()));
             for f in record.fields.iter().filter(|f| !f.value.is_empty()) {
-                insert(&mut body, &f.name, json_value(&f.name, &f.value)?);
+                insert_dotted(&mut body, &f.name, json_value(&f.name, &f.value)?);
                 if f.sensitive {
                     sensitive.push(f.name.clone());
                 }
@@ -127,7 +109,7 @@ pub fn plan(
                 let changed = changes.iter().any(|c| c.field == f.name);
                 let salary = salary_changed && f.name.starts_with("employment.salary.");
                 if changed || salary {
-                    insert(&mut body, &f.name, json_value(&f.name, &f.value)?);
+                    insert_dotted(&mut body, &f.name, json_value(&f.name, &f.value)?);
                     if f.sensitive {
                         sensitive.push(f.name.clone());
                     }
