@@ -3,21 +3,21 @@
 //! `../shared/research/alexishr-api.md`) into the store, page by page, and
 //! builds the same [`HrSnapshot`] a snapshot file gives.
 //!
-//! How each list is read ([`LISTS`]), always paging by key, never by
-//! offset, so a record that changes or goes during a read cannot push
-//! another out of its page:
+//! How each list is read ([`LISTS`]), `limit`/`offset` paging, sorted:
 //! - `employee` and `employment` carry `updated` (API changelog
-//!   2023-12-20): they are read *incrementally* from a cursor (the
-//!   `updated` instant and id of the last record taken), sorted
-//!   `sort[updated]=asc&sort[id]=asc`: first the rest of the cursor's
-//!   instant (`filters[updated][$eq]` and `filters[id][$gt]`), then what
-//!   came after it (`filters[updated][$gt]`). After the read a one-record
-//!   request compares the API's `total` with what is kept; when they
-//!   differ (a record was deleted) the list is read whole once more.
-//! - every other list has no `updated`: it is read *whole* every time,
-//!   `sort[id]=asc` and `filters[id][$gt]` the last id taken, each
-//!   record's hash compared with the one kept; records the read did not
-//!   see are removed once it reached its last page.
+//!   2023-12-20): they are read *incrementally*, only records
+//!   `filters[updated][$gt]` the read's window start,
+//!   `sort[updated]=asc&sort[id]=asc`. A window starts at the latest
+//!   `updated` the read before the last one saw, so windows overlap by one
+//!   read: a record an offset shifted past while others changed during a
+//!   read is taken by the next (records seen again compare equal by hash).
+//!   After the read a one-record request compares the API's `total` with
+//!   what is kept; when they differ (a record was deleted) the list is read
+//!   whole once more.
+//! - every other list has no `updated`: it is read *whole* every time
+//!   (`sort[id]=asc`), each record's hash compared with the one kept;
+//!   records the read did not see are removed once it reached its last
+//!   page.
 //!
 //! Invariants: a page is saved with the read's new position in one
 //! transaction, so the cursor never moves past a page that failed, and a
@@ -208,17 +208,9 @@ impl AlexisHr {
         }
     }
 
-    /// Ask for pages from where `state` stands until the list is read,
-    /// saving each with the read's new position.
-    ///
-    /// Paging is by key, never by offset, so a record that changes or
-    /// goes while the read runs cannot shift another out of its page:
-    /// whole lists page by id (`filters[id][$gt]` the last id taken);
-    /// incremental lists first take the rest of the records at the
-    /// cursor's instant (`filters[updated][$eq]` it and `filters[id][$gt]`
-    /// the last id), then those after it (`filters[updated][$gt]`,
-    /// `sort[updated]=asc&sort[id]=asc`), whose last record becomes the
-    /// cursor.
+    /// Ask for pages from where `state` stands until one comes back short
+    /// (or the offset reaches `total`), saving each with the read's new
+    /// position and, for an incremental list, the latest `updated` seen.
     async fn read_pages(
         &self,
         store: &Store,
@@ -227,17 +219,12 @@ impl AlexisHr {
         report: &mut ListReport,
         changed: &mut std::collections::BTreeSet<String>,
     ) -> anyhow::Result<()> {
-        // Incremental lists with a cursor begin with the rest of its instant.
-        let mut at_cursor = spec.incremental && state.cursor.is_some();
         for _ in 0..MAX_PAGES {
-            let query = self.page_query(spec, state, at_cursor);
+            let query = self.page_query(spec, state);
+            let offset = state.next_offset;
             let page =
                 self.get(spec.resource, &query, spec.relation.map(|(name, _)| name)).await.with_context(|| {
-                    format!(
-                        "reading AlexisHR {} after {}; the next import resumes there",
-                        spec.resource,
-                        position(state)
-                    )
+                    format!("reading AlexisHR {} from offset {offset}; the next import resumes there", spec.resource)
                 })?;
             let count = page.data.len() as u64;
             let mut records = Vec::with_capacity(page.data.len() + page.relation.len());
@@ -249,18 +236,15 @@ impl AlexisHr {
                     records.push(to_record(kept_as, record)?);
                 }
             }
-            let previous = (state.cursor.clone(), state.cursor_id.clone());
-            if let Some(last) = records.iter().rfind(|r| r.resource == spec.resource) {
-                state.cursor_id = Some(last.id.clone());
+            if spec.incremental {
+                for record in &page.data {
+                    let instant = updated(record, spec.resource)?;
+                    if state.high.as_deref().is_none_or(|high| later(instant, high)) {
+                        state.high = Some(instant.to_owned());
+                    }
+                }
             }
-            if spec.incremental
-                && let Some(last) = page.data.last()
-            {
-                state.cursor = Some(updated(last, spec.resource)?.to_owned());
-            }
-            if count > 0 && (state.cursor.clone(), state.cursor_id.clone()) == previous {
-                bail!("AlexisHR answered the same page of {} twice; stopped rather than loop", spec.resource);
-            }
+            state.next_offset += count;
             report.pages += 1;
             report.records += count;
             let saved = store.save_source_page(state, &records)?;
@@ -270,39 +254,27 @@ impl AlexisHr {
                     changed.extend(employee_of(spec.resource, record));
                 }
             }
-            let full_page = count >= u64::from(self.page_size);
-            match (spec.incremental, at_cursor, full_page) {
-                // A full page: more may follow on the same instant.
-                (true, _, true) => at_cursor = true,
-                // The cursor's instant is done: on to what came after it.
-                (true, true, false) => at_cursor = false,
-                // Short pages after the cursor, or of a whole list: the end.
-                (true, false, false) | (false, _, false) => return Ok(()),
-                (false, _, true) => {}
+            let short = count < u64::from(self.page_size);
+            let past_total = page.total.is_some_and(|total| state.next_offset >= total);
+            if short || past_total {
+                return Ok(());
             }
         }
         bail!("AlexisHR kept answering full pages of {} after {MAX_PAGES} pages; stopped", spec.resource)
     }
 
-    /// The query of the next page of `spec` from `state`: at the cursor's
-    /// instant (`at_cursor`) or after it.
-    fn page_query(&self, spec: &ListSpec, state: &ReadState, at_cursor: bool) -> Vec<(String, String)> {
-        let mut query = vec![("limit".to_owned(), self.page_size.to_string())];
-        let after_id = |query: &mut Vec<(String, String)>| {
-            if let Some(id) = &state.cursor_id {
-                query.push(("filters[id][$gt]".into(), id.clone()));
-            }
-        };
-        match (&state.cursor, spec.incremental) {
-            (Some(cursor), true) if at_cursor => {
-                query.push(("filters[updated][$eq]".into(), cursor.clone()));
-                after_id(&mut query);
-            }
-            (Some(cursor), true) => query.push(("filters[updated][$gt]".into(), cursor.clone())),
-            (None, true) => {}
-            (_, false) => after_id(&mut query),
-        }
+    /// The query of the next page of `spec` from `state`: `limit` and
+    /// `offset`, sorted by id (incremental lists by `updated`, then id,
+    /// and only those `updated` after the read's window start).
+    fn page_query(&self, spec: &ListSpec, state: &ReadState) -> Vec<(String, String)> {
+        let mut query = vec![
+            ("limit".to_owned(), self.page_size.to_string()),
+            ("offset".to_owned(), state.next_offset.to_string()),
+        ];
         if spec.incremental {
+            if let Some(from) = &state.window_from {
+                query.push(("filters[updated][$gt]".into(), from.clone()));
+            }
             query.push(("sort[updated]".into(), "asc".into()));
         }
         query.push(("sort[id]".into(), "asc".into()));
@@ -315,7 +287,7 @@ impl AlexisHr {
     /// How many records of `resource` the API holds (`total` of a
     /// one-record page).
     async fn total(&self, resource: &str) -> anyhow::Result<u64> {
-        let query = [("limit".to_owned(), "1".to_owned()), ("select".to_owned(), "id".to_owned())];
+        let query = [("limit".to_owned(), "1".to_owned())];
         let page = self.get(resource, &query, None).await.with_context(|| format!("counting AlexisHR {resource}"))?;
         page.total.with_context(|| format!("AlexisHR answered a {resource} list without its total"))
     }
@@ -460,13 +432,12 @@ fn updated<'a>(record: &'a Map<String, Value>, resource: &str) -> anyhow::Result
     }
 }
 
-/// Where a read stands, for messages.
-fn position(state: &ReadState) -> String {
-    match (&state.cursor, &state.cursor_id) {
-        (Some(updated), Some(id)) => format!("the record {id} updated {updated}"),
-        (None, Some(id)) => format!("the record {id}"),
-        (Some(updated), None) => format!("the records updated {updated}"),
-        (None, None) => "the start".to_owned(),
+/// Whether the instant `a` is later than `b` (RFC 3339; compared as text
+/// when either does not parse).
+fn later(a: &str, b: &str) -> bool {
+    match (a.parse::<jiff::Timestamp>(), b.parse::<jiff::Timestamp>()) {
+        (Ok(a), Ok(b)) => a > b,
+        _ => a > b,
     }
 }
 
@@ -513,14 +484,15 @@ fn assemble(store: &Store, tz: &jiff::tz::TimeZone) -> anyhow::Result<HrSnapshot
 mod tests {
     use super::*;
 
-    fn state(cursor: Option<&str>, cursor_id: Option<&str>) -> ReadState {
+    fn state(window_from: Option<&str>, next_offset: u64) -> ReadState {
         ReadState {
             resource: "employee".into(),
             read_no: 1,
             in_progress: true,
-            cursor: cursor.map(str::to_owned),
-            cursor_id: cursor_id.map(str::to_owned),
-            full: cursor.is_none(),
+            next_offset,
+            window_from: window_from.map(str::to_owned),
+            high: window_from.map(str::to_owned),
+            full: window_from.is_none(),
             pass: 1,
         }
     }
@@ -538,36 +510,33 @@ mod tests {
     }
 
     #[test]
-    fn incremental_pages_go_by_key_at_the_cursors_instant_then_after_it() {
+    fn incremental_pages_ask_for_what_changed_after_the_window_start_sorted_by_updated() {
         let employee = LISTS.iter().find(|l| l.resource == "employee").expect("employee");
         let api = source();
         assert_eq!(
-            text(&api.page_query(employee, &state(None, None), false)),
-            "limit=10&sort[updated]=asc&sort[id]=asc"
-        );
-        let at = state(Some("T"), Some("e9"));
-        assert_eq!(
-            text(&api.page_query(employee, &at, true)),
-            "limit=10&filters[updated][$eq]=T&filters[id][$gt]=e9&sort[updated]=asc&sort[id]=asc"
+            text(&api.page_query(employee, &state(None, 0))),
+            "limit=10&offset=0&sort[updated]=asc&sort[id]=asc"
         );
         assert_eq!(
-            text(&api.page_query(employee, &at, false)),
-            "limit=10&filters[updated][$gt]=T&sort[updated]=asc&sort[id]=asc"
+            text(&api.page_query(employee, &state(Some("T"), 20))),
+            "limit=10&offset=20&filters[updated][$gt]=T&sort[updated]=asc&sort[id]=asc"
         );
     }
 
     #[test]
-    fn whole_lists_page_by_id_and_ask_for_their_relation() {
+    fn whole_lists_page_by_offset_sorted_by_id_and_ask_for_their_relation() {
         let leave_types = LISTS.iter().find(|l| l.resource == "leave-type").expect("leave-type");
         let api = source();
         assert_eq!(
-            text(&api.page_query(leave_types, &state(None, None), false)),
-            "limit=10&sort[id]=asc&relations=leaveTypeCode"
+            text(&api.page_query(leave_types, &state(None, 10))),
+            "limit=10&offset=10&sort[id]=asc&relations=leaveTypeCode"
         );
-        assert_eq!(
-            text(&api.page_query(leave_types, &state(None, Some("lt9")), false)),
-            "limit=10&filters[id][$gt]=lt9&sort[id]=asc&relations=leaveTypeCode"
-        );
+    }
+
+    #[test]
+    fn instants_compare_as_instants() {
+        assert!(later("2026-11-01T00:00:00.001Z", "2026-11-01T00:00:00Z"));
+        assert!(!later("2026-11-01T01:00:00+02:00", "2026-11-01T00:00:00Z"));
     }
 
     #[test]

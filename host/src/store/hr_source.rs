@@ -37,10 +37,14 @@ pub struct ReadState {
     pub read_no: i64,
     /// Whether the read has pages left.
     pub in_progress: bool,
-    /// Incremental lists: the `updated` instant of the last record taken.
-    pub cursor: Option<String>,
-    /// The id of the last record taken (at `cursor`, for incremental lists).
-    pub cursor_id: Option<String>,
+    /// The offset of the next page.
+    pub next_offset: u64,
+    /// Incremental lists: this read asks for records `updated` after this
+    /// instant (none: the whole list).
+    pub window_from: Option<String>,
+    /// Incremental lists: the latest `updated` this read has seen (at
+    /// least `window_from`).
+    pub high: Option<String>,
     /// Whether this read lists everything (and removes what it missed).
     pub full: bool,
     /// The pass this list was last finished in.
@@ -71,20 +75,23 @@ fn state_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ReadState> {
         resource: row.get(0)?,
         read_no: row.get(1)?,
         in_progress: row.get(2)?,
-        cursor: row.get(3)?,
-        cursor_id: row.get(4)?,
-        full: row.get(5)?,
-        pass: row.get(6)?,
+        next_offset: row.get::<_, i64>(3)?.max(0) as u64,
+        window_from: row.get(4)?,
+        high: row.get(5)?,
+        full: row.get(6)?,
+        pass: row.get(7)?,
     })
 }
+
+/// The columns [`state_from_row`] reads, in its order.
+const STATE_COLUMNS: &str = "resource, read_no, in_progress, next_offset, window_from, high, full, pass";
 
 impl Store {
     /// Where the read of `resource` stands, if it was ever read.
     pub fn source_read(&self, resource: &str) -> anyhow::Result<Option<ReadState>> {
         self.conn()
             .query_row(
-                "SELECT resource, read_no, in_progress, cursor, cursor_id, full, pass
-                 FROM hr_source_reads WHERE resource = ?1",
+                &format!("SELECT {STATE_COLUMNS} FROM hr_source_reads WHERE resource = ?1"),
                 [resource],
                 state_from_row,
             )
@@ -99,8 +106,8 @@ impl Store {
             previous => {
                 let number = previous.map_or(1, |p| p.read_no + 1);
                 self.conn().execute(
-                    "INSERT INTO hr_source_reads (resource, read_no, in_progress, cursor, cursor_id, full, pass)
-                     VALUES (?1, ?2, 1, NULL, NULL, 0, ?2)
+                    "INSERT INTO hr_source_reads (resource, read_no, in_progress, next_offset, full, pass)
+                     VALUES (?1, ?2, 1, 0, 0, ?2)
                      ON CONFLICT(resource) DO UPDATE SET read_no = excluded.read_no, in_progress = 1, pass = excluded.pass",
                     params![PASS, number],
                 )?;
@@ -163,9 +170,10 @@ impl Store {
         Ok(ids)
     }
 
-    /// Resume the read of `resource` in progress, or begin a new one: full
-    /// (from the first record) when asked, or when the list was never read
-    /// to its end (no cursor); else incremental from the cursor.
+    /// Resume the read of `resource` in progress, or begin a new one:
+    /// whole when asked or when the list was never read to its end, else
+    /// incremental from the window the last finished read left
+    /// (`next_from`, see [`Store::finish_source_read`]).
     pub fn begin_source_read(&self, resource: &str, full: bool) -> anyhow::Result<ReadState> {
         let previous = self.source_read(resource)?;
         if let Some(state) = &previous
@@ -173,25 +181,30 @@ impl Store {
         {
             return Ok(state.clone());
         }
-        let (cursor, cursor_id) = match &previous {
-            Some(p) if !full && p.cursor.is_some() => (p.cursor.clone(), p.cursor_id.clone()),
-            _ => (None, None),
+        let next_from: Option<String> = if full {
+            None
+        } else {
+            self.conn()
+                .query_row("SELECT next_from FROM hr_source_reads WHERE resource = ?1", [resource], |r| r.get(0))
+                .optional()?
+                .flatten()
         };
         let state = ReadState {
             resource: resource.to_owned(),
             read_no: previous.as_ref().map_or(1, |p| p.read_no + 1),
             in_progress: true,
-            full: cursor.is_none(),
-            cursor,
-            cursor_id,
+            next_offset: 0,
+            full: next_from.is_none(),
+            high: next_from.clone(),
+            window_from: next_from,
             pass: previous.as_ref().map_or(0, |p| p.pass),
         };
         self.conn().execute(
-            "INSERT INTO hr_source_reads (resource, read_no, in_progress, cursor, cursor_id, full, pass)
-             VALUES (?1, ?2, 1, ?3, ?4, ?5, ?6)
-             ON CONFLICT(resource) DO UPDATE SET read_no = excluded.read_no, in_progress = 1,
-               cursor = excluded.cursor, cursor_id = excluded.cursor_id, full = excluded.full",
-            params![resource, state.read_no, state.cursor, state.cursor_id, state.full, state.pass],
+            "INSERT INTO hr_source_reads (resource, read_no, in_progress, next_offset, window_from, high, full, pass)
+             VALUES (?1, ?2, 1, 0, ?3, ?3, ?4, ?5)
+             ON CONFLICT(resource) DO UPDATE SET read_no = excluded.read_no, in_progress = 1, next_offset = 0,
+               window_from = excluded.window_from, high = excluded.high, full = excluded.full",
+            params![resource, state.read_no, state.window_from, state.full, state.pass],
         )?;
         Ok(state)
     }
@@ -229,8 +242,8 @@ impl Store {
             }
         }
         tx.execute(
-            "UPDATE hr_source_reads SET cursor = ?2, cursor_id = ?3 WHERE resource = ?1",
-            params![state.resource, state.cursor, state.cursor_id],
+            "UPDATE hr_source_reads SET next_offset = ?2, high = ?3 WHERE resource = ?1",
+            params![state.resource, state.next_offset as i64, state.high],
         )?;
         tx.commit().with_context(|| format!("saving a page of the HR source's {:?} list", state.resource))?;
         Ok(changed)
@@ -242,6 +255,11 @@ impl Store {
     /// record of `resource` was about (its member `employee_key`, when
     /// given) in `hr_changes`; returns the JSON of the removed records of
     /// `resource`.
+    ///
+    /// The next incremental read's window starts at the latest `updated`
+    /// the read *before* this one saw (this one's when there was none), so
+    /// consecutive windows overlap by one read: a record an offset shifted
+    /// past while records changed during a read is read by the next.
     pub fn finish_source_read(
         &self,
         state: &ReadState,
@@ -277,8 +295,9 @@ impl Store {
             }
         }
         tx.execute(
-            "UPDATE hr_source_reads SET in_progress = 0, pass = ?2, completed_at = ?3 WHERE resource = ?1",
-            params![state.resource, pass, super::now()],
+            "UPDATE hr_source_reads SET in_progress = 0, pass = ?2, completed_at = ?3,
+               next_from = COALESCE(last_high, ?4), last_high = ?4 WHERE resource = ?1",
+            params![state.resource, pass, super::now(), state.high],
         )?;
         tx.commit().with_context(|| format!("finishing the read of the HR source's {:?} list", state.resource))?;
         Ok(removed)
@@ -322,45 +341,41 @@ mod tests {
     fn a_full_read_counts_changes_by_hash_and_removes_only_what_it_did_not_see_once_finished() {
         let store = Store::in_memory().expect("store");
         let mut first = store.begin_source_read("office", true).expect("begin");
-        first.cursor_id = Some("b".into());
+        first.next_offset = 2;
         let page = [record("office", "a", "{\"id\":\"a\"}"), record("office", "b", "{\"id\":\"b\"}")];
         assert_eq!(store.save_source_page(&first, &page).expect("saved"), [0, 1]);
         store.finish_source_read(&first, &[], 1, None).expect("finished");
 
         let mut second = store.begin_source_read("office", true).expect("begin");
-        assert_eq!(
-            (second.read_no, second.cursor_id.as_deref()),
-            (2, None),
-            "a full read starts from the first record"
-        );
-        second.cursor_id = Some("a".into());
+        assert_eq!((second.read_no, second.next_offset), (2, 0), "a full read starts from the first record");
+        second.next_offset = 1;
         let changed = store.save_source_page(&second, &[record("office", "a", "{\"id\":\"a\",\"name\":\"x\"}")]);
         assert_eq!(changed.expect("saved"), [0]);
         assert_eq!(store.source_count("office").expect("count"), 2, "nothing removed before the read ends");
         let resumed = store.begin_source_read("office", true).expect("resume");
-        assert_eq!(
-            (resumed.read_no, resumed.cursor_id.as_deref()),
-            (2, Some("a")),
-            "a read in progress resumes where it stood"
-        );
+        assert_eq!((resumed.read_no, resumed.next_offset), (2, 1), "a read in progress resumes where it stood");
         assert_eq!(store.finish_source_read(&resumed, &[], 2, Some("id")).expect("finished"), ["{\"id\":\"b\"}"]);
         let kept = store.source_records("office").expect("records");
         assert_eq!(kept, vec![serde_json::json!({"id": "a", "name": "x"})]);
     }
 
     #[test]
-    fn an_incremental_read_keeps_its_cursor_and_removes_nothing() {
+    fn incremental_windows_overlap_by_one_read_and_remove_nothing() {
         let store = Store::in_memory().expect("store");
         let mut first = store.begin_source_read("employee", false).expect("begin");
-        assert!(first.full, "a list never read is read whole");
-        first.cursor = Some("2026-01-01T00:00:00.000Z".into());
-        first.cursor_id = Some("a".into());
+        assert!(first.full && first.window_from.is_none(), "a list never read is read whole");
+        first.high = Some("t1".into());
         store.save_source_page(&first, &[record("employee", "a", "{}")]).expect("saved");
         store.finish_source_read(&first, &[], 1, None).expect("finished");
-        let next = store.begin_source_read("employee", false).expect("begin");
-        assert!(!next.full);
-        assert_eq!((next.cursor.as_deref(), next.cursor_id.as_deref()), (Some("2026-01-01T00:00:00.000Z"), Some("a")));
-        assert!(store.finish_source_read(&next, &[], 2, None).expect("finished").is_empty());
+        let mut second = store.begin_source_read("employee", false).expect("begin");
+        assert_eq!((second.full, second.window_from.as_deref()), (false, Some("t1")), "after the first: from its high");
+        second.high = Some("t2".into());
+        assert!(store.finish_source_read(&second, &[], 2, None).expect("finished").is_empty());
+        let third = store.begin_source_read("employee", false).expect("begin");
+        assert_eq!(third.window_from.as_deref(), Some("t1"), "from the high of the read before the last");
+        store.finish_source_read(&third, &[], 3, None).expect("finished");
+        let whole = store.begin_source_read("employee", true).expect("begin");
+        assert!(whole.full && whole.window_from.is_none());
     }
 
     #[test]
@@ -368,7 +383,7 @@ mod tests {
         let store = Store::in_memory().expect("store");
         store.begin_source_pass().expect("pass");
         let mut read = store.begin_source_read("employee", true).expect("begin");
-        read.cursor_id = Some("b".into());
+        read.next_offset = 2;
         let page = [record("employee", "a", "{\"id\":\"a\"}"), record("employee", "b", "{\"id\":\"b\"}")];
         store.save_source_page(&read, &page).expect("saved");
         assert_eq!(store.change_cursor(SOURCE_CURSOR).expect("cursor"), 0, "not before the pass finished");

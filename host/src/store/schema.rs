@@ -139,8 +139,11 @@ const MIGRATIONS: &[&str] = &[
         resource TEXT PRIMARY KEY,
         read_no INTEGER NOT NULL,
         in_progress INTEGER NOT NULL,
-        cursor TEXT,
-        cursor_id TEXT,
+        next_offset INTEGER NOT NULL,
+        window_from TEXT,
+        high TEXT,
+        next_from TEXT,
+        last_high TEXT,
         full INTEGER NOT NULL,
         pass INTEGER NOT NULL,
         completed_at TEXT
