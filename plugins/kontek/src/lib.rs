@@ -59,8 +59,8 @@ impl ConnectorSteps for Connector {
         mapping::map_employee(ctx, employee)
     }
 
-    fn read_start(_ctx: &Context) -> Vec<HttpRequest> {
-        read::start()
+    fn read_start(ctx: &Context) -> Vec<HttpRequest> {
+        read::start(ctx)
     }
 
     fn read_next(ctx: &Context, exchanges: &[Exchange]) -> Result<ReadStep, ConnectorError> {

@@ -1,5 +1,6 @@
 //! Reading Kontek: the employee list, page by page (`offset`/`limit`,
-//! [`shape::PAGE_SIZE`] a page, until `total`), each employee as one
+//! [`shape::PAGE_SIZE`] a page or the setting `page_size` up to
+//! [`shape::MAX_PAGE_SIZE`], until `total`), each employee as one
 //! `employee` record with every field of [`crate::shape`] (dotted paths),
 //! its `employeeId` as both target id and employee number, and its
 //! personnummer in the long form for matching.
@@ -10,19 +11,25 @@ use connector_kit::fields::{Record, flatten};
 use connector_kit::personnummer::parse_swedish;
 use serde_json::Value;
 
-fn get(offset: u64) -> HttpRequest {
+/// The page size: the setting `page_size` within 1..=[`shape::MAX_PAGE_SIZE`].
+fn page_size(ctx: &Context) -> u64 {
+    let asked = crate::setting(ctx, "page_size").and_then(|s| s.parse::<u64>().ok()).unwrap_or(shape::PAGE_SIZE);
+    asked.clamp(1, shape::MAX_PAGE_SIZE)
+}
+
+fn get(ctx: &Context, offset: u64) -> HttpRequest {
     HttpRequest {
         method: HttpMethod::Get,
         path: shape::EMPLOYEES.into(),
-        query: vec![(shape::OFFSET.into(), offset.to_string()), (shape::LIMIT.into(), shape::PAGE_SIZE.to_string())],
+        query: vec![(shape::OFFSET.into(), offset.to_string()), (shape::LIMIT.into(), page_size(ctx).to_string())],
         headers: vec![Header { name: "accept".into(), value: "application/json".into() }],
         body: None,
     }
 }
 
 /// The first page.
-pub fn start() -> Vec<HttpRequest> {
-    vec![get(0)]
+pub fn start(ctx: &Context) -> Vec<HttpRequest> {
+    vec![get(ctx, 0)]
 }
 
 fn error(code: &str, message: String) -> ConnectorError {
@@ -98,8 +105,59 @@ pub fn parse(ctx: &Context, exchanges: &[Exchange]) -> Result<ReadStep, Connecto
         let next = offset_of(&x.request) + items.len() as u64;
         let total = page.get(shape::TOTAL).and_then(Value::as_u64).unwrap_or(0);
         if !items.is_empty() && next < total {
-            step.more.push(get(next));
+            step.more.push(get(ctx, next));
         }
     }
     Ok(step)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx(settings: &[(&str, &str)]) -> Context {
+        Context {
+            integration: "kontek".into(),
+            today: "2026-12-06".into(),
+            settings: settings.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect(),
+            period: None,
+        }
+    }
+
+    fn page(ctx: &Context, offset: u64, count: u64, total: u64) -> Exchange {
+        let items: Vec<serde_json::Value> = (offset..offset + count)
+            .map(|i| serde_json::json!({"employeeId": format!("E{i}"), "ssn": "19811218-9876", "firstName": "A"}))
+            .collect();
+        let body = serde_json::json!({"items": items, "total": total, "offset": offset, "limit": 100}).to_string();
+        Exchange { request: get(ctx, offset), response: HttpResponse { status: 200, headers: Vec::new(), body } }
+    }
+
+    #[test]
+    fn pages_follow_until_the_total_and_the_page_size_setting_is_kept_within_bounds() {
+        let c = ctx(&[]);
+        let step = parse(&c, &[page(&c, 0, 100, 250)]).expect("parsed");
+        assert_eq!(step.learnt.len(), 100);
+        assert_eq!(step.more.len(), 1);
+        assert_eq!(
+            step.more[0].query,
+            vec![("offset".to_owned(), "100".to_owned()), ("limit".to_owned(), "100".to_owned())]
+        );
+        assert!(parse(&c, &[page(&c, 200, 50, 250)]).expect("parsed").more.is_empty(), "the last page");
+        assert_eq!(start(&ctx(&[("page_size", "9999")]))[0].query[1].1, "500");
+        let learnt = &step.learnt[0];
+        assert_eq!(learnt.national_id.as_deref(), Some("19811218-9876"));
+        assert_eq!(learnt.birth_date.as_deref(), Some("1981-12-18"));
+    }
+
+    #[test]
+    fn an_error_answer_names_kontek_s_code_and_message() {
+        let c = ctx(&[]);
+        let body = r#"{"error":{"code":"unauthorized","message":"wrong username or password","fields":[]}}"#;
+        let x = Exchange {
+            request: get(&c, 0),
+            response: HttpResponse { status: 401, headers: Vec::new(), body: body.into() },
+        };
+        let err = parse(&c, &[x]).expect_err("refused");
+        assert!(err.message.contains("401: unauthorized: wrong username or password"), "{}", err.message);
+    }
 }

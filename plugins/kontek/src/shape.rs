@@ -33,8 +33,11 @@ pub fn employee_path(employee_id: &str) -> String {
 pub const OFFSET: &str = "offset";
 /// Page size parameter.
 pub const LIMIT: &str = "limit";
-/// The largest page asked for.
-pub const PAGE_SIZE: u64 = 500;
+/// The page size asked for unless the setting `page_size` says otherwise
+/// (a common default of REST lists; assumed).
+pub const PAGE_SIZE: u64 = 100;
+/// The largest page the setting `page_size` may ask for (assumed).
+pub const MAX_PAGE_SIZE: u64 = 500;
 
 /// Members of the list answer.
 pub const ITEMS: &str = "items";
