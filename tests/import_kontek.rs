@@ -303,20 +303,3 @@ settings = {{ field_set = "on-change" }}
     let watched = run(&["watch", "--integration", "kontek", "--once"]);
     assert!(watched.contains("changed in HR"), "{watched}");
 }
-
-#[tokio::test]
-async fn kontek_s_status_is_payroll_s_by_default_and_a_setting_gives_it_back_to_hr() {
-    let two = TwoWay::new(&[]).await;
-    two.export().await;
-    two.payroll.edit("2005", json!({"status": "inactive"})).expect("payroll ends 2005");
-    let report = two.import(false).await;
-    let maja = report.employees.iter().find(|e| e.employee_number.as_deref() == Some("2005")).expect("2005");
-    assert_eq!(maja.changes.iter().map(|c| c.field.as_str()).collect::<Vec<_>>(), ["active"], "{report:#?}");
-    assert_eq!(two.hr_employee("2005")["active"], false);
-
-    let hr_owned = TwoWay::new(&[("owner.active", "hr")]).await;
-    hr_owned.export().await;
-    hr_owned.payroll.edit("2005", json!({"status": "inactive"})).expect("payroll ends 2005");
-    hr_owned.import(false).await;
-    assert!(hr_owned.hr.write_requests().is_empty(), "HR's active flag stands");
-}

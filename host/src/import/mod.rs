@@ -277,8 +277,7 @@ impl App {
                 report.not_in_hr.push(format!("{shown_id} (refused: a second update of one HR employee in one run)"));
                 continue;
             }
-            let capabilities = &connector.manifest.capabilities;
-            let line = self.import_one(integration, capabilities, &hr, run_id, employee, update, options.dry_run).await;
+            let line = self.import_one(integration, &hr, run_id, employee, update, options.dry_run).await;
             wrote |= line.outcome == "updated";
             report.employees.push(line);
         }
@@ -305,11 +304,9 @@ impl App {
     }
 
     /// Compare, decide, and (unless a dry run) write one employee.
-    #[allow(clippy::too_many_arguments)]
     async fn import_one(
         &self,
         integration: &crate::config::IntegrationConfig,
-        capabilities: &[String],
         hr: &AlexisHr,
         run_id: i64,
         employee: &Employee,
@@ -343,7 +340,7 @@ impl App {
         let mut changes = Vec::new();
         for i in &incoming {
             let current = writeback::current_value(employee, &i.field);
-            let field_owner = owner(integration, capabilities, &i.field);
+            let field_owner = owner(integration, &i.field);
             match decide(field_owner, &current, &i.value) {
                 Some(_) if !writeback::is_writable(&i.field) => line.not_writable.push(i.field.clone()),
                 Some(_) => {

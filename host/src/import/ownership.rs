@@ -1,9 +1,6 @@
-//! Which side owns each HR field the import direction may write: the
-//! integration's settings first (`"owner.<HR field>" = "payroll"` or
-//! `"hr"`, e.g. `"owner.privatePhone" = "payroll"`), then the connector's
-//! defaults (capabilities `payroll-owns:<HR field>`: Kontek names the
-//! fields only the seed's import list has, status and weekly hours); every
-//! other field is HR's.
+//! Which side owns each HR field the import direction may write, from the
+//! integration's settings: `"owner.<HR field>" = "payroll"` or `"hr"`
+//! (e.g. `"owner.active" = "payroll"`). Every field not set is HR's.
 //!
 //! Rule: a field payroll owns is written into HR whenever the target holds
 //! another value; a field HR owns is only *filled* when HR holds nothing
@@ -27,18 +24,11 @@ pub enum Owner {
     Payroll,
 }
 
-/// The capability prefix by which a connector says payroll owns a field
-/// by default (`payroll-owns:active`).
-pub const PAYROLL_OWNS_CAPABILITY: &str = "payroll-owns:";
-
-/// The owner of `field` under `integration`'s settings, else the
-/// connector's `capabilities` defaults, else HR.
-pub fn owner(integration: &IntegrationConfig, capabilities: &[String], field: &str) -> Owner {
+/// The owner of `field` under `integration`'s settings.
+pub fn owner(integration: &IntegrationConfig, field: &str) -> Owner {
     match integration.settings.get(&format!("{OWNER_SETTING}{field}")).map(String::as_str) {
         Some("payroll") => Owner::Payroll,
-        Some(_) => Owner::Hr,
-        None if capabilities.iter().any(|c| c.strip_prefix(PAYROLL_OWNS_CAPABILITY) == Some(field)) => Owner::Payroll,
-        None => Owner::Hr,
+        _ => Owner::Hr,
     }
 }
 
@@ -85,15 +75,11 @@ mod tests {
     }
 
     #[test]
-    fn owners_come_from_the_settings_then_the_connector_s_defaults_and_a_bad_one_is_refused() {
+    fn owners_come_from_the_settings_and_a_bad_one_is_refused() {
         let mut i = IntegrationConfig::new("k", "kontek", "https://k.example/api");
-        let defaults = vec!["employees".to_owned(), "payroll-owns:active".to_owned()];
-        assert_eq!(owner(&i, &defaults, "active"), Owner::Payroll, "the connector's default");
-        assert_eq!(owner(&i, &defaults, "firstName"), Owner::Hr);
-        i.settings.insert("owner.active".into(), "hr".into());
-        i.settings.insert("owner.privatePhone".into(), "payroll".into());
-        assert_eq!(owner(&i, &defaults, "active"), Owner::Hr, "the settings win");
-        assert_eq!(owner(&i, &defaults, "privatePhone"), Owner::Payroll);
+        i.settings.insert("owner.active".into(), "payroll".into());
+        assert_eq!(owner(&i, "active"), Owner::Payroll);
+        assert_eq!(owner(&i, "firstName"), Owner::Hr);
         check(&i).expect("valid");
         i.settings.insert("owner.ssn".into(), "kontek".into());
         assert!(check(&i).expect_err("refused").to_string().contains("\"hr\" or \"payroll\""));

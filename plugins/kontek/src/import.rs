@@ -39,12 +39,6 @@ pub const IMPORTED: &[(&str, &str)] = &[
     (field::WEEKLY_HOURS, "employment.weeklyHours"),
 ];
 
-/// HR fields payroll owns unless the settings say otherwise: those only
-/// the seed's import list names (status and average weekly hours; no
-/// export list sends them). Declared to the host as capabilities
-/// `payroll-owns:<field>`.
-pub const PAYROLL_OWNS: &[&str] = &["active", "employment.weeklyHours"];
-
 /// What HR should hold for one Kontek employee.
 pub fn import_employee(ctx: &Context, current: &TargetEmployee) -> Option<HrUpdate> {
     let record = current.records.iter().find(|r| r.kind == "employee").map(crate::to_kit)?;

@@ -44,13 +44,13 @@ impl ConnectorSteps for Connector {
                 password_secret: "password".into(),
             }),
             required_fields: mapping::REQUIRED_FIELDS.iter().map(|f| f.to_string()).collect(),
-            // paybridge sends the employeeId; a PATCH sent twice changes
-            // nothing more; the fields payroll owns by default (seed 002).
-            capabilities: ["employees", "client-assigned-ids", "idempotent-updates", "paginated-reads"]
-                .into_iter()
-                .map(str::to_owned)
-                .chain(import::PAYROLL_OWNS.iter().map(|f| format!("payroll-owns:{f}")))
-                .collect(),
+            // paybridge sends the employeeId; a PATCH sent twice changes nothing more.
+            capabilities: vec![
+                "employees".into(),
+                "client-assigned-ids".into(),
+                "idempotent-updates".into(),
+                "paginated-reads".into(),
+            ],
             directions: vec![Direction::HrToTarget, Direction::TargetToHr],
         }
     }

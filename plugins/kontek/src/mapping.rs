@@ -199,17 +199,14 @@ pub fn is_employee_id(id: &str) -> bool {
     (1..=20).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
-/// Whether payroll owns the HR field behind the Kontek field `name`: the
-/// settings (`"owner.<HR field>" = "payroll"` or `"hr"`) first, else
-/// [`crate::import::PAYROLL_OWNS`]. Then the import writes it into HR and
-/// the export never sends it.
+/// Whether the integration's settings give the HR field behind the Kontek
+/// field `name` to payroll (`"owner.<HR field>" = "payroll"`): then the
+/// import writes it into HR and the export never sends it.
 pub fn payroll_owns(ctx: &Context, name: &str) -> bool {
-    crate::import::IMPORTED.iter().find(|(kontek, _)| kontek == &name).is_some_and(|(_, hr)| {
-        match crate::setting(ctx, &format!("owner.{hr}")) {
-            Some(owner) => owner == "payroll",
-            None => crate::import::PAYROLL_OWNS.contains(hr),
-        }
-    })
+    crate::import::IMPORTED
+        .iter()
+        .find(|(kontek, _)| kontek == &name)
+        .is_some_and(|(_, hr)| crate::setting(ctx, &format!("owner.{hr}")) == Some("payroll"))
 }
 
 /// Every field the HR employee gives Kontek, before the flow picks its set.
