@@ -501,10 +501,19 @@ async fn an_import_writes_only_known_fields_into_the_employee_the_read_matched_w
     assert!(victim.reason.as_deref().is_some_and(|r| r.contains("custom.salary")), "{victim:?}");
     assert!(line("1003").is_none(), "the claimed HR id is not trusted");
     assert!(report.not_in_hr.iter().any(|t| t.starts_with("ghost (refused")), "{:?}", report.not_in_hr);
-    assert!(report.not_in_hr.iter().any(|t| t.starts_with("t-c")), "{:?}", report.not_in_hr);
 
     let writes = hr.write_requests();
     assert_eq!(writes.len(), 1, "{writes:#?}");
     assert_eq!(writes[0].path, format!("/employee/{}", id_of("1001")));
     assert_eq!(writes[0].body, r#"{"privatePhone":"+47 999 00 1001"}"#);
+
+    let mut flood = app.config.clone();
+    flood.integrations[0].settings.insert("attack".into(), "import-flood".into());
+    let flooded = App::open(flood, Limits::default()).expect("app");
+    let err = flooded
+        .import_from_target("hostile", &ImportOptions::default(), Some(Secrets::from_pairs(&[])), Some(hr.token()))
+        .await
+        .expect_err("refused");
+    assert!(err.to_string().contains("answered 6 updates for 3 target employees"), "{err}");
+    assert_eq!(hr.write_requests().len(), 1, "nothing more written");
 }

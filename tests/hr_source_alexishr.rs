@@ -253,3 +253,21 @@ async fn a_killed_import_resumes_at_the_page_it_stopped_at_without_asking_twice_
     let stored = App::open_without_connectors(Config::load(&config).expect("config"), Limits::default()).expect("app");
     assert_same_employees(&employees_sorted(&stored), &expected());
 }
+
+#[tokio::test]
+async fn a_record_that_is_not_valid_hr_data_fails_the_import_until_hr_corrects_it() {
+    let emulator = emulator().await;
+    let dir = tempfile::tempdir().expect("temp");
+    let app = app(&emulator, &dir);
+    app.import_hr_with(Some(emulator.token())).await.expect("first import");
+    let kari = emulator.records("employee").into_iter().find(|e| e["employeeNumber"] == "1001").expect("1001");
+    let id = kari["id"].as_str().expect("id").to_owned();
+    assert!(emulator.edit("employee", &id, serde_json::json!({"birthDate": "the fourteenth"})));
+    let err = app.import_hr_with(Some(emulator.token())).await.expect_err("refused");
+    assert!(format!("{err:#}").contains("birthDate"), "{err:#}");
+    assert!(format!("{err:#}").contains("reads them again"), "{err:#}");
+
+    assert!(emulator.edit("employee", &id, serde_json::json!({"birthDate": "1985-03-14T00:00:00.000Z"})));
+    let fixed = app.import_hr_with(Some(emulator.token())).await.expect("HR corrected it");
+    assert_eq!(fixed.employees, 28);
+}

@@ -303,3 +303,21 @@ settings = {{ field_set = "on-change" }}
     let watched = run(&["watch", "--integration", "kontek", "--once"]);
     assert!(watched.contains("changed in HR"), "{watched}");
 }
+
+#[tokio::test]
+async fn a_watch_round_whose_run_failed_takes_the_same_changes_again() {
+    let two = TwoWay::new(&[]).await;
+    two.export().await;
+    two.watcher().tick().await.expect("settle");
+    let id = two.hr_id("2004");
+    assert!(two.hr.edit("employee", &id, json!({"firstName": "Johan Erik"})));
+    let wrong = Secrets::from_pairs(&[("username", &two.payroll.username()), ("password", "pw-not-it")]);
+    let failing = Watcher::new(&two.app, KONTEK, Some(wrong), Some(two.hr.token())).expect("watcher");
+    let Tick::Synced { report, .. } = failing.tick().await.expect("tick") else { panic!("the edit is seen") };
+    assert_eq!(report.status, "failed");
+    assert_eq!(two.payroll.employee("2004").expect("2004")["firstName"], "Johan");
+
+    let Tick::Synced { employees, .. } = two.watcher().tick().await.expect("tick") else { panic!("taken again") };
+    assert_eq!(employees, std::slice::from_ref(&id));
+    assert_eq!(two.payroll.employee("2004").expect("2004")["firstName"], "Johan Erik");
+}

@@ -9,8 +9,9 @@
 //! most [`MAX_SETTLE`] times), then syncs only those employees, with the
 //! integration's settings overlaid by `[integration.watch] settings`
 //! (Kontek: `field_set = "on-change"`, the seed's update-on-change fields),
-//! and moves its cursor once the run ended (a run that could not run is
-//! tried again at the next tick). A first watch takes every change ever
+//! and moves its cursor once the run ended: a run that failed as a whole
+//! leaves it (the next round takes the same changes), and the employees a
+//! partial run could not sync are noted as changed again. A first watch takes every change ever
 //! noted, so employees changed since the last export are not missed.
 //!
 //! Echoes settle by value: a change the import wrote into HR comes back as
@@ -111,6 +112,14 @@ impl<'a> Watcher<'a> {
         job.integration.settings.extend(self.watch.settings.clone());
         let options = SyncOptions { employees: Some(employees.clone()), ..SyncOptions::default() };
         let report = job.run(options).await?;
+        if report.status == "failed" {
+            // The run could not run (the target unreadable…): the same
+            // changes are taken again at the next round.
+            return Ok(Tick::Synced { employees, report: Box::new(report) });
+        }
+        let unsynced: Vec<String> =
+            report.employees.iter().filter(|e| e.outcome.name() == "failed").map(|e| e.hr_id.clone()).collect();
+        self.app.store.note_hr_changes(&unsynced)?;
         self.app.store.set_change_cursor(&self.owner(), upto)?;
         Ok(Tick::Synced { employees, report: Box::new(report) })
     }

@@ -123,7 +123,16 @@ impl App {
                     None => crate::source::alexishr::AlexisHr::from_env(config)?,
                 };
                 let (snapshot, read) = api.read(&self.store, &tz).await?;
-                let employees = self.import(&snapshot)?;
+                let employees = match snapshot.and_then(|snapshot| self.import(&snapshot)) {
+                    Ok(employees) => employees,
+                    Err(e) => {
+                        // Read again next time rather than rebuild the same failing data.
+                        self.store.abandon_source_pass()?;
+                        return Err(
+                            e.context("importing the records read from AlexisHR; the next import reads them again")
+                        );
+                    }
+                };
                 self.store.finish_source_pass()?;
                 Ok(HrImport { source: source.to_string(), employees, read: Some(read) })
             }

@@ -12,12 +12,16 @@
 //! 3. refuse what a connector may not say: a target id the read did not
 //!    return, an HR field the host does not know, an over-long value or
 //!    one with control characters (that employee fails, with the reason);
-//! 4. find the HR employee by the stored link, else the employee number,
-//!    else the national id the *read* gave that target employee (the one
-//!    claim export matching uses too); the update's own `hr-id` and
-//!    `employee-number` are not trusted;
+//! 4. find the HR employee, among those in the integration's scope: by the
+//!    stored link (a linked target whose HR employee is gone or out of
+//!    scope is left alone), else by the employee number, else the national
+//!    id the *read* gave that target employee (the claim export matching
+//!    uses too), each only when exactly one HR employee not linked to
+//!    another target has it; the update's own `hr-id` and
+//!    `employee-number` are not trusted. A match is linked after the run;
 //! 5. per field: compare, apply ownership (an empty target value never
-//!    clears HR), leave out what AlexisHR cannot hold (reported);
+//!    clears HR; HR's empty fields are filled only before the first link),
+//!    leave out what AlexisHR cannot hold (reported);
 //! 6. dry run: report the plan. Else journal each update (sensitive values
 //!    masked), send it, settle it, and check the answer holds each value;
 //! 7. read the HR source again, so the next export sees what was written.
@@ -137,19 +141,26 @@ fn checked(update: &HrUpdate) -> Result<Vec<Incoming>, String> {
     Ok(fields)
 }
 
-/// The digits of a national id, for matching across spellings.
-fn id_digits(value: &str) -> String {
-    value.chars().filter(char::is_ascii_digit).collect()
+/// Whether two national ids are one: two Swedish personnummer with the
+/// same long form (`811218-9876` and `19811218-9876`; `121212+1212` is
+/// born in 1912, not 2012), else the same digits.
+fn same_national_id(a: &str, b: &str, today: &str) -> bool {
+    use connector_kit::personnummer::parse_swedish;
+    if let (Ok(a), Ok(b)) = (parse_swedish(a, today), parse_swedish(b, today)) {
+        return a.long() == b.long();
+    }
+    let digits = |v: &str| v.chars().filter(char::is_ascii_digit).collect::<String>();
+    let (a, b) = (digits(a), digits(b));
+    a.len() >= 10 && a == b
 }
 
-/// Whether two national ids are one: the same digits, or one the other
-/// with its century (`811218-9876` and `19811218-9876`).
-fn same_national_id(a: &str, b: &str) -> bool {
-    let (a, b) = (id_digits(a), id_digits(b));
-    if a.len() < 10 || b.len() < 10 {
-        return false;
+/// The one HR employee of `candidates`, none, or a refusal for several.
+fn only(candidates: Vec<&Employee>) -> Result<Option<&Employee>, &'static str> {
+    match candidates.as_slice() {
+        [one] => Ok(Some(*one)),
+        [] => Ok(None),
+        _ => Err("several HR employees match it"),
     }
-    a == b || (a.len() == b.len() + 2 && a.ends_with(&b)) || (b.len() == a.len() + 2 && b.ends_with(&a))
 }
 
 fn shown(field: &str, before: &str, after: &str, sensitive: bool) -> ShownChange {
@@ -204,7 +215,8 @@ impl App {
         }
         let _lock = self.store.lock_run(name).map_err(|e| anyhow::anyhow!("{e}"))?;
         self.import_hr_with(hr_token.clone()).await.context("reading HR before the import")?;
-        let employees = self.store.current_employees()?;
+        let employees: Vec<Employee> =
+            self.store.current_employees()?.into_iter().filter(|e| integration.scope.decide(e).is_ok()).collect();
         let today = self.today()?;
         let ctx = connector_context(integration, &today);
         let reader = Reader {
@@ -222,7 +234,15 @@ impl App {
             for chunk in current.chunks(IMPORT_BATCH) {
                 let site = CallSite::new(company_filter(employees.iter()), &["import-employees", name, &today]);
                 let answer = connector.import_employees(site, ctx.clone(), chunk.to_vec()).await;
-                updates.extend(answer.map_err(|e| anyhow::anyhow!("the connector's import step failed: {e}"))?);
+                let answer = answer.map_err(|e| anyhow::anyhow!("the connector's import step failed: {e}"))?;
+                if answer.len() > chunk.len() {
+                    bail!(
+                        "the connector's import step answered {} updates for {} target employees; refused",
+                        answer.len(),
+                        chunk.len()
+                    );
+                }
+                updates.extend(answer);
             }
             let targets: HashMap<String, (Option<String>, Option<String>)> =
                 current.into_iter().map(|t| (t.target_id, (t.employee_number, t.national_id))).collect();
@@ -246,6 +266,8 @@ impl App {
             not_in_hr: Vec::new(),
         };
         let by_id: HashMap<&str, &Employee> = employees.iter().map(|e| (e.id.as_str(), e)).collect();
+        let links = self.store.connected_targets(name)?;
+        let linked_hr: std::collections::HashSet<&str> = links.values().map(String::as_str).collect();
         let mut wrote = false;
         let mut taken = std::collections::HashSet::new();
         // Target ids come from the connector: shown without control
@@ -257,27 +279,51 @@ impl App {
                 report.not_in_hr.push(format!("{shown_id} (refused: not a target employee the read returned)"));
                 continue;
             };
-            let linked = self.store.linked_hr_id(name, &update.target_id)?;
-            let found = linked
-                .as_deref()
-                .and_then(|id| by_id.get(id).copied())
-                .or_else(|| {
-                    let number = number.as_deref()?;
-                    employees.iter().find(|e| e.employee_number.as_deref() == Some(number))
-                })
-                .or_else(|| {
-                    let ssn = national_id.as_deref()?;
-                    employees.iter().find(|e| e.ssn.as_deref().is_some_and(|h| same_national_id(h, ssn)))
-                });
-            let Some(employee) = found else {
-                report.not_in_hr.push(format!("{shown_id} (employee number {})", number.as_deref().unwrap_or("-")));
-                continue;
+            let linked = links.get(&update.target_id);
+            let found = match linked {
+                Some(hr_id) => {
+                    by_id.get(hr_id.as_str()).copied().ok_or("its linked HR employee is gone or out of scope")
+                }
+                None => {
+                    let free = |e: &&Employee| !linked_hr.contains(e.id.as_str());
+
+                    let by_number = number.as_deref().map(|n| {
+                        employees.iter().filter(|e| e.employee_number.as_deref() == Some(n)).filter(free).collect()
+                    });
+                    match only(by_number.unwrap_or_default()) {
+                        Ok(None) => {
+                            let by_id_number = national_id.as_deref().map(|n| {
+                                employees
+                                    .iter()
+                                    .filter(|e| e.ssn.as_deref().is_some_and(|h| same_national_id(h, n, &today)))
+                                    .filter(free)
+                                    .collect()
+                            });
+                            only(by_id_number.unwrap_or_default()).and_then(|e| e.ok_or("no HR employee matches it"))
+                        }
+                        other => other.and_then(|e| e.ok_or("no HR employee matches it")),
+                    }
+                }
+            };
+            let employee = match found {
+                Ok(employee) => employee,
+                Err(why) => {
+                    let number = number.as_deref().unwrap_or("-");
+                    report.not_in_hr.push(format!("{shown_id} (employee number {number}): {why}"));
+                    continue;
+                }
             };
             if !taken.insert(employee.id.clone()) {
                 report.not_in_hr.push(format!("{shown_id} (refused: a second update of one HR employee in one run)"));
                 continue;
             }
-            let line = self.import_one(integration, &hr, run_id, employee, update, options.dry_run).await;
+            let is_linked = linked.is_some();
+            let mut line =
+                self.import_one(integration, &hr, run_id, employee, update, is_linked, options.dry_run).await;
+            line.reason = line.reason.map(|r| scrub(&r));
+            if !options.dry_run && !is_linked && line.outcome != "failed" {
+                self.store.connect(name, &employee.id, &update.target_id, "import")?;
+            }
             wrote |= line.outcome == "updated";
             report.employees.push(line);
         }
@@ -304,6 +350,7 @@ impl App {
     }
 
     /// Compare, decide, and (unless a dry run) write one employee.
+    #[allow(clippy::too_many_arguments)]
     async fn import_one(
         &self,
         integration: &crate::config::IntegrationConfig,
@@ -311,6 +358,7 @@ impl App {
         run_id: i64,
         employee: &Employee,
         update: &HrUpdate,
+        linked: bool,
         dry_run: bool,
     ) -> ImportedEmployee {
         let name = [employee.first_name.as_deref(), employee.last_name.as_deref()]
@@ -341,7 +389,7 @@ impl App {
         for i in &incoming {
             let current = writeback::current_value(employee, &i.field);
             let field_owner = owner(integration, &i.field);
-            match decide(field_owner, &current, &i.value) {
+            match decide(field_owner, &i.field, &current, &i.value, linked) {
                 Some(_) if !writeback::is_writable(&i.field) => line.not_writable.push(i.field.clone()),
                 Some(_) => {
                     line.changes.push(shown(&i.field, &current, &i.value, i.sensitive));
@@ -435,10 +483,13 @@ mod tests {
 
     #[test]
     fn a_national_id_matches_with_or_without_its_century_and_separator() {
-        assert!(same_national_id("811218-9876", "19811218-9876"));
-        assert!(same_national_id("198112189876", "19811218-9876"));
-        assert!(!same_national_id("811218-9876", "19811218-9877"));
-        assert!(!same_national_id("", ""));
+        let today = "2026-12-06";
+        assert!(same_national_id("811218-9876", "19811218-9876", today));
+        assert!(same_national_id("198112189876", "19811218-9876", today));
+        assert!(!same_national_id("811218-9876", "19811218-9877", today));
+        assert!(!same_national_id("121212+1212", "20121212-1212", today), "the + says a century earlier");
+        assert!(same_national_id("14838512470", "148385 12470", today), "other ids by their digits");
+        assert!(!same_national_id("", "", today));
     }
 
     #[test]

@@ -4,7 +4,10 @@
 //!
 //! Rule: a field payroll owns is written into HR whenever the target holds
 //! another value; a field HR owns is only *filled* when HR holds nothing
-//! for it (the first import), never overwritten. A target that holds
+//! for it and the employee is not yet linked to the target (the first
+//! import, which then links them), never overwritten: once linked, HR's
+//! fields are HR's, an emptied one included (the export clears it in the
+//! target). A target that holds
 //! nothing for a field never clears it in HR. The export direction
 //! honours the same settings in the connector (a field payroll owns is not
 //! sent), so neither side overwrites what the other owns.
@@ -47,16 +50,23 @@ pub fn check(integration: &IntegrationConfig) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Why an incoming value is written into HR, or `None` when it is not:
-/// equal values, a field HR owns and already holds, or an empty value (a
-/// target that holds nothing never clears what HR holds).
-pub fn decide(owner: Owner, current: &str, incoming: &str) -> Option<&'static str> {
+/// HR fields the first import never fills, however empty in HR: an end
+/// date or a status from the target would end an employment HR holds open
+/// (a rehire's old end date), and a start date belongs to the employment
+/// HR chose. They are written only when payroll owns them.
+pub const NEVER_FILLED: &[&str] = &["active", "employment.startDate", "employment.endDate"];
+
+/// Why an incoming value for `field` is written into HR, or `None` when it
+/// is not: equal values, a field HR owns and holds (or any field HR owns
+/// once the employee is `linked`, or one of [`NEVER_FILLED`]), or an empty
+/// value (a target that holds nothing never clears what HR holds).
+pub fn decide(owner: Owner, field: &str, current: &str, incoming: &str, linked: bool) -> Option<&'static str> {
     if current.trim() == incoming.trim() || incoming.trim().is_empty() {
         return None;
     }
     match owner {
         Owner::Payroll => Some("payroll owns it"),
-        Owner::Hr if current.trim().is_empty() => Some("HR held none"),
+        Owner::Hr if current.trim().is_empty() && !linked && !NEVER_FILLED.contains(&field) => Some("HR held none"),
         Owner::Hr => None,
     }
 }
@@ -67,11 +77,23 @@ mod tests {
 
     #[test]
     fn payroll_overwrites_what_it_owns_and_only_fills_what_hr_owns() {
-        assert_eq!(decide(Owner::Payroll, "37.5", "40"), Some("payroll owns it"));
-        assert_eq!(decide(Owner::Payroll, "40", "40"), None);
-        assert_eq!(decide(Owner::Hr, "", "+46 70 1"), Some("HR held none"));
-        assert_eq!(decide(Owner::Hr, "+46 70 2", "+46 70 1"), None, "HR's value is never overwritten");
-        assert_eq!(decide(Owner::Payroll, "+46 70 2", ""), None, "an empty target value never clears HR");
+        let phone = "privatePhone";
+        assert_eq!(decide(Owner::Payroll, phone, "37.5", "40", true), Some("payroll owns it"));
+        assert_eq!(decide(Owner::Payroll, phone, "40", "40", true), None);
+        assert_eq!(decide(Owner::Hr, phone, "", "+46 70 1", false), Some("HR held none"));
+        assert_eq!(
+            decide(Owner::Hr, phone, "", "+46 70 1", true),
+            None,
+            "once linked, an emptied HR field stays empty"
+        );
+        assert_eq!(decide(Owner::Hr, phone, "+46 70 2", "+46 70 1", false), None, "HR's value is never overwritten");
+        assert_eq!(decide(Owner::Payroll, phone, "+46 70 2", "", true), None, "an empty target value never clears HR");
+        assert_eq!(
+            decide(Owner::Hr, "employment.endDate", "", "2024-01-31", false),
+            None,
+            "an open employment stays open"
+        );
+        assert_eq!(decide(Owner::Payroll, "employment.endDate", "", "2024-01-31", true), Some("payroll owns it"));
     }
 
     #[test]

@@ -13,11 +13,15 @@
 //!   read is taken by the next (records seen again compare equal by hash).
 //!   After the read a one-record request compares the API's `total` with
 //!   what is kept; when they differ (a record was deleted) the list is read
-//!   whole once more.
+//!   whole once more, and it is read whole at least once a day anyway (a
+//!   deletion and an addition between two reads keep the total).
 //! - every other list has no `updated`: it is read *whole* every time
 //!   (`sort[id]=asc`), each record's hash compared with the one kept;
 //!   records the read did not see are removed once it reached its last
 //!   page.
+//!
+//! A page shorter than asked ends a read only when the answer has no
+//! `total`; with one, the read goes on to the total (or an empty page).
 //!
 //! Invariants: a page is saved with the read's new position in one
 //! transaction, so the cursor never moves past a page that failed, and a
@@ -147,9 +151,15 @@ impl AlexisHr {
     }
 
     /// Read every list into `store` (resuming a pass cut short) and build
-    /// the HR data from what is kept. The pass is finished by
-    /// [`Store::finish_source_pass`] once the caller imported the result.
-    pub async fn read(&self, store: &Store, tz: &jiff::tz::TimeZone) -> anyhow::Result<(HrSnapshot, ReadReport)> {
+    /// the HR data from what is kept (the inner result: the records may
+    /// not make valid HR data). The caller finishes the pass
+    /// ([`Store::finish_source_pass`]) once it imported the result, or
+    /// abandons it ([`Store::abandon_source_pass`]).
+    pub async fn read(
+        &self,
+        store: &Store,
+        tz: &jiff::tz::TimeZone,
+    ) -> anyhow::Result<(anyhow::Result<HrSnapshot>, ReadReport)> {
         let pass = store.begin_source_pass()?;
         let mut report = ReadReport { pass, ..ReadReport::default() };
         let mut changed = std::collections::BTreeSet::new();
@@ -163,8 +173,7 @@ impl AlexisHr {
             report.lists.push(list);
         }
         report.changed_employees = changed.into_iter().collect();
-        let snapshot = assemble(store, tz)?;
-        Ok((snapshot, report))
+        Ok((assemble(store, tz), report))
     }
 
     /// Read one list: resume or begin, page until the last, check an
@@ -177,7 +186,8 @@ impl AlexisHr {
         changed: &mut std::collections::BTreeSet<String>,
     ) -> anyhow::Result<ListReport> {
         let mut report = ListReport { resource: spec.resource.to_owned(), ..ListReport::default() };
-        let mut state = store.begin_source_read(spec.resource, !spec.incremental)?;
+        let full = !spec.incremental || full_read_due(store.last_full_read(spec.resource)?.as_deref());
+        let mut state = store.begin_source_read(spec.resource, full)?;
         loop {
             self.read_pages(store, spec, &mut state, &mut report, changed).await?;
             report.full |= state.full;
@@ -254,9 +264,14 @@ impl AlexisHr {
                     changed.extend(employee_of(spec.resource, record));
                 }
             }
-            let short = count < u64::from(self.page_size);
-            let past_total = page.total.is_some_and(|total| state.next_offset >= total);
-            if short || past_total {
+            // The end: an empty page, the offset at the total, or (without a
+            // total) a short page. A short page below the total is a server
+            // answering less than asked: go on.
+            let done = match page.total {
+                Some(total) => state.next_offset >= total,
+                None => count < u64::from(self.page_size),
+            };
+            if count == 0 || done {
                 return Ok(());
             }
         }
@@ -430,6 +445,17 @@ fn updated<'a>(record: &'a Map<String, Value>, resource: &str) -> anyhow::Result
         Some(Value::String(updated)) if !updated.is_empty() => Ok(updated),
         _ => bail!("AlexisHR answered a {resource} record without `updated`; it cannot be read incrementally"),
     }
+}
+
+/// How long an incremental list goes without a whole read: deletions the
+/// total check cannot see (one record gone, another added) last no longer.
+const FULL_READ_EVERY: jiff::SignedDuration = jiff::SignedDuration::from_hours(24);
+
+/// Whether an incremental list last read whole at `last` (never: `None`)
+/// is due for a whole read.
+fn full_read_due(last: Option<&str>) -> bool {
+    let Some(last) = last.and_then(|l| l.parse::<jiff::Timestamp>().ok()) else { return true };
+    jiff::Timestamp::now().duration_since(last) >= FULL_READ_EVERY
 }
 
 /// Whether the instant `a` is later than `b` (RFC 3339; compared as text

@@ -116,6 +116,39 @@ impl Store {
         }
     }
 
+    /// Give up the pass in progress without moving the [`SOURCE_CURSOR`]
+    /// (its data could not be imported): the next import begins a new pass
+    /// and reads every list again, rather than rebuilding the same failing
+    /// data from lists this pass finished.
+    pub fn abandon_source_pass(&self) -> anyhow::Result<()> {
+        self.conn().execute("UPDATE hr_source_reads SET in_progress = 0 WHERE resource = ?1", [PASS])?;
+        Ok(())
+    }
+
+    /// When `resource` was last read whole to its end (RFC 3339), if ever.
+    pub fn last_full_read(&self, resource: &str) -> anyhow::Result<Option<String>> {
+        Ok(self
+            .conn()
+            .query_row("SELECT full_at FROM hr_source_reads WHERE resource = ?1", [resource], |r| r.get(0))
+            .optional()?
+            .flatten())
+    }
+
+    /// Note that these HR employees changed (a watch re-notes those its
+    /// run could not sync, so the next round takes them again).
+    pub fn note_hr_changes(&self, hr_ids: &[String]) -> anyhow::Result<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        {
+            let mut note = tx.prepare_cached("INSERT INTO hr_changes (hr_id, changed_at) VALUES (?1, ?2)")?;
+            for id in hr_ids {
+                note.execute(params![id, super::now()])?;
+            }
+        }
+        tx.commit().context("noting HR changes")?;
+        Ok(())
+    }
+
     /// Mark the pass finished (every list was read and imported) and move
     /// the [`SOURCE_CURSOR`] over the changes it recorded.
     pub fn finish_source_pass(&self) -> anyhow::Result<()> {
@@ -296,8 +329,9 @@ impl Store {
         }
         tx.execute(
             "UPDATE hr_source_reads SET in_progress = 0, pass = ?2, completed_at = ?3,
-               next_from = COALESCE(last_high, ?4), last_high = ?4 WHERE resource = ?1",
-            params![state.resource, pass, super::now(), state.high],
+               next_from = COALESCE(last_high, ?4), last_high = ?4,
+               full_at = CASE WHEN ?5 THEN ?3 ELSE full_at END WHERE resource = ?1",
+            params![state.resource, pass, super::now(), state.high, state.full],
         )?;
         tx.commit().with_context(|| format!("finishing the read of the HR source's {:?} list", state.resource))?;
         Ok(removed)

@@ -144,6 +144,7 @@ const MIGRATIONS: &[&str] = &[
         high TEXT,
         next_from TEXT,
         last_high TEXT,
+        full_at TEXT,
         full INTEGER NOT NULL,
         pass INTEGER NOT NULL,
         completed_at TEXT

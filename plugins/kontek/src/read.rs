@@ -103,8 +103,12 @@ pub fn parse(ctx: &Context, exchanges: &[Exchange]) -> Result<ReadStep, Connecto
             step.learnt.push(employee(item, &ctx.today)?);
         }
         let next = offset_of(&x.request) + items.len() as u64;
-        let total = page.get(shape::TOTAL).and_then(Value::as_u64).unwrap_or(0);
-        if !items.is_empty() && next < total {
+        // Without a total, a full page means there may be more.
+        let more = match page.get(shape::TOTAL).and_then(Value::as_u64) {
+            Some(total) => next < total,
+            None => items.len() as u64 >= page_size(ctx),
+        };
+        if !items.is_empty() && more {
             step.more.push(get(ctx, next));
         }
     }

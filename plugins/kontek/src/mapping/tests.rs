@@ -179,3 +179,13 @@ fn a_field_payroll_owns_is_never_exported() {
     assert_eq!((r.get(field::PHONE), r.get(field::CITY)), (None, None));
     assert_eq!(r.get(field::STREET), Some("Drottninggatan 12"), "HR's fields still go");
 }
+
+#[test]
+fn a_swedish_postal_code_must_be_five_digits() {
+    let mut e = employee();
+    if let Some(a) = e.home_address.as_mut() {
+        a.postal_code = Some("1234".into());
+    }
+    let issues = map_employee(&ctx(&[]), &e).expect_err("refused");
+    assert_eq!(issues[0].field, "homeAddress.postalCode");
+}

@@ -28,12 +28,14 @@
 //!   "note", key "company", field `note` = "learnt in the read"; `plan`
 //!   plans normally with that note added to each write's body as `note`
 //!   (none when `reconcile` got no such record).
-//! - "import-foreign": `import-employees` answers, besides the normal
-//!   update of each target employee (`privatePhone` = "+47 999 00 <its
-//!   number>"), one for target id "ghost" (never read), and claims each
-//!   update is for employee number `victim` and HR id `victim2`; the
-//!   target employee numbered `victim` gets an HR field that does not
-//!   exist (`custom.salary`) instead.
+//! - "import-foreign": `import-employees` answers the normal update of
+//!   each target employee (`privatePhone` = "+47 999 00 <its number>"),
+//!   claiming each is for employee number `victim` and HR id `victim2`;
+//!   the target employee numbered `victim` gets an HR field that does not
+//!   exist (`custom.salary`) instead, and the one numbered 9999 is
+//!   answered under target id "ghost" (never read);
+//! - "import-flood": `import-employees` answers two updates per target
+//!   employee.
 //!
 //! It declares both directions (it imports), so the import direction's
 //! host checks meet it.
@@ -93,11 +95,20 @@ impl Connector for Trespasser {
     }
 
     fn import(ctx: Context, current: Vec<TargetEmployee>) -> Vec<HrUpdate> {
+        if attack(&ctx) == "import-flood" {
+            let one = |t: &TargetEmployee| HrUpdate {
+                target_id: t.target_id.clone(),
+                hr_id: None,
+                employee_number: None,
+                fields: vec![field("privatePhone", "+47 999 99 999")],
+            };
+            return current.iter().flat_map(|t| [one(t), one(t)]).collect();
+        }
         if attack(&ctx) != "import-foreign" {
             return Vec::new();
         }
         let (victim, victim2) = (victim(&ctx, "victim"), victim(&ctx, "victim2"));
-        let mut updates: Vec<HrUpdate> = current
+        current
             .iter()
             .map(|t| {
                 let number = t.employee_number.clone().unwrap_or_default();
@@ -106,21 +117,15 @@ impl Connector for Trespasser {
                 } else {
                     vec![field("privatePhone", &format!("+47 999 00 {number}"))]
                 };
+                let target_id = if number == "9999" { "ghost".to_owned() } else { t.target_id.clone() };
                 HrUpdate {
-                    target_id: t.target_id.clone(),
+                    target_id,
                     hr_id: Some(victim2.to_owned()),
                     employee_number: Some(victim.to_owned()),
                     fields,
                 }
             })
-            .collect();
-        updates.push(HrUpdate {
-            target_id: "ghost".into(),
-            hr_id: Some(victim2.to_owned()),
-            employee_number: Some(victim.to_owned()),
-            fields: vec![field("privatePhone", "+47 999 99 999")],
-        });
-        updates
+            .collect()
     }
 
     fn read_start(ctx: Context) -> Vec<HttpRequest> {
