@@ -271,3 +271,16 @@ async fn a_record_that_is_not_valid_hr_data_fails_the_import_until_hr_corrects_i
     let fixed = app.import_hr_with(Some(emulator.token())).await.expect("HR corrected it");
     assert_eq!(fixed.employees, 28);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_imports_at_once_take_turns_and_both_finish() {
+    let emulator = emulator().await;
+    emulator.set_latency(std::time::Duration::from_millis(5));
+    let dir = tempfile::tempdir().expect("temp");
+    let app = app(&emulator, &dir);
+    let (a, b) = tokio::join!(app.import_hr_with(Some(emulator.token())), app.import_hr_with(Some(emulator.token())));
+    let (a, b) = (a.expect("first"), b.expect("second"));
+    assert_eq!((a.employees, b.employees), (28, 28));
+    let passes = [a.read.expect("read").pass, b.read.expect("read").pass];
+    assert!(passes[0] != passes[1], "one pass each, not one resumed by both: {passes:?}");
+}

@@ -118,6 +118,7 @@ impl App {
                 Ok(HrImport { source: source.to_string(), employees, read: None })
             }
             HrSource::AlexisHr(config) => {
+                let _lock = self.lock_hr_source().await?;
                 let api = match token {
                     Some(token) => crate::source::alexishr::AlexisHr::new(config, token)?,
                     None => crate::source::alexishr::AlexisHr::from_env(config)?,
@@ -143,6 +144,28 @@ impl App {
     pub fn import(&self, snapshot: &HrSnapshot) -> anyhow::Result<usize> {
         self.store.import_employees(&snapshot.employees)?;
         Ok(snapshot.employees.len())
+    }
+
+    /// Take the HR source's lock, waiting for another import (another
+    /// process's watch, sync or import) to finish: one import of the live
+    /// source at a time, so two never resume one pass side by side.
+    async fn lock_hr_source(&self) -> anyhow::Result<crate::store::run_lock::RunLock> {
+        let started = std::time::Instant::now();
+        loop {
+            match self.store.lock_run(HR_SOURCE_LOCK) {
+                Ok(lock) => return Ok(lock),
+                Err(crate::store::run_lock::LockError::Busy { holder, .. }) => {
+                    if started.elapsed() > HR_SOURCE_WAIT {
+                        anyhow::bail!(
+                            "another import of the HR source ({holder}) has run for over {} s; try again when it ends",
+                            HR_SOURCE_WAIT.as_secs()
+                        );
+                    }
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
     }
 
     /// The connector version `integration` uses.
@@ -176,6 +199,13 @@ impl App {
         Ok((integration, connector, executor))
     }
 }
+
+/// The lock name of the live HR source (not a valid integration name in
+/// practice: integrations are named by the operator, this by the host).
+const HR_SOURCE_LOCK: &str = "~hr-source";
+
+/// Longest wait for another import of the HR source.
+const HR_SOURCE_WAIT: Duration = Duration::from_secs(600);
 
 /// What an HR import did.
 #[derive(Debug, Clone, serde::Serialize)]
