@@ -33,7 +33,7 @@
 //! environment and is sent only to the configured `base_url`; redirects
 //! are not followed.
 
-use super::snapshot::{HrSnapshot, snapshot_from_value};
+use super::snapshot::{HrSnapshot, parse_snapshot};
 use crate::config::AlexisHrConfig;
 use crate::http::BaseUrl;
 use crate::http::retry::RetryPolicy;
@@ -470,40 +470,82 @@ fn later(a: &str, b: &str) -> bool {
 /// Lists whose records belong to one employee (`employeeId`).
 const PER_EMPLOYEE: &[&str] = &["employment", "compensation", "leave", "leave-transaction", "child"];
 
-/// The HR data from the kept records: the object a snapshot file holds.
-/// A record of an employee the source no longer lists (deleted in HR
-/// while its employments stay, or read in between) is left out, with a
-/// warning, rather than failing every import.
+/// The ids a kept record names: its own and its employee's.
+#[derive(serde::Deserialize)]
+struct Ids {
+    id: Option<String>,
+    #[serde(rename = "employeeId")]
+    employee_id: Option<String>,
+}
+
+/// Append the kept records of `resource` to `text` as a JSON array; with
+/// `known`, only those whose employee is known (the others are counted).
+fn append_list(
+    store: &Store,
+    resource: &str,
+    text: &mut String,
+    known: Option<&std::collections::HashSet<String>>,
+) -> anyhow::Result<usize> {
+    let mut left_out = 0;
+    let mut first = true;
+    text.push('[');
+    store.for_each_source_record(resource, |data| {
+        if let Some(known) = known {
+            let ids: Ids =
+                serde_json::from_str(data).with_context(|| format!("a kept {resource} record is not JSON"))?;
+            if !ids.employee_id.is_some_and(|id| known.contains(&id)) {
+                left_out += 1;
+                return Ok(());
+            }
+        }
+        if !first {
+            text.push(',');
+        }
+        first = false;
+        text.push_str(data);
+        Ok(())
+    })?;
+    text.push(']');
+    Ok(left_out)
+}
+
+/// The HR data from the kept records: the object a snapshot file holds,
+/// written as text straight from the store and parsed into the typed
+/// records once (never a tree of JSON values of the whole company). A
+/// record of an employee the source no longer lists (deleted in HR while
+/// its employments stay, or read in between) is left out, with a warning,
+/// rather than failing every import.
 fn assemble(store: &Store, tz: &jiff::tz::TimeZone) -> anyhow::Result<HrSnapshot> {
-    let employees = store.source_records("employee")?;
-    let known: std::collections::HashSet<String> =
-        employees.iter().filter_map(|e| e.get("id").and_then(Value::as_str)).map(str::to_owned).collect();
-    let mut file = Map::new();
+    let mut known = std::collections::HashSet::new();
+    let mut text = String::from("{\"employee\":");
+    append_list(store, "employee", &mut text, None)?;
+    store.for_each_source_record("employee", |data| {
+        let ids: Ids = serde_json::from_str(data).context("a kept employee record is not JSON")?;
+        known.extend(ids.id);
+        Ok(())
+    })?;
     for spec in LISTS.iter().filter(|spec| spec.resource != "employee") {
-        let mut records = store.source_records(spec.resource)?;
-        if PER_EMPLOYEE.contains(&spec.resource) {
-            let before = records.len();
-            records.retain(|r| r.get("employeeId").and_then(Value::as_str).is_some_and(|id| known.contains(id)));
-            if records.len() < before {
+        text.push_str(&format!(",\"{}\":", spec.resource));
+        let filter = PER_EMPLOYEE.contains(&spec.resource).then_some(&known);
+        if let Some((name, kept_as)) = spec.relation {
+            text.push_str("{\"data\":");
+            append_list(store, spec.resource, &mut text, None)?;
+            text.push_str(&format!(",\"relations\":{{\"{name}\":"));
+            append_list(store, kept_as, &mut text, None)?;
+            text.push_str("}}");
+        } else {
+            let left_out = append_list(store, spec.resource, &mut text, filter)?;
+            if left_out > 0 {
                 tracing::warn!(
                     list = spec.resource,
-                    left_out = before - records.len(),
+                    left_out,
                     "records of employees AlexisHR no longer lists are left out"
                 );
             }
         }
-        let entry = match spec.relation {
-            Some((name, kept_as)) => {
-                let mut relations = Map::new();
-                relations.insert(name.to_owned(), Value::Array(store.source_records(kept_as)?));
-                serde_json::json!({ "data": records, "relations": relations })
-            }
-            None => Value::Array(records),
-        };
-        file.insert(spec.resource.to_owned(), entry);
     }
-    file.insert("employee".to_owned(), Value::Array(employees));
-    snapshot_from_value(Value::Object(file), tz).context("in the records read from AlexisHR")
+    text.push('}');
+    parse_snapshot(&text, tz).context("in the records read from AlexisHR")
 }
 
 #[cfg(test)]

@@ -7,4 +7,4 @@ pub mod alexishr;
 pub mod snapshot;
 pub mod writeback;
 
-pub use snapshot::{HrSnapshot, load_snapshot, parse_snapshot, snapshot_from_value};
+pub use snapshot::{HrSnapshot, load_snapshot, parse_snapshot};

@@ -364,14 +364,6 @@ pub fn parse_snapshot(text: &str, tz: &jiff::tz::TimeZone) -> anyhow::Result<HrS
     from_file(file, tz)
 }
 
-/// Parse a snapshot already held as JSON: the same object a snapshot file
-/// holds (the live source assembles one from the API's lists).
-pub fn snapshot_from_value(value: Value, tz: &jiff::tz::TimeZone) -> anyhow::Result<HrSnapshot> {
-    let file: File = serde_json::from_value(value)
-        .with_context(|| format!("the HR data must be an object keyed by AlexisHR list endpoints ({KNOWN_KEYS})"))?;
-    from_file(file, tz)
-}
-
 fn from_file(file: File, tz: &jiff::tz::TimeZone) -> anyhow::Result<HrSnapshot> {
     let types: HashMap<String, EmploymentType> = file
         .employment_type

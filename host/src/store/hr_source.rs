@@ -337,21 +337,20 @@ impl Store {
         Ok(removed)
     }
 
-    /// Every record kept of `resource`, in id order.
-    pub fn source_records(&self, resource: &str) -> anyhow::Result<Vec<serde_json::Value>> {
+    /// Every record kept of `resource` as its JSON text, handed to `each`
+    /// in id order, none kept: the whole company is never held as values.
+    pub fn for_each_source_record(
+        &self,
+        resource: &str,
+        mut each: impl FnMut(&str) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
         let conn = self.conn();
-        let mut stmt = conn.prepare_cached("SELECT id, data FROM hr_source_records WHERE resource = ?1 ORDER BY id")?;
+        let mut stmt = conn.prepare_cached("SELECT data FROM hr_source_records WHERE resource = ?1 ORDER BY id")?;
         let mut rows = stmt.query([resource])?;
-        let mut all = Vec::new();
         while let Some(row) = rows.next()? {
-            let id: String = row.get(0)?;
-            let data: String = row.get(1)?;
-            all.push(
-                serde_json::from_str(&data)
-                    .with_context(|| format!("the kept HR source record {resource}/{id} is not JSON"))?,
-            );
+            each(row.get_ref(0)?.as_str()?)?;
         }
-        Ok(all)
+        Ok(())
     }
 
     /// How many records of `resource` are kept.
@@ -389,8 +388,14 @@ mod tests {
         let resumed = store.begin_source_read("office", true).expect("resume");
         assert_eq!((resumed.read_no, resumed.next_offset), (2, 1), "a read in progress resumes where it stood");
         assert_eq!(store.finish_source_read(&resumed, &[], 2, Some("id")).expect("finished"), ["{\"id\":\"b\"}"]);
-        let kept = store.source_records("office").expect("records");
-        assert_eq!(kept, vec![serde_json::json!({"id": "a", "name": "x"})]);
+        let mut kept = Vec::new();
+        store
+            .for_each_source_record("office", |data| {
+                kept.push(data.to_owned());
+                Ok(())
+            })
+            .expect("records");
+        assert_eq!(kept, ["{\"id\":\"a\",\"name\":\"x\"}"]);
     }
 
     #[test]
