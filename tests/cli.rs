@@ -36,6 +36,7 @@ name = "24so"
 connector = "twentyfour-seven"
 base_url = "{base}"
 retry_backoff_ms = 10
+schedule = "mon,thu 06:00"
 
 [integration.secrets]
 token = "TEST_24SO_TOKEN"
@@ -277,4 +278,28 @@ async fn nmbrs_is_authorized_once_from_the_command_line_and_every_sync_renews_th
         }
     }
     assert!(emulator.employee_by_number(1001).is_some());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn schedule_show_and_run_due_work_from_the_command_line() {
+    let (emulator, _dir, config) = setup().await;
+    let token = emulator.access_token();
+    let show = paybridge(&config, &["schedule", "show"], &token);
+    assert!(show.status.success() && text(&show).contains("mon,thu 06:00"), "{}", text(&show));
+    let due = paybridge(&config, &["schedule", "run-due", "--json"], &token);
+    assert!(due.status.success(), "{}", text(&due));
+    let lines: serde_json::Value = serde_json::from_slice(&due.stdout).expect("--json prints JSON");
+    assert_eq!(lines[0]["outcome"], "first seen", "a schedule counts from when it is first seen");
+    assert!(emulator.write_requests().is_empty());
+    let bad = dir_with(&config, "schedule = \"mon,thu 06:00\"", "schedule = \"someday 6\"");
+    let refused = paybridge(&bad, &["schedule", "show"], &token);
+    assert!(!refused.status.success() && text(&refused).contains("is no day"), "{}", text(&refused));
+}
+
+/// A copy of `config` beside it with `from` replaced by `to`.
+fn dir_with(config: &std::path::Path, from: &str, to: &str) -> std::path::PathBuf {
+    let text = std::fs::read_to_string(config).expect("config").replace(from, to);
+    let copy = config.with_file_name("edited.toml");
+    std::fs::write(&copy, text).expect("written");
+    copy
 }

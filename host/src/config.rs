@@ -148,8 +148,11 @@ pub struct IntegrationConfig {
     /// Most requests one run may send, reads and writes. Default: 5 reads'
     /// worth plus 20 per employee in scope.
     pub max_run_requests: Option<u64>,
-    /// Stored for the scheduler, e.g. "mon,thu 06:00".
+    /// When `paybridge schedule run-due` syncs it: days and times, e.g.
+    /// "mon,thu 06:00" (see [`crate::schedule`]).
     pub schedule: Option<String>,
+    /// IANA time zone of `schedule`; the configuration's `timezone` when absent.
+    pub timezone: Option<String>,
     /// How `paybridge watch` pushes HR changes to this target.
     #[serde(default)]
     pub watch: Option<WatchConfig>,
@@ -294,6 +297,12 @@ impl Config {
             if i.concurrency == 0 {
                 bail!("integration {}: concurrency must be at least 1", i.name);
             }
+            if let Some(schedule) = &i.schedule {
+                schedule
+                    .parse::<crate::schedule::Schedule>()
+                    .with_context(|| format!("integration {}: schedule", i.name))?;
+            }
+            self.time_zone_of(i)?;
         }
         Ok(())
     }
@@ -324,6 +333,20 @@ impl Config {
     pub fn time_zone(&self) -> anyhow::Result<jiff::tz::TimeZone> {
         jiff::tz::TimeZone::get(&self.timezone)
             .with_context(|| format!("unknown time zone {:?}; use an IANA name such as Europe/Oslo", self.timezone))
+    }
+
+    /// The time zone of `integration`'s schedule: its own, else the
+    /// configuration's.
+    pub fn time_zone_of(&self, integration: &IntegrationConfig) -> anyhow::Result<jiff::tz::TimeZone> {
+        match &integration.timezone {
+            Some(name) => jiff::tz::TimeZone::get(name).with_context(|| {
+                format!(
+                    "integration {}: unknown time zone {name:?}; use an IANA name such as Europe/Oslo",
+                    integration.name
+                )
+            }),
+            None => self.time_zone(),
+        }
     }
 
     /// The integration called `name`.
@@ -362,6 +385,7 @@ impl IntegrationConfig {
             max_read_requests: None,
             max_run_requests: None,
             schedule: None,
+            timezone: None,
             watch: None,
             concurrency: default_concurrency(),
             max_retries: default_retries(),

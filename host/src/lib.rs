@@ -16,6 +16,7 @@ pub mod import;
 pub mod model;
 pub mod privacy;
 pub mod runtime;
+pub mod schedule;
 pub mod scope;
 pub mod source;
 pub mod store;

@@ -14,6 +14,7 @@ pub mod authorize;
 pub mod connectors;
 pub mod links;
 pub mod runs;
+pub mod schedules;
 
 use crate::config::{Config, HrSource, IntegrationConfig};
 use crate::http::auth::{AuthPolicy, Authenticator};

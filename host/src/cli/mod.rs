@@ -11,6 +11,7 @@ pub mod import;
 pub mod links;
 pub mod print;
 pub mod runs;
+pub mod schedule;
 pub mod sync;
 pub mod watch;
 
@@ -56,6 +57,9 @@ pub enum Command {
     /// Loaded connectors.
     #[command(subcommand)]
     Connectors(connectors::ConnectorsCommand),
+    /// Schedules: show them, run the integrations that are due.
+    #[command(subcommand)]
+    Schedule(schedule::ScheduleCommand),
     /// Past runs and their outcomes.
     #[command(subcommand)]
     Runs(runs::RunsCommand),
@@ -77,6 +81,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Auth(args) => auth::run(&cli.config, args).await,
         Command::Connectors(cmd) => connectors::run(&cli.config, cmd),
         Command::Runs(cmd) => runs::run(&cli.config, cmd),
+        Command::Schedule(cmd) => schedule::run(&cli.config, cmd).await,
         Command::Links(cmd) => links::run(&cli.config, cmd).await,
     }
 }

@@ -85,6 +85,29 @@ impl Store {
         Ok(self.conn().last_insert_rowid())
     }
 
+    /// Where `integration`'s schedule stands: the due instant it last ran
+    /// for (or was scheduled from) and the next one, RFC 3339.
+    pub fn schedule_state(&self, integration: &str) -> anyhow::Result<Option<(String, Option<String>)>> {
+        use rusqlite::OptionalExtension as _;
+        Ok(self
+            .conn()
+            .query_row("SELECT last_due, next_due FROM schedule_state WHERE integration = ?1", [integration], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?)
+    }
+
+    /// Record where `integration`'s schedule stands.
+    pub fn set_schedule_state(&self, integration: &str, last_due: &str, next_due: Option<&str>) -> anyhow::Result<()> {
+        self.conn().execute(
+            "INSERT INTO schedule_state (integration, last_due, next_due, updated_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(integration) DO UPDATE SET last_due = excluded.last_due, next_due = excluded.next_due,
+               updated_at = excluded.updated_at",
+            params![integration, last_due, next_due, super::now()],
+        )?;
+        Ok(())
+    }
+
     /// Close a run with its status and summary.
     pub fn finish_run(&self, run_id: i64, status: &str, summary: &str) -> anyhow::Result<()> {
         self.conn().execute(

@@ -164,6 +164,16 @@ const MIGRATIONS: &[&str] = &[
         seq INTEGER NOT NULL
     );
     "#,
+    // 7: where each integration's schedule stands: the due time it last
+    // ran for and the next one.
+    r#"
+    CREATE TABLE schedule_state (
+        integration TEXT PRIMARY KEY,
+        last_due TEXT NOT NULL,
+        next_due TEXT,
+        updated_at TEXT NOT NULL
+    );
+    "#,
 ];
 
 /// Bring the database to the newest schema.
