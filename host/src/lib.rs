@@ -18,6 +18,7 @@ pub mod privacy;
 pub mod runtime;
 pub mod schedule;
 pub mod scope;
+pub mod serve;
 pub mod source;
 pub mod store;
 pub mod sync;

@@ -12,6 +12,7 @@ pub mod links;
 pub mod print;
 pub mod runs;
 pub mod schedule;
+pub mod serve;
 pub mod sync;
 pub mod watch;
 
@@ -57,6 +58,11 @@ pub enum Command {
     /// Loaded connectors.
     #[command(subcommand)]
     Connectors(connectors::ConnectorsCommand),
+    /// Run as a service: a JSON API and the scheduler.
+    Serve(serve::ServeArgs),
+    /// API tokens for `serve`.
+    #[command(subcommand)]
+    Tokens(serve::TokensCommand),
     /// Schedules: show them, run the integrations that are due.
     #[command(subcommand)]
     Schedule(schedule::ScheduleCommand),
@@ -82,6 +88,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Connectors(cmd) => connectors::run(&cli.config, cmd),
         Command::Runs(cmd) => runs::run(&cli.config, cmd),
         Command::Schedule(cmd) => schedule::run(&cli.config, cmd).await,
+        Command::Serve(args) => serve::run(&cli.config, args).await,
+        Command::Tokens(cmd) => serve::tokens(&cli.config, cmd),
         Command::Links(cmd) => links::run(&cli.config, cmd).await,
     }
 }

@@ -7,6 +7,7 @@
 //! applies every newer migration in one transaction, and a file from a
 //! newer paybridge is refused rather than misread.
 
+pub mod api_tokens;
 pub mod connectors;
 pub mod employees;
 pub mod hr_source;

@@ -174,6 +174,15 @@ const MIGRATIONS: &[&str] = &[
         updated_at TEXT NOT NULL
     );
     "#,
+    // 8: API tokens of `paybridge serve`, kept as their sha256 only.
+    r#"
+    CREATE TABLE api_tokens (
+        name TEXT PRIMARY KEY,
+        role TEXT NOT NULL,
+        hash TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL
+    );
+    "#,
 ];
 
 /// Bring the database to the newest schema.
