@@ -284,3 +284,32 @@ async fn two_imports_at_once_take_turns_and_both_finish() {
     let passes = [a.read.expect("read").pass, b.read.expect("read").pass];
     assert!(passes[0] != passes[1], "one pass each, not one resumed by both: {passes:?}");
 }
+
+#[tokio::test]
+async fn employments_without_updated_are_read_whole_each_time_so_their_changes_are_seen() {
+    let emulator = emulator().await;
+    let dir = tempfile::tempdir().expect("temp");
+    let app = app(&emulator, &dir);
+    // `updated` is optional on an employment (EmploymentResponse); take it away from one.
+    let mut employment = emulator.record("employment", "em-1001-1").expect("em-1001-1");
+    employment.as_object_mut().expect("object").remove("updated");
+    assert!(emulator.put_unstamped("employment", employment.clone()));
+    let first = app.import_hr_with(Some(emulator.token())).await.expect("first import");
+    let list = first.read.expect("lists").lists.into_iter().find(|l| l.resource == "employment").expect("employment");
+    assert_eq!(list.without_updated, 1);
+
+    // The HR clerk sets an end date; with no `updated`, no window would show it.
+    employment.as_object_mut().expect("object").insert("endDate".into(), serde_json::json!("2027-01-31T00:00:00.000Z"));
+    assert!(emulator.put_unstamped("employment", employment));
+    let second = app.import_hr_with(Some(emulator.token())).await.expect("second import");
+    let list = second.read.expect("lists").lists.into_iter().find(|l| l.resource == "employment").expect("employment");
+    assert!(list.full, "read whole: {list:?}");
+    let kari = app
+        .store
+        .current_employees()
+        .expect("stored")
+        .into_iter()
+        .find(|e| e.employee_number.as_deref() == Some("1001"));
+    let end = kari.expect("1001").employments[0].end_date.clone();
+    assert_eq!(end.as_deref(), Some("2027-01-31"));
+}

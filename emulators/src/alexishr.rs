@@ -461,6 +461,18 @@ impl Emulator {
         self.shared.lock().tables.get_mut(resource).is_some_and(|t| t.remove(id).is_some())
     }
 
+    /// Put `record` in place exactly as given, without stamping `created`
+    /// or `updated`: a record as the API may hold it (an employment without
+    /// the optional `updated`). `false` when the table or the id is unknown.
+    pub fn put_unstamped(&self, resource: &str, record: Value) -> bool {
+        let Value::Object(record) = record else { return false };
+        let Some(id) = record.get("id").and_then(Value::as_str).map(str::to_owned) else { return false };
+        let mut data = self.shared.lock();
+        let Some(table) = data.tables.get_mut(resource) else { return false };
+        table.insert(id, record);
+        true
+    }
+
     /// Make matching requests fail (paths under `/v1`, e.g. `/employee`).
     pub fn push_fault(&self, fault: Fault) {
         lock(&self.shared.script).push(fault);

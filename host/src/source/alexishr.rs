@@ -89,6 +89,9 @@ pub struct ListReport {
     pub removed: u64,
     /// Whether it was read whole (else from its cursor).
     pub full: bool,
+    /// Records without `updated` in an incremental list: a window cannot
+    /// see them change, so the list is read whole next time.
+    pub without_updated: u64,
 }
 
 /// What one import from the live source did.
@@ -208,6 +211,14 @@ impl AlexisHr {
             }
             let also: Vec<&str> = spec.relation.iter().map(|(_, kept_as)| *kept_as).collect();
             let removed = store.finish_source_read(&state, &also, pass, employee_key(spec.resource))?;
+            if report.without_updated > 0 {
+                tracing::info!(
+                    list = spec.resource,
+                    records = report.without_updated,
+                    "records without `updated`: the list is read whole next time"
+                );
+                store.require_full_read(spec.resource)?;
+            }
             report.removed += removed.len() as u64;
             for data in &removed {
                 if let Ok(Value::Object(record)) = serde_json::from_str::<Value>(data) {
@@ -248,9 +259,12 @@ impl AlexisHr {
             }
             if spec.incremental {
                 for record in &page.data {
-                    let instant = updated(record, spec.resource)?;
-                    if state.high.as_deref().is_none_or(|high| later(instant, high)) {
-                        state.high = Some(instant.to_owned());
+                    match updated(record) {
+                        Some(instant) if state.high.as_deref().is_none_or(|high| later(instant, high)) => {
+                            state.high = Some(instant.to_owned());
+                        }
+                        Some(_) => {}
+                        None => report.without_updated += 1,
                     }
                 }
             }
@@ -439,12 +453,10 @@ fn employee_key(resource: &str) -> Option<&'static str> {
     }
 }
 
-/// The `updated` instant of an incremental list's record.
-fn updated<'a>(record: &'a Map<String, Value>, resource: &str) -> anyhow::Result<&'a str> {
-    match record.get("updated") {
-        Some(Value::String(updated)) if !updated.is_empty() => Ok(updated),
-        _ => bail!("AlexisHR answered a {resource} record without `updated`; it cannot be read incrementally"),
-    }
+/// The `updated` instant of an incremental list's record (optional on an
+/// employment in the API's schema).
+fn updated(record: &Map<String, Value>) -> Option<&str> {
+    record.get("updated").and_then(Value::as_str).filter(|u| !u.is_empty())
 }
 
 /// How long an incremental list goes without a whole read: deletions the
@@ -608,10 +620,9 @@ mod tests {
     }
 
     #[test]
-    fn a_record_without_updated_stops_an_incremental_read() {
-        let Value::Object(record) = serde_json::json!({"id": "e1"}) else { unreachable!() };
-        let err = updated(&record, "employee").expect_err("refused");
-        assert!(err.to_string().contains("updated"));
+    fn a_record_without_updated_has_no_instant() {
+        let Value::Object(record) = serde_json::json!({"id": "e1", "updated": ""}) else { unreachable!() };
+        assert_eq!(updated(&record), None);
     }
 
     #[test]

@@ -134,6 +134,13 @@ impl Store {
             .flatten())
     }
 
+    /// Have the next read of `resource` read it whole (its records cannot
+    /// all be read from a window).
+    pub fn require_full_read(&self, resource: &str) -> anyhow::Result<()> {
+        self.conn().execute("UPDATE hr_source_reads SET full_at = NULL WHERE resource = ?1", [resource])?;
+        Ok(())
+    }
+
     /// Note that these HR employees changed (a watch re-notes those its
     /// run could not sync, so the next round takes them again).
     pub fn note_hr_changes(&self, hr_ids: &[String]) -> anyhow::Result<()> {
