@@ -6,7 +6,7 @@
 mod common;
 
 use common::{Harness, INTEGRATION, sample_snapshot};
-use paybridge::serve::{ServeOptions, serve};
+use paybridge::serve::{ROUTES, ServeOptions, openapi, serve};
 use paybridge::store::api_tokens::Role;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -16,6 +16,7 @@ async fn the_api_checks_tokens_and_roles_and_a_run_started_over_it_finishes() {
     let h = Harness::new(&sample_snapshot()).await;
     let read = h.app.store.create_api_token("viewer", Role::Read).expect("token");
     let operate = h.app.store.create_api_token("operator", Role::Operate).expect("token");
+    let admin = h.app.store.create_api_token("admin", Role::Admin).expect("token");
     let emulator = h.emulator;
     let options = ServeOptions {
         tick: std::time::Duration::from_secs(3600),
@@ -40,10 +41,38 @@ async fn the_api_checks_tokens_and_roles_and_a_run_started_over_it_finishes() {
     };
 
     assert_eq!(get("/healthz", None).await.expect("answer").status(), 200);
-    for path in ["/api/integrations", "/api/runs", "/api/runs/1"] {
-        assert_eq!(get(path, None).await.expect("answer").status(), 401, "{path} without a token");
-        assert_eq!(get(path, Some("pb_not-a-token")).await.expect("answer").status(), 401, "{path} with a wrong one");
+    let send = |method: &str, path: &str, token: Option<&str>| {
+        let path = path.replace("{name}", INTEGRATION).replace("{hr}", "1001").replace("{id}", "1");
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut request = client.request(method, format!("{base}{path}"));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send()
+    };
+    for route in ROUTES {
+        let what = format!("{} {}", route.method, route.path);
+        assert_eq!(send(route.method, route.path, None).await.expect("answer").status(), 401, "{what} without a token");
+        let wrong = send(route.method, route.path, Some("pb_not-a-token")).await.expect("answer");
+        assert_eq!(wrong.status(), 401, "{what} with a wrong token");
+        if route.role > Role::Read {
+            assert_eq!(send(route.method, route.path, Some(&read)).await.expect("answer").status(), 403, "{what} read");
+        }
     }
+    // The OpenAPI document names exactly the routes, and each is served.
+    let document: serde_json::Value = get("/openapi.json", None).await.expect("answer").json().await.expect("json");
+    assert_eq!(document, openapi());
+    let mut documented: Vec<String> = Vec::new();
+    for (path, methods) in document["paths"].as_object().expect("paths") {
+        for method in methods.as_object().expect("methods").keys() {
+            documented.push(format!("{} {path}", method.to_uppercase()));
+        }
+    }
+    let mut expected: Vec<String> = ROUTES.iter().map(|r| format!("{} {}", r.method, r.path)).collect();
+    expected.push("GET /healthz".into());
+    documented.sort();
+    expected.sort();
+    assert_eq!(documented, expected);
     let list: serde_json::Value =
         get("/api/integrations", Some(&read)).await.expect("answer").json().await.expect("json");
     assert_eq!(list[0]["name"], INTEGRATION);
@@ -71,6 +100,45 @@ async fn the_api_checks_tokens_and_roles_and_a_run_started_over_it_finishes() {
     assert_eq!(detail["run"]["status"], "succeeded", "{detail:#}");
     assert!(!emulator.employees().is_empty());
     assert_eq!(get("/api/runs/999", Some(&read)).await.expect("answer").status(), 404);
+
+    let connected = format!("/api/integrations/{INTEGRATION}/links?state=connected");
+    let rows: serde_json::Value = get(&connected, Some(&read)).await.expect("answer").json().await.expect("json");
+    let before = rows.as_array().expect("rows").len();
+    assert!(before > 0, "the run linked employees");
+    let off =
+        client.delete(format!("{base}/api/integrations/{INTEGRATION}/links/1001")).bearer_auth(&operate).send().await;
+    assert_eq!(off.expect("answer").status(), 200);
+    let rows: serde_json::Value = get(&connected, Some(&read)).await.expect("answer").json().await.expect("json");
+    assert_eq!(rows.as_array().expect("rows").len(), before - 1);
+    let on = client
+        .post(format!("{base}/api/integrations/{INTEGRATION}/links"))
+        .bearer_auth(&operate)
+        .json(&serde_json::json!({"hr": "1001", "target": "1001"}))
+        .send()
+        .await;
+    assert_eq!(on.expect("answer").status(), 200);
+
+    let metrics = get("/metrics", Some(&read)).await.expect("answer").text().await.expect("text");
+    assert!(
+        metrics.contains(&format!("paybridge_runs_total{{integration=\"{INTEGRATION}\",status=\"succeeded\"}} 1")),
+        "{metrics}"
+    );
+    assert!(metrics.contains("paybridge_writes_total{") && metrics.contains("paybridge_runs_in_flight 0"), "{metrics}");
+
+    let absences = client
+        .post(format!("{base}/api/integrations/{INTEGRATION}/absences?from=2026-03-01&to=2026-03-31"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(absences.status(), 202, "an admin may do what an operator may");
+    let bad = client
+        .post(format!("{base}/api/integrations/{INTEGRATION}/absences?from=2026-03-31&to=2026-03-01"))
+        .bearer_auth(&operate)
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(bad.status(), 400);
 
     let _ = stop.send(());
     server.await.expect("joined").expect("the server stops cleanly");

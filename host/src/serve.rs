@@ -3,34 +3,31 @@
 //! and the scheduler (every [`ServeOptions::tick`] it runs the due
 //! integrations, [`App::run_due`]).
 //!
-//! API (every `/api` route needs `Authorization: Bearer <token>` from
-//! `paybridge tokens create`; 401 without a known token, 403 without the
-//! role):
-//! - `GET /healthz` (no token): `ok`;
-//! - `GET /api/integrations` (read): each integration, its connector,
-//!   schedule and next due time;
-//! - `POST /api/integrations/{name}/runs[?dry_run=true]` (operate): starts
-//!   a sync and answers at once, 202 `{"run_id"}` (409 when another run
-//!   holds the integration, 404 for an unknown one);
-//! - `GET /api/runs` (read): the recent runs; `GET /api/runs/{id}` (read):
-//!   one run with its outcomes and journal, `running` while it runs.
+//! API: the routes of [`ROUTES`], each with the role it needs; every one
+//! needs `Authorization: Bearer <token>` from `paybridge tokens create`
+//! (401 without a known token, 403 without the role). Without a token:
+//! `GET /healthz` (`ok`) and `GET /openapi.json`, the OpenAPI document
+//! made from [`ROUTES`], so it always matches them. Long operations (runs,
+//! absence exports) answer at once, 202 `{"run_id"}`, and are followed at
+//! `GET /api/runs/{id}` (`running` while they run).
 //!
 //! Life cycle: the server listens where it is told (loopback by default);
 //! on Ctrl-C or SIGTERM it stops taking requests, stops the scheduler and
 //! waits for the runs it started to end, so no run is left `running`.
-//! Not yet (issue 12): the OpenAPI document, links and absences over the
-//! API, connector uploads and swaps, metrics, the web console.
+//! Not yet (issue 12): connector uploads and live swaps, the shadow plan,
+//! the web console; manual runs of a busy integration are refused (409),
+//! not queued.
 
 use crate::app::App;
 use crate::http::Secrets;
 use crate::store::api_tokens::Role;
 use crate::sync::{RunEvent, SyncError, SyncOptions};
 use axum::Router;
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{MatchedPath, Path, Query, Request, State};
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use serde_json::json;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -49,6 +46,128 @@ impl Default for ServeOptions {
     fn default() -> Self {
         Self { tick: Duration::from_secs(60), secrets: HashMap::new() }
     }
+}
+
+/// One API route: what it is, and the role it needs.
+pub struct Route {
+    /// HTTP method.
+    pub method: &'static str,
+    /// Path, `{name}` for a path parameter.
+    pub path: &'static str,
+    /// The least role that may call it.
+    pub role: Role,
+    /// What it does.
+    pub summary: &'static str,
+}
+
+/// Every route behind a token. The router serves exactly these (a test
+/// checks), and the OpenAPI document is made from them.
+pub const ROUTES: &[Route] = &[
+    Route {
+        method: "GET",
+        path: "/api/integrations",
+        role: Role::Read,
+        summary: "Each integration with its connector, schedule and next due time",
+    },
+    Route {
+        method: "POST",
+        path: "/api/integrations/{name}/runs",
+        role: Role::Operate,
+        summary: "Start a sync (query dry_run=true for the plan only); 202 with the run number, 409 when another run holds the integration",
+    },
+    Route {
+        method: "POST",
+        path: "/api/integrations/{name}/absences",
+        role: Role::Operate,
+        summary: "Start an absence export of a period (query from, to as YYYY-MM-DD, dry_run); 202 with the run number",
+    },
+    Route {
+        method: "GET",
+        path: "/api/integrations/{name}/links",
+        role: Role::Read,
+        summary: "The employees of a view (query state: connected, not-connected, all) with what each lacks",
+    },
+    Route {
+        method: "POST",
+        path: "/api/integrations/{name}/links",
+        role: Role::Operate,
+        summary: "Connect an HR employee (id or number) to a target employee: body {\"hr\", \"target\"}",
+    },
+    Route {
+        method: "DELETE",
+        path: "/api/integrations/{name}/links/{hr}",
+        role: Role::Operate,
+        summary: "Disconnect an HR employee (id or number)",
+    },
+    Route {
+        method: "GET",
+        path: "/api/integrations/{name}/suggestions",
+        role: Role::Read,
+        summary: "Proposed links for the not-connected employees (reads the target)",
+    },
+    Route { method: "GET", path: "/api/runs", role: Role::Read, summary: "The 50 most recent runs" },
+    Route {
+        method: "GET",
+        path: "/api/runs/{id}",
+        role: Role::Read,
+        summary: "One run with its per-employee outcomes and journal",
+    },
+    Route {
+        method: "GET",
+        path: "/api/connectors",
+        role: Role::Read,
+        summary: "The loaded connector versions and which is active",
+    },
+    Route {
+        method: "GET",
+        path: "/metrics",
+        role: Role::Read,
+        summary: "Prometheus metrics: runs by integration and status, writes by integration and state, runs in flight",
+    },
+];
+
+/// The role `method` on the matched `path` needs; a route not in
+/// [`ROUTES`] needs admin (none does today).
+fn role_for(method: &str, path: &str) -> Role {
+    ROUTES.iter().find(|r| r.method == method && r.path == path).map_or(Role::Admin, |r| r.role)
+}
+
+/// The OpenAPI 3.0 document of the API, made from [`ROUTES`].
+pub fn openapi() -> serde_json::Value {
+    let mut paths = serde_json::Map::new();
+    for route in ROUTES {
+        let parameters: Vec<serde_json::Value> = route
+            .path
+            .split('/')
+            .filter_map(|part| part.strip_prefix('{').and_then(|p| p.strip_suffix('}')))
+            .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" } }))
+            .collect();
+        let operation = json!({
+            "summary": route.summary,
+            "description": format!("Needs a token with the {:?} role or above.", route.role),
+            "parameters": parameters,
+            "security": [{ "bearer": [] }],
+            "responses": {
+                "200": { "description": "done" },
+                "202": { "description": "started; follow GET /api/runs/{id}" },
+                "401": { "description": "no known token" },
+                "403": { "description": "the token lacks the role" },
+                "404": { "description": "no such integration or run" },
+            },
+        });
+        let entry = paths.entry(route.path.to_owned()).or_insert_with(|| json!({}));
+        entry[route.method.to_ascii_lowercase()] = operation;
+    }
+    paths.insert(
+        "/healthz".into(),
+        json!({ "get": { "summary": "Liveness: ok", "responses": { "200": { "description": "ok" } } } }),
+    );
+    json!({
+        "openapi": "3.0.3",
+        "info": { "title": "paybridge", "version": env!("CARGO_PKG_VERSION") },
+        "paths": paths,
+        "components": { "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } } },
+    })
 }
 
 /// What the handlers share.
@@ -81,17 +200,12 @@ fn role_of(served: &Served, request: &Request) -> Result<Role, Response> {
     }
 }
 
-/// The role each route needs: starting runs needs operate, the rest read.
-fn needed(request: &Request) -> Role {
-    if request.method() == axum::http::Method::POST { Role::Operate } else { Role::Read }
-}
-
 async fn authorize(State(served): State<Shared>, request: Request, next: Next) -> Response {
+    let path = request.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned()).unwrap_or_default();
+    let needed = role_for(request.method().as_str(), &path);
     match role_of(&served, &request) {
-        Ok(role) if role >= needed(&request) => next.run(request).await,
-        Ok(role) => {
-            error(StatusCode::FORBIDDEN, format!("this needs the {:?} role; the token has {role:?}", needed(&request)))
-        }
+        Ok(role) if role >= needed => next.run(request).await,
+        Ok(role) => error(StatusCode::FORBIDDEN, format!("this needs the {needed:?} role; the token has {role:?}")),
         Err(refused) => refused,
     }
 }
@@ -121,10 +235,35 @@ struct RunQuery {
 }
 
 async fn start_run(State(served): State<Shared>, Path(name): Path<String>, Query(q): Query<RunQuery>) -> Response {
-    if served.app.config.integration(&name).is_err() {
+    spawn_run(&served, &name, SyncOptions { dry_run: q.dry_run, ..SyncOptions::default() }).await
+}
+
+#[derive(serde::Deserialize)]
+struct AbsenceQuery {
+    from: String,
+    to: String,
+    #[serde(default)]
+    dry_run: bool,
+}
+
+async fn start_absences(
+    State(served): State<Shared>,
+    Path(name): Path<String>,
+    Query(q): Query<AbsenceQuery>,
+) -> Response {
+    let period = match crate::cli::absences::period(&q.from, &q.to) {
+        Ok(period) => period,
+        Err(e) => return error(StatusCode::BAD_REQUEST, format!("{e:#}")),
+    };
+    spawn_run(&served, &name, SyncOptions { dry_run: q.dry_run, period: Some(period), ..SyncOptions::default() }).await
+}
+
+/// Start a run of `name` and answer with its number once it started.
+async fn spawn_run(served: &Shared, name: &str, options: SyncOptions) -> Response {
+    if served.app.config.integration(name).is_err() {
         return error(StatusCode::NOT_FOUND, format!("no integration named {name:?}"));
     }
-    let options = SyncOptions { dry_run: q.dry_run, ..SyncOptions::default() };
+    let name = name.to_owned();
     let handle = match served.app.spawn_sync(&name, options, served.options.secrets.get(&name).cloned()) {
         Ok(handle) => handle,
         Err(SyncError::Busy(e)) => return error(StatusCode::CONFLICT, e.to_string()),
@@ -146,6 +285,111 @@ async fn start_run(State(served): State<Shared>, Path(name): Path<String>, Query
         }
         _ => error(StatusCode::CONFLICT, "the run ended before it started; see GET /api/runs"),
     }
+}
+
+#[derive(serde::Deserialize)]
+struct LinksQuery {
+    #[serde(default)]
+    state: Option<String>,
+}
+
+async fn links(State(served): State<Shared>, Path(name): Path<String>, Query(q): Query<LinksQuery>) -> Response {
+    use crate::sync::views::View;
+    let view = match q.state.as_deref().unwrap_or("all") {
+        "connected" => View::Connected,
+        "not-connected" => View::NotConnected,
+        "all" => View::All,
+        other => {
+            return error(StatusCode::BAD_REQUEST, format!("state {other:?}: use connected, not-connected or all"));
+        }
+    };
+    if served.app.config.integration(&name).is_err() {
+        return error(StatusCode::NOT_FOUND, format!("no integration named {name:?}"));
+    }
+    match served.app.link_rows(&name, view) {
+        Ok(rows) => axum::Json(rows).into_response(),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, format!("{e:#}")),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct ConnectBody {
+    hr: String,
+    target: String,
+}
+
+async fn connect(State(served): State<Shared>, Path(name): Path<String>, body: axum::Json<ConnectBody>) -> Response {
+    match served.app.connect_link(&name, &body.hr, &body.target) {
+        Ok(hr_id) => axum::Json(json!({ "connected": hr_id, "target": body.target })).into_response(),
+        Err(e) => error(StatusCode::UNPROCESSABLE_ENTITY, format!("{e:#}")),
+    }
+}
+
+async fn disconnect(State(served): State<Shared>, Path((name, hr)): Path<(String, String)>) -> Response {
+    match served.app.disconnect_link(&name, &hr) {
+        Ok(hr_id) => axum::Json(json!({ "disconnected": hr_id })).into_response(),
+        Err(e) => error(StatusCode::UNPROCESSABLE_ENTITY, format!("{e:#}")),
+    }
+}
+
+async fn suggestions(State(served): State<Shared>, Path(name): Path<String>) -> Response {
+    if served.app.config.integration(&name).is_err() {
+        return error(StatusCode::NOT_FOUND, format!("no integration named {name:?}"));
+    }
+    match served.app.suggest_links(&name, served.options.secrets.get(&name).cloned()).await {
+        Ok(found) => axum::Json(found).into_response(),
+        Err(e) => error(StatusCode::BAD_GATEWAY, format!("{e:#}")),
+    }
+}
+
+async fn connectors(State(served): State<Shared>) -> Response {
+    match served.app.connectors() {
+        Ok(list) => axum::Json(list).into_response(),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, format!("{e:#}")),
+    }
+}
+
+async fn metrics(State(served): State<Shared>) -> Response {
+    let store = &served.app.store;
+    let mut text = String::new();
+    text.push_str("# HELP paybridge_runs_total Runs by integration and status.\n# TYPE paybridge_runs_total counter\n");
+    match store.run_counts() {
+        Ok(rows) => {
+            for (integration, status, n) in rows {
+                text.push_str(&format!(
+                    "paybridge_runs_total{{integration=\"{}\",status=\"{status}\"}} {n}\n",
+                    label(&integration)
+                ));
+            }
+        }
+        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, format!("{e:#}")),
+    }
+    text.push_str("# HELP paybridge_writes_total Writes by integration and journal state.\n# TYPE paybridge_writes_total counter\n");
+    match store.write_counts() {
+        Ok(rows) => {
+            for (integration, state, n) in rows {
+                text.push_str(&format!(
+                    "paybridge_writes_total{{integration=\"{}\",state=\"{state}\"}} {n}\n",
+                    label(&integration)
+                ));
+            }
+        }
+        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, format!("{e:#}")),
+    }
+    let in_flight = served.runs.lock().unwrap_or_else(|p| p.into_inner()).iter().filter(|r| !r.is_finished()).count();
+    text.push_str(&format!(
+        "# HELP paybridge_runs_in_flight Runs started over the API and not finished.\n# TYPE paybridge_runs_in_flight gauge\npaybridge_runs_in_flight {in_flight}\n"
+    ));
+    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
+}
+
+/// A Prometheus label value: backslashes, quotes and newlines escaped.
+fn label(value: &str) -> String {
+    value.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+}
+
+async fn openapi_document() -> Response {
+    axum::Json(openapi()).into_response()
 }
 
 async fn runs(State(served): State<Shared>) -> Response {
@@ -178,10 +422,20 @@ pub async fn serve(
     let api = Router::new()
         .route("/api/integrations", get(integrations))
         .route("/api/integrations/{name}/runs", post(start_run))
+        .route("/api/integrations/{name}/absences", post(start_absences))
+        .route("/api/integrations/{name}/links", get(links).post(connect))
+        .route("/api/integrations/{name}/links/{hr}", delete(disconnect))
+        .route("/api/integrations/{name}/suggestions", get(suggestions))
         .route("/api/runs", get(runs))
         .route("/api/runs/{id}", get(run))
+        .route("/api/connectors", get(connectors))
+        .route("/metrics", get(metrics))
         .route_layer(axum::middleware::from_fn_with_state(Arc::clone(&served), authorize));
-    let router = Router::new().route("/healthz", get(healthz)).merge(api).with_state(Arc::clone(&served));
+    let router = Router::new()
+        .route("/healthz", get(healthz))
+        .route("/openapi.json", get(openapi_document))
+        .merge(api)
+        .with_state(Arc::clone(&served));
     let scheduler = tokio::spawn(schedule_loop(Arc::clone(&served)));
     axum::serve(listener, router).with_graceful_shutdown(shutdown).await?;
     scheduler.abort();

@@ -108,6 +108,24 @@ impl Store {
         Ok(())
     }
 
+    /// How many runs each integration had, by status.
+    pub fn run_counts(&self) -> anyhow::Result<Vec<(String, String, i64)>> {
+        let conn = self.conn();
+        let mut stmt =
+            conn.prepare("SELECT integration, status, COUNT(*) FROM runs GROUP BY integration, status ORDER BY 1, 2")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// How many writes each integration journalled, by state.
+    pub fn write_counts(&self) -> anyhow::Result<Vec<(String, String, i64)>> {
+        let conn = self.conn();
+        let mut stmt =
+            conn.prepare("SELECT integration, state, COUNT(*) FROM journal GROUP BY integration, state ORDER BY 1, 2")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// Close a run with its status and summary.
     pub fn finish_run(&self, run_id: i64, status: &str, summary: &str) -> anyhow::Result<()> {
         self.conn().execute(
