@@ -42,7 +42,11 @@ async fn the_api_checks_tokens_and_roles_and_a_run_started_over_it_finishes() {
 
     assert_eq!(get("/healthz", None).await.expect("answer").status(), 200);
     let send = |method: &str, path: &str, token: Option<&str>| {
-        let path = path.replace("{name}", INTEGRATION).replace("{hr}", "1001").replace("{id}", "1");
+        let path = path
+            .replace("{name}", INTEGRATION)
+            .replace("{hr}", "1001")
+            .replace("{id}", "1")
+            .replace("{version}", "1.0.0");
         let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
         let mut request = client.request(method, format!("{base}{path}"));
         if let Some(token) = token {
@@ -139,6 +143,95 @@ async fn the_api_checks_tokens_and_roles_and_a_run_started_over_it_finishes() {
         .await
         .expect("answer");
     assert_eq!(bad.status(), 400);
+
+    let _ = stop.send(());
+    server.await.expect("joined").expect("the server stops cleanly");
+}
+
+/// Start a server on `app`; its base URL, the stop switch and the task.
+async fn start(
+    app: paybridge::app::App,
+    secrets: HashMap<String, paybridge::http::Secrets>,
+) -> (String, tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<anyhow::Result<()>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let options = ServeOptions { tick: std::time::Duration::from_secs(3600), secrets };
+    let task = tokio::spawn(serve(Arc::new(app), listener, options, async {
+        let _ = stopped.await;
+    }));
+    (base, stop, task)
+}
+
+/// Wait for run `id` to end; its detail.
+async fn finished(client: &reqwest::Client, base: &str, token: &str, id: i64) -> serde_json::Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let detail: serde_json::Value = client
+            .get(format!("{base}/api/runs/{id}"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("answer")
+            .json()
+            .await
+            .expect("json");
+        if detail["run"]["status"] != "running" {
+            return detail;
+        }
+        assert!(std::time::Instant::now() < deadline, "run {id} never finished");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connector_uploaded_and_activated_takes_the_next_run_and_a_rollback_returns_to_the_one_before() {
+    let h = Harness::new(&sample_snapshot()).await;
+    let admin = h.app.store.create_api_token("admin", Role::Admin).expect("token");
+    let secrets = HashMap::from([(INTEGRATION.to_owned(), h.secrets())]);
+    let emulator = h.emulator;
+    let (base, stop, server) = start(h.app, secrets).await;
+    let client = reqwest::Client::new();
+    let post = |path: &str| client.post(format!("{base}{path}")).bearer_auth(&admin);
+    let run_on = |detail: &serde_json::Value| detail["run"]["connector"].as_str().unwrap_or("").to_owned();
+
+    let older = std::fs::read(common::twentyfour_seven_contract_1()).expect("the 1.0.0 fixture");
+    let uploaded: serde_json::Value =
+        post("/api/connectors").body(older).send().await.expect("answer").json().await.expect("json");
+    assert_eq!(
+        (uploaded["version"].as_str(), uploaded["active"].as_bool()),
+        (Some("1.0.0"), Some(false)),
+        "{uploaded}"
+    );
+    assert!(uploaded["swap_ms"].is_u64());
+    let garbage = post("/api/connectors").body(vec![0u8; 64]).send().await.expect("answer");
+    assert_eq!(garbage.status(), 422, "not a component");
+
+    let activated = post("/api/connectors/twentyfour-seven/1.0.0/activate").send().await.expect("answer");
+    assert_eq!(activated.status(), 200);
+    let started: serde_json::Value = post(&format!("/api/integrations/{INTEGRATION}/runs"))
+        .send()
+        .await
+        .expect("answer")
+        .json()
+        .await
+        .expect("json");
+    let detail = finished(&client, &base, &admin, started["run_id"].as_i64().expect("id")).await;
+    assert_eq!(run_on(&detail), "twentyfour-seven@1.0.0", "the next run takes the activated version, no restart");
+
+    let back: serde_json::Value =
+        post("/api/connectors/twentyfour-seven/rollback").send().await.expect("answer").json().await.expect("json");
+    assert_eq!(back["active"], "2.0.0");
+    let started: serde_json::Value = post(&format!("/api/integrations/{INTEGRATION}/runs"))
+        .send()
+        .await
+        .expect("answer")
+        .json()
+        .await
+        .expect("json");
+    let detail = finished(&client, &base, &admin, started["run_id"].as_i64().expect("id")).await;
+    assert_eq!(run_on(&detail), "twentyfour-seven@2.0.0");
+    assert!(!emulator.employees().is_empty());
 
     let _ = stop.send(());
     server.await.expect("joined").expect("the server stops cleanly");

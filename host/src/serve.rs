@@ -14,9 +14,12 @@
 //! Life cycle: the server listens where it is told (loopback by default);
 //! on Ctrl-C or SIGTERM it stops taking requests, stops the scheduler and
 //! waits for the runs it started to end, so no run is left `running`.
-//! Not yet (issue 12): connector uploads and live swaps, the shadow plan,
-//! the web console; manual runs of a busy integration are refused (409),
-//! not queued.
+//! Connector swaps: an upload is checked, compiled into the artefact cache
+//! and loaded into the running registry; activating a version (or rolling
+//! back to the one before) changes what the *next* run resolves, while a
+//! run in flight keeps the version it started with (it holds it).
+//! Not yet (issue 12): the shadow plan, the web console; manual runs of a
+//! busy integration are refused (409), not queued.
 
 use crate::app::App;
 use crate::http::Secrets;
@@ -349,6 +352,62 @@ async fn connectors(State(served): State<Shared>) -> Response {
     }
 }
 
+/// Largest component an upload may carry.
+pub const MAX_UPLOAD: usize = 64 << 20;
+
+#[derive(serde::Deserialize)]
+struct UploadQuery {
+    #[serde(default)]
+    activate: bool,
+}
+
+async fn upload(State(served): State<Shared>, Query(q): Query<UploadQuery>, body: axum::body::Bytes) -> Response {
+    let started = std::time::Instant::now();
+    let app = Arc::clone(&served.app);
+    let installed = tokio::task::spawn_blocking(move || -> anyhow::Result<serde_json::Value> {
+        let dir = &app.config.connectors_dir;
+        std::fs::create_dir_all(dir)?;
+        let file = dir.join(format!(".upload-{}-{}.part", std::process::id(), jiff::Timestamp::now().as_nanosecond()));
+        std::fs::write(&file, &body)?;
+        let installed = app.install_connector(&file);
+        let _ = std::fs::remove_file(&file);
+        let (loaded, mut active) = installed?;
+        if q.activate && !active {
+            app.activate_connector(&loaded.manifest.name, &loaded.manifest.version)?;
+            active = true;
+        }
+        Ok(json!({
+            "name": loaded.manifest.name,
+            "version": loaded.manifest.version,
+            "sha256": loaded.sha256,
+            "active": active,
+        }))
+    })
+    .await;
+    match installed {
+        Ok(Ok(mut answer)) => {
+            answer["swap_ms"] = json!(started.elapsed().as_millis() as u64);
+            axum::Json(answer).into_response()
+        }
+        Ok(Err(e)) => error(StatusCode::UNPROCESSABLE_ENTITY, format!("{e:#}")),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    }
+}
+
+async fn activate(State(served): State<Shared>, Path((name, version)): Path<(String, String)>) -> Response {
+    match served.app.activate_connector(&name, &version) {
+        Ok(active) => axum::Json(json!({ "name": name, "active": active.manifest.version })).into_response(),
+        Err(e) => error(StatusCode::UNPROCESSABLE_ENTITY, format!("{e:#}")),
+    }
+}
+
+async fn rollback(State(served): State<Shared>, Path(name): Path<String>) -> Response {
+    match served.app.rollback_connector(&name) {
+        Ok(active) => axum::Json(json!({ "name": name, "active": active.manifest.version })).into_response(),
+        Err(e) => error(StatusCode::UNPROCESSABLE_ENTITY, format!("{e:#}")),
+    }
+}
+
 async fn metrics(State(served): State<Shared>) -> Response {
     let store = &served.app.store;
     let mut text = String::new();
@@ -428,7 +487,9 @@ pub async fn serve(
         .route("/api/integrations/{name}/suggestions", get(suggestions))
         .route("/api/runs", get(runs))
         .route("/api/runs/{id}", get(run))
-        .route("/api/connectors", get(connectors))
+        .route("/api/connectors", get(connectors).post(upload).layer(axum::extract::DefaultBodyLimit::max(MAX_UPLOAD)))
+        .route("/api/connectors/{name}/{version}/activate", post(activate))
+        .route("/api/connectors/{name}/rollback", post(rollback))
         .route("/metrics", get(metrics))
         .route_layer(axum::middleware::from_fn_with_state(Arc::clone(&served), authorize));
     let router = Router::new()

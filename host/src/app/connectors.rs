@@ -4,6 +4,7 @@
 
 use super::App;
 use crate::runtime::LoadedConnector;
+use anyhow::Context as _;
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -39,6 +40,17 @@ impl App {
         let active = self.registry.resolve(name, Some(version))?;
         self.store.record_activation(name, &active.manifest.version, &active.sha256, "operator")?;
         Ok(active)
+    }
+
+    /// Make the version of `name` active before the current one active
+    /// again (the one-command rollback); it must still be loaded.
+    pub fn rollback_connector(&self, name: &str) -> anyhow::Result<Arc<LoadedConnector>> {
+        let previous = self.store.previous_activation(name)?.with_context(|| {
+            format!(
+                "connector {name} has no earlier active version to go back to; `connectors list` shows the versions"
+            )
+        })?;
+        self.activate_connector(name, &previous)
     }
 
     /// Check a component, store it in the connectors folder under its

@@ -30,15 +30,30 @@ impl Store {
             .optional()?)
     }
 
-    /// Record `version` (component `sha256`) as the active version of `name`.
+    /// Record `version` (component `sha256`) as the active version of
+    /// `name`; a version active before it is kept for a rollback.
     pub fn record_activation(&self, name: &str, version: &str, sha256: &str, how: &str) -> anyhow::Result<()> {
         self.conn().execute(
             "INSERT INTO connector_activations (name, version, sha256, how, activated_at) VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT(name) DO UPDATE SET version = excluded.version, sha256 = excluded.sha256, how = excluded.how,
-             activated_at = excluded.activated_at",
+             ON CONFLICT(name) DO UPDATE SET
+               previous_version = CASE WHEN connector_activations.version <> excluded.version
+                 THEN connector_activations.version ELSE connector_activations.previous_version END,
+               version = excluded.version, sha256 = excluded.sha256, how = excluded.how,
+               activated_at = excluded.activated_at",
             params![name, version, sha256, how, super::now()],
         )?;
         Ok(())
+    }
+
+    /// The version of `name` active before the current one, if any.
+    pub fn previous_activation(&self, name: &str) -> anyhow::Result<Option<String>> {
+        Ok(self
+            .conn()
+            .query_row("SELECT previous_version FROM connector_activations WHERE name = ?1", params![name], |r| {
+                r.get(0)
+            })
+            .optional()?
+            .flatten())
     }
 
     /// Record that the component `sha256` (`name@version`) was installed from `from`.

@@ -183,6 +183,10 @@ const MIGRATIONS: &[&str] = &[
         created_at TEXT NOT NULL
     );
     "#,
+    // 9: the version active before the current one, for a rollback.
+    r#"
+    ALTER TABLE connector_activations ADD COLUMN previous_version TEXT;
+    "#,
 ];
 
 /// Bring the database to the newest schema.
