@@ -207,6 +207,19 @@ async fn a_connector_uploaded_and_activated_takes_the_next_run_and_a_rollback_re
     let garbage = post("/api/connectors").body(vec![0u8; 64]).send().await.expect("answer");
     assert_eq!(garbage.status(), 422, "not a component");
 
+    // Before activating: the shadow plan of 1.0.0 next to the active 2.0.0, nothing written.
+    let writes = emulator.write_requests().len();
+    let shadow = post(&format!("/api/connectors/twentyfour-seven/1.0.0/shadow?integration={INTEGRATION}")).send().await;
+    let shadow: serde_json::Value = shadow.expect("answer").json().await.expect("json");
+    assert_eq!(
+        (shadow["active"].as_str(), shadow["candidate"].as_str()),
+        (Some("twentyfour-seven@2.0.0"), Some("twentyfour-seven@1.0.0")),
+        "{shadow}"
+    );
+    let compared = shadow["agree"].as_u64().expect("agree") + shadow["differ"].as_array().expect("differ").len() as u64;
+    assert!(compared > 0, "{shadow}");
+    assert_eq!(emulator.write_requests().len(), writes, "a shadow plan writes nothing");
+
     let activated = post("/api/connectors/twentyfour-seven/1.0.0/activate").send().await.expect("answer");
     assert_eq!(activated.status(), 200);
     let started: serde_json::Value = post(&format!("/api/integrations/{INTEGRATION}/runs"))

@@ -18,8 +18,10 @@
 //! and loaded into the running registry; activating a version (or rolling
 //! back to the one before) changes what the *next* run resolves, while a
 //! run in flight keeps the version it started with (it holds it).
-//! Not yet (issue 12): the shadow plan, the web console; manual runs of a
-//! busy integration are refused (409), not queued.
+//! The shadow plan runs a candidate version and the active one side by
+//! side as dry runs and answers where their plans differ, field by field.
+//! Not yet (issue 12): the web console; manual runs of a busy integration
+//! are refused (409), not queued.
 
 use crate::app::App;
 use crate::http::Secrets;
@@ -408,6 +410,32 @@ async fn rollback(State(served): State<Shared>, Path(name): Path<String>) -> Res
     }
 }
 
+#[derive(serde::Deserialize)]
+struct ShadowQuery {
+    integration: String,
+}
+
+async fn shadow(
+    State(served): State<Shared>,
+    Path((name, version)): Path<(String, String)>,
+    Query(q): Query<ShadowQuery>,
+) -> Response {
+    let Ok(integration) = served.app.config.integration(&q.integration) else {
+        return error(StatusCode::NOT_FOUND, format!("no integration named {:?}", q.integration));
+    };
+    if integration.connector != name {
+        return error(
+            StatusCode::BAD_REQUEST,
+            format!("integration {} runs connector {}, not {name}", integration.name, integration.connector),
+        );
+    }
+    let secrets = served.options.secrets.get(&q.integration).cloned();
+    match served.app.shadow_plan(&q.integration, &version, secrets).await {
+        Ok(report) => axum::Json(report).into_response(),
+        Err(e) => error(StatusCode::UNPROCESSABLE_ENTITY, format!("{e:#}")),
+    }
+}
+
 async fn metrics(State(served): State<Shared>) -> Response {
     let store = &served.app.store;
     let mut text = String::new();
@@ -490,6 +518,7 @@ pub async fn serve(
         .route("/api/connectors", get(connectors).post(upload).layer(axum::extract::DefaultBodyLimit::max(MAX_UPLOAD)))
         .route("/api/connectors/{name}/{version}/activate", post(activate))
         .route("/api/connectors/{name}/rollback", post(rollback))
+        .route("/api/connectors/{name}/{version}/shadow", post(shadow))
         .route("/metrics", get(metrics))
         .route_layer(axum::middleware::from_fn_with_state(Arc::clone(&served), authorize));
     let router = Router::new()

@@ -15,6 +15,7 @@ pub mod connectors;
 pub mod links;
 pub mod runs;
 pub mod schedules;
+pub mod shadow;
 
 use crate::config::{Config, HrSource, IntegrationConfig};
 use crate::http::auth::{AuthPolicy, Authenticator};
