@@ -249,3 +249,65 @@ async fn a_connector_uploaded_and_activated_takes_the_next_run_and_a_rollback_re
     let _ = stop.send(());
     server.await.expect("joined").expect("the server stops cleanly");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_stops_the_server_after_the_run_it_started_ends_so_no_run_is_left_running() {
+    use paybridge_emulators::twentyfour_seven::{Emulator, Settings};
+    let emulator = Emulator::start(Settings::default()).await.expect("emulator");
+    emulator.set_latency(std::time::Duration::from_millis(100));
+    let dir = tempfile::tempdir().expect("temp");
+    let config = dir.path().join("paybridge.toml");
+    let port = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
+        probe.local_addr().expect("addr").port()
+    };
+    std::fs::write(
+        &config,
+        format!(
+            "database = \"paybridge.db\"\nconnectors_dir = \"{}\"\nhr_snapshot = \"{}\"\n\n[[integration]]\nname = \"24so\"\nconnector = \"twentyfour-seven\"\nbase_url = \"{}\"\n\n[integration.secrets]\ntoken = \"TEST_24SO_TOKEN\"\n",
+            common::connectors_in(dir.path()).display(),
+            common::root().join("examples/hr-snapshot.json").display(),
+            emulator.base_url()
+        ),
+    )
+    .expect("config");
+    let paybridge = || {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_paybridge"));
+        command.arg("--config").arg(&config).env("TEST_24SO_TOKEN", emulator.access_token());
+        command
+    };
+    let created = paybridge().args(["tokens", "create", "--name", "ops", "--role", "operate"]).output().expect("runs");
+    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    let token = String::from_utf8_lossy(&created.stdout).trim().to_owned();
+    // The HR data must be in the store before a run over the API: a sync reads it.
+    let synced = paybridge().args(["hr", "import"]).output().expect("runs");
+    assert!(synced.status.success(), "{}", String::from_utf8_lossy(&synced.stderr));
+
+    let mut server = paybridge()
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("serves");
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while client.get(format!("{base}/healthz")).send().await.is_err() {
+        assert!(std::time::Instant::now() < deadline, "the server never answered");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let started = client.post(format!("{base}/api/integrations/24so/runs")).bearer_auth(&token).send().await;
+    let run_id =
+        started.expect("answer").json::<serde_json::Value>().await.expect("json")["run_id"].as_i64().expect("id");
+    // The shell's own kill: no kill binary needed on the machine.
+    let stop =
+        std::process::Command::new("sh").args(["-c", &format!("kill -TERM {}", server.id())]).status().expect("kill");
+    assert!(stop.success());
+    let status = server.wait().expect("exits");
+    assert!(status.success(), "a clean exit on SIGTERM: {status:?}");
+
+    let store = paybridge::store::Store::open(&dir.path().join("paybridge.db")).expect("store");
+    let run = store.run(run_id).expect("read").expect("the run");
+    assert_ne!(run.status, "running", "the run ended before the server did: {run:?}");
+    assert!(!emulator.employees().is_empty(), "and it did its work");
+}
