@@ -17,20 +17,9 @@ async fn the_api_checks_tokens_and_roles_and_a_run_started_over_it_finishes() {
     let read = h.app.store.create_api_token("viewer", Role::Read).expect("token");
     let operate = h.app.store.create_api_token("operator", Role::Operate).expect("token");
     let admin = h.app.store.create_api_token("admin", Role::Admin).expect("token");
+    let secrets = HashMap::from([(INTEGRATION.to_owned(), h.secrets())]);
     let emulator = h.emulator;
-    let options = ServeOptions {
-        tick: std::time::Duration::from_secs(3600),
-        secrets: HashMap::from([(
-            INTEGRATION.to_owned(),
-            paybridge::http::Secrets::from_pairs(&[("token", &emulator.access_token())]),
-        )]),
-    };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(serve(Arc::new(h.app), listener, options, async {
-        let _ = stopped.await;
-    }));
+    let (base, stop, server) = start(h.app, secrets).await;
     let client = reqwest::Client::new();
     let get = |path: &str, token: Option<&str>| {
         let mut request = client.get(format!("{base}{path}"));
@@ -91,16 +80,7 @@ async fn the_api_checks_tokens_and_roles_and_a_run_started_over_it_finishes() {
     assert_eq!(started.status(), 202);
     let run_id = started.json::<serde_json::Value>().await.expect("json")["run_id"].as_i64().expect("run id");
 
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    let detail = loop {
-        let detail: serde_json::Value =
-            get(&format!("/api/runs/{run_id}"), Some(&read)).await.expect("answer").json().await.expect("json");
-        if detail["run"]["status"] != "running" {
-            break detail;
-        }
-        assert!(std::time::Instant::now() < deadline, "the run never finished");
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    };
+    let detail = finished(&client, &base, &read, run_id).await;
     assert_eq!(detail["run"]["status"], "succeeded", "{detail:#}");
     assert!(!emulator.employees().is_empty());
     assert_eq!(get("/api/runs/999", Some(&read)).await.expect("answer").status(), 404);
