@@ -321,3 +321,36 @@ async fn a_watch_round_whose_run_failed_takes_the_same_changes_again() {
     assert_eq!(employees, std::slice::from_ref(&id));
     assert_eq!(two.payroll.employee("2004").expect("2004")["firstName"], "Johan Erik");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_watches_hr_and_pushes_an_edit_to_kontek_by_itself() {
+    let two = TwoWay::new(&[]).await;
+    two.export().await;
+    let TwoWay { app, hr, payroll, _dir } = two;
+    let id = hr.records("employee").into_iter().find(|e| e["employeeNumber"] == "2003").expect("2003")["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let secrets = std::collections::HashMap::from([(
+        KONTEK.to_owned(),
+        Secrets::from_pairs(&[("username", &payroll.username()), ("password", &payroll.password())]),
+    )]);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let options = paybridge::serve::ServeOptions {
+        tick: std::time::Duration::from_secs(3600),
+        secrets,
+        hr_token: Some(hr.token()),
+    };
+    let server = tokio::spawn(paybridge::serve::serve(std::sync::Arc::new(app), listener, options, async {
+        let _ = stopped.await;
+    }));
+    assert!(hr.edit("employee", &id, json!({"lastName": "Nilsson-Ek"})));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while payroll.employee("2003").expect("2003")["lastName"] != "Nilsson-Ek" {
+        assert!(std::time::Instant::now() < deadline, "the edit never reached Kontek");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let _ = stop.send(());
+    server.await.expect("joined").expect("the server stops cleanly");
+}

@@ -136,7 +136,7 @@ async fn start(
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let options = ServeOptions { tick: std::time::Duration::from_secs(3600), secrets };
+    let options = ServeOptions { tick: std::time::Duration::from_secs(3600), secrets, hr_token: None };
     let task = tokio::spawn(serve(Arc::new(app), listener, options, async {
         let _ = stopped.await;
     }));
@@ -290,4 +290,51 @@ async fn sigterm_stops_the_server_after_the_run_it_started_ends_so_no_run_is_lef
     let run = store.run(run_id).expect("read").expect("the run");
     assert_ne!(run.status, "running", "the run ended before the server did: {run:?}");
     assert!(!emulator.employees().is_empty(), "and it did its work");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_asked_for_while_another_holds_the_integration_is_queued_and_starts_when_it_ends() {
+    let h = Harness::new(&sample_snapshot()).await;
+    let operate = h.app.store.create_api_token("operator", Role::Operate).expect("token");
+    let database = h.app.config.database.clone();
+    let secrets = HashMap::from([(INTEGRATION.to_owned(), h.secrets())]);
+    let emulator = h.emulator;
+    let (base, stop, server) = start(h.app, secrets).await;
+    let client = reqwest::Client::new();
+
+    let held = paybridge::store::run_lock::RunLock::acquire(Some(&database), INTEGRATION).expect("another run");
+    let queued: serde_json::Value = client
+        .post(format!("{base}/api/integrations/{INTEGRATION}/runs"))
+        .bearer_auth(&operate)
+        .send()
+        .await
+        .expect("answer")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(queued["queued"], true, "{queued}");
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    assert!(emulator.write_requests().is_empty(), "it waits while the other run holds the integration");
+    drop(held);
+
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let runs: serde_json::Value = client
+            .get(format!("{base}/api/runs"))
+            .bearer_auth(&operate)
+            .send()
+            .await
+            .expect("answer")
+            .json()
+            .await
+            .expect("json");
+        if runs.as_array().is_some_and(|r| r.iter().any(|run| run["status"] == "succeeded")) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the queued run never ran: {runs}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(!emulator.employees().is_empty());
+    let _ = stop.send(());
+    server.await.expect("joined").expect("the server stops cleanly");
 }

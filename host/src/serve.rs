@@ -12,16 +12,20 @@
 //! `GET /api/runs/{id}` (`running` while they run).
 //!
 //! Life cycle: the server listens where it is told (loopback by default);
-//! on Ctrl-C or SIGTERM it stops taking requests, stops the scheduler and
-//! waits for the runs it started to end, so no run is left `running`.
+//! on Ctrl-C or SIGTERM it stops taking requests, lets the scheduler and
+//! the watches finish their round (never cutting a run), gives up queued
+//! runs not yet started, and waits for the runs it started to end, so no
+//! run is left `running`.
 //! Connector swaps: an upload is checked, compiled into the artefact cache
 //! and loaded into the running registry; activating a version (or rolling
 //! back to the one before) changes what the *next* run resolves, while a
 //! run in flight keeps the version it started with (it holds it).
 //! The shadow plan runs a candidate version and the active one side by
 //! side as dry runs and answers where their plans differ, field by field.
-//! Not yet (issue 12): the web console; manual runs of a busy integration
-//! are refused (409), not queued.
+//! A manual run of an integration another run holds is queued: it answers
+//! 202 `{"queued": true}` and starts when the integration is free.
+//! Integrations with an `[integration.watch]` are watched by the server
+//! too ([`crate::watch`]). Not yet (issue 12): the web console.
 
 use crate::app::App;
 use crate::http::Secrets;
@@ -45,11 +49,13 @@ pub struct ServeOptions {
     pub tick: Duration,
     /// Secrets by integration name, instead of the environment (tests).
     pub secrets: HashMap<String, Secrets>,
+    /// The live HR source's token, instead of the environment (tests).
+    pub hr_token: Option<String>,
 }
 
 impl Default for ServeOptions {
     fn default() -> Self {
-        Self { tick: Duration::from_secs(60), secrets: HashMap::new() }
+        Self { tick: Duration::from_secs(60), secrets: HashMap::new(), hr_token: None }
     }
 }
 
@@ -179,8 +185,39 @@ pub fn openapi() -> serde_json::Value {
 struct Served {
     app: Arc<App>,
     options: ServeOptions,
-    /// Runs started and not yet awaited.
+    /// Runs started (or queued) and not yet awaited.
     runs: Mutex<Vec<tokio::task::JoinHandle<()>>>,
+    /// Turns true when the server stops: loops and queued runs end at
+    /// their next safe point (never in the middle of a run).
+    stopping: tokio::sync::watch::Sender<bool>,
+}
+
+impl Served {
+    /// Remember a task shutdown must wait for.
+    fn keep(&self, task: tokio::task::JoinHandle<()>) {
+        self.runs.lock().unwrap_or_else(|p| p.into_inner()).push(task);
+    }
+}
+
+/// Wait `period`, or until the server stops; whether it stops.
+async fn pause(stopping: &mut tokio::sync::watch::Receiver<bool>, period: Duration) -> bool {
+    if *stopping.borrow() {
+        return true;
+    }
+    tokio::select! {
+        () = tokio::time::sleep(period) => *stopping.borrow(),
+        _ = stopping.changed() => true,
+    }
+}
+
+/// Follow a started run to its end (its events drained), kept for shutdown.
+fn follow(served: &Served, handle: crate::app::runs::RunHandle) {
+    let mut events = handle.events;
+    let task = handle.task;
+    served.keep(tokio::spawn(async move {
+        while events.recv().await.is_some() {}
+        let _ = task.await;
+    }));
 }
 
 type Shared = Arc<Served>;
@@ -269,27 +306,46 @@ async fn spawn_run(served: &Shared, name: &str, options: SyncOptions) -> Respons
         return error(StatusCode::NOT_FOUND, format!("no integration named {name:?}"));
     }
     let name = name.to_owned();
-    let handle = match served.app.spawn_sync(&name, options, served.options.secrets.get(&name).cloned()) {
+    let secrets = served.options.secrets.get(&name).cloned();
+    let mut handle = match served.app.spawn_sync(&name, options.clone(), secrets.clone()) {
         Ok(handle) => handle,
-        Err(SyncError::Busy(e)) => return error(StatusCode::CONFLICT, e.to_string()),
+        Err(SyncError::Busy(e)) => return queue(served, name, options, secrets, e.to_string()),
         Err(e) => return error(StatusCode::UNPROCESSABLE_ENTITY, format!("{e:#}")),
     };
-    let mut events = handle.events;
-    let first = events.recv().await;
-    // Keep the run's events flowing (nobody reads them here) and remember
-    // the run, so shutdown waits for it.
-    let task = handle.task;
-    let follow = tokio::spawn(async move {
-        while events.recv().await.is_some() {}
-        let _ = task.await;
-    });
-    served.runs.lock().unwrap_or_else(|p| p.into_inner()).push(follow);
-    match first {
+    match handle.events.recv().await {
         Some(RunEvent::Started { run_id, .. }) => {
+            // Keep the run's events flowing (nobody reads them here) and
+            // remember the run, so shutdown waits for it.
+            follow(served, handle);
             (StatusCode::ACCEPTED, axum::Json(json!({ "run_id": run_id }))).into_response()
         }
-        _ => error(StatusCode::CONFLICT, "the run ended before it started; see GET /api/runs"),
+        _ => match handle.task.await {
+            Ok(Err(SyncError::Busy(e))) => queue(served, name, options, secrets, e.to_string()),
+            Ok(Err(e)) => error(StatusCode::UNPROCESSABLE_ENTITY, format!("{e:#}")),
+            _ => error(StatusCode::CONFLICT, "the run ended before it started; see GET /api/runs"),
+        },
     }
+}
+
+/// Queue a run of `name` that another run holds: it starts as soon as the
+/// integration is free (or is given up when the server stops first).
+fn queue(served: &Shared, name: String, options: SyncOptions, secrets: Option<Secrets>, behind: String) -> Response {
+    let waiting = Arc::clone(served);
+    let mut stopping = served.stopping.subscribe();
+    served.keep(tokio::spawn(async move {
+        while !pause(&mut stopping, Duration::from_millis(500)).await {
+            let Ok(mut handle) = waiting.app.spawn_sync(&name, options.clone(), secrets.clone()) else { continue };
+            match handle.events.recv().await {
+                Some(RunEvent::Started { .. }) => return follow(&waiting, handle),
+                _ => match handle.task.await {
+                    Ok(Err(SyncError::Busy(_))) => continue,
+                    Ok(Err(e)) => return tracing::warn!(integration = name, "a queued run could not start: {e:#}"),
+                    _ => return,
+                },
+            }
+        }
+    }));
+    (StatusCode::ACCEPTED, axum::Json(json!({ "queued": true, "behind": behind }))).into_response()
 }
 
 #[derive(serde::Deserialize)]
@@ -505,7 +561,8 @@ pub async fn serve(
     options: ServeOptions,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let served: Shared = Arc::new(Served { app, options, runs: Mutex::new(Vec::new()) });
+    let (stopping, _) = tokio::sync::watch::channel(false);
+    let served: Shared = Arc::new(Served { app, options, runs: Mutex::new(Vec::new()), stopping });
     let api = Router::new()
         .route("/api/integrations", get(integrations))
         .route("/api/integrations/{name}/runs", post(start_run))
@@ -526,22 +583,62 @@ pub async fn serve(
         .route("/openapi.json", get(openapi_document))
         .merge(api)
         .with_state(Arc::clone(&served));
-    let scheduler = tokio::spawn(schedule_loop(Arc::clone(&served)));
-    axum::serve(listener, router).with_graceful_shutdown(shutdown).await?;
-    scheduler.abort();
-    let started: Vec<_> = std::mem::take(&mut *served.runs.lock().unwrap_or_else(|p| p.into_inner()));
-    for run in started {
-        let _ = run.await;
+    let mut loops = vec![tokio::spawn(schedule_loop(Arc::clone(&served)))];
+    for integration in served.app.config.integrations.iter().filter(|i| i.watch.is_some()) {
+        loops.push(tokio::spawn(watch_loop(Arc::clone(&served), integration.name.clone())));
     }
-    Ok(())
+    let served_result = axum::serve(listener, router).with_graceful_shutdown(shutdown).await;
+    let _ = served.stopping.send(true);
+    for task in loops {
+        let _ = task.await;
+    }
+    loop {
+        let started: Vec<_> = std::mem::take(&mut *served.runs.lock().unwrap_or_else(|p| p.into_inner()));
+        if started.is_empty() {
+            break;
+        }
+        for run in started {
+            let _ = run.await;
+        }
+    }
+    Ok(served_result?)
+}
+
+/// Push HR changes of `integration` as they happen ([`crate::watch`]),
+/// every interval of its `[integration.watch]`, until the server stops.
+async fn watch_loop(served: Shared, integration: String) {
+    let secrets = served.options.secrets.get(&integration).cloned();
+    let watcher = match crate::watch::Watcher::new(&served.app, &integration, secrets, served.options.hr_token.clone())
+    {
+        Ok(watcher) => watcher,
+        Err(e) => return tracing::warn!(integration, "the watch does not run: {e:#}"),
+    };
+    let mut stopping = served.stopping.subscribe();
+    loop {
+        match watcher.tick().await {
+            Ok(crate::watch::Tick::Synced { employees, report }) => {
+                tracing::info!(
+                    integration,
+                    employees = employees.len(),
+                    status = report.status,
+                    "watch pushed HR changes"
+                );
+            }
+            Ok(crate::watch::Tick::Quiet) => {}
+            Err(e) => tracing::warn!(integration, "a watch round failed; the next tries again: {e:#}"),
+        }
+        if pause(&mut stopping, watcher.interval()).await {
+            return;
+        }
+    }
 }
 
 /// Every tick, run the due integrations; a failure is logged and the next
-/// tick tries again.
+/// tick tries again. Ends when the server stops (after a round, never in
+/// the middle of one).
 async fn schedule_loop(served: Shared) {
-    let mut interval = tokio::time::interval(served.options.tick);
+    let mut stopping = served.stopping.subscribe();
     loop {
-        interval.tick().await;
         match served.app.run_due(jiff::Timestamp::now(), &served.options.secrets).await {
             Ok(done) => {
                 for d in done.iter().filter(|d| d.outcome != "not due") {
@@ -554,6 +651,9 @@ async fn schedule_loop(served: Shared) {
                 }
             }
             Err(e) => tracing::warn!("the scheduler's round failed; the next tries again: {e:#}"),
+        }
+        if pause(&mut stopping, served.options.tick).await {
+            return;
         }
     }
 }
