@@ -12,10 +12,14 @@ static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_env("PAYBRIDGE_LOG").unwrap_or_else(|_| EnvFilter::new("warn")))
-        .with_writer(std::io::stderr)
-        .init();
+    let filter = EnvFilter::try_from_env("PAYBRIDGE_LOG").unwrap_or_else(|_| EnvFilter::new("warn"));
+    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    // PAYBRIDGE_LOG_FORMAT=json: one JSON object a line (for a service's log shipper).
+    if std::env::var("PAYBRIDGE_LOG_FORMAT").is_ok_and(|f| f == "json") {
+        logs.json().init();
+    } else {
+        logs.init();
+    }
     let cli = paybridge::cli::Cli::parse();
     match paybridge::cli::run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
