@@ -11,6 +11,17 @@ use paybridge::store::api_tokens::Role;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+/// A request sent and its JSON answer read, or a panic saying which failed.
+trait AnswerJson {
+    async fn answer_json(self) -> serde_json::Value;
+}
+
+impl AnswerJson for reqwest::RequestBuilder {
+    async fn answer_json(self) -> serde_json::Value {
+        self.send().await.expect("answer").json().await.expect("json")
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_api_checks_tokens_and_roles_and_a_run_started_over_it_finishes() {
     let h = Harness::new(&sample_snapshot()).await;
@@ -147,15 +158,8 @@ async fn start(
 async fn finished(client: &reqwest::Client, base: &str, token: &str, id: i64) -> serde_json::Value {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     loop {
-        let detail: serde_json::Value = client
-            .get(format!("{base}/api/runs/{id}"))
-            .bearer_auth(token)
-            .send()
-            .await
-            .expect("answer")
-            .json()
-            .await
-            .expect("json");
+        let detail: serde_json::Value =
+            client.get(format!("{base}/api/runs/{id}")).bearer_auth(token).answer_json().await;
         if detail["run"]["status"] != "running" {
             return detail;
         }
@@ -176,8 +180,7 @@ async fn a_connector_uploaded_and_activated_takes_the_next_run_and_a_rollback_re
     let run_on = |detail: &serde_json::Value| detail["run"]["connector"].as_str().unwrap_or("").to_owned();
 
     let older = std::fs::read(common::twentyfour_seven_contract_1()).expect("the 1.0.0 fixture");
-    let uploaded: serde_json::Value =
-        post("/api/connectors").body(older).send().await.expect("answer").json().await.expect("json");
+    let uploaded: serde_json::Value = post("/api/connectors").body(older).answer_json().await;
     assert_eq!(
         (uploaded["version"].as_str(), uploaded["active"].as_bool()),
         (Some("1.0.0"), Some(false)),
@@ -202,26 +205,13 @@ async fn a_connector_uploaded_and_activated_takes_the_next_run_and_a_rollback_re
 
     let activated = post("/api/connectors/twentyfour-seven/1.0.0/activate").send().await.expect("answer");
     assert_eq!(activated.status(), 200);
-    let started: serde_json::Value = post(&format!("/api/integrations/{INTEGRATION}/runs"))
-        .send()
-        .await
-        .expect("answer")
-        .json()
-        .await
-        .expect("json");
+    let started: serde_json::Value = post(&format!("/api/integrations/{INTEGRATION}/runs")).answer_json().await;
     let detail = finished(&client, &base, &admin, started["run_id"].as_i64().expect("id")).await;
     assert_eq!(run_on(&detail), "twentyfour-seven@1.0.0", "the next run takes the activated version, no restart");
 
-    let back: serde_json::Value =
-        post("/api/connectors/twentyfour-seven/rollback").send().await.expect("answer").json().await.expect("json");
+    let back: serde_json::Value = post("/api/connectors/twentyfour-seven/rollback").answer_json().await;
     assert_eq!(back["active"], "2.0.0");
-    let started: serde_json::Value = post(&format!("/api/integrations/{INTEGRATION}/runs"))
-        .send()
-        .await
-        .expect("answer")
-        .json()
-        .await
-        .expect("json");
+    let started: serde_json::Value = post(&format!("/api/integrations/{INTEGRATION}/runs")).answer_json().await;
     let detail = finished(&client, &base, &admin, started["run_id"].as_i64().expect("id")).await;
     assert_eq!(run_on(&detail), "twentyfour-seven@2.0.0");
     assert!(!emulator.employees().is_empty());
@@ -303,15 +293,8 @@ async fn a_run_asked_for_while_another_holds_the_integration_is_queued_and_start
     let client = reqwest::Client::new();
 
     let held = paybridge::store::run_lock::RunLock::acquire(Some(&database), INTEGRATION).expect("another run");
-    let queued: serde_json::Value = client
-        .post(format!("{base}/api/integrations/{INTEGRATION}/runs"))
-        .bearer_auth(&operate)
-        .send()
-        .await
-        .expect("answer")
-        .json()
-        .await
-        .expect("json");
+    let queued: serde_json::Value =
+        client.post(format!("{base}/api/integrations/{INTEGRATION}/runs")).bearer_auth(&operate).answer_json().await;
     assert_eq!(queued["queued"], true, "{queued}");
     tokio::time::sleep(std::time::Duration::from_millis(800)).await;
     assert!(emulator.write_requests().is_empty(), "it waits while the other run holds the integration");
@@ -319,15 +302,7 @@ async fn a_run_asked_for_while_another_holds_the_integration_is_queued_and_start
 
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     loop {
-        let runs: serde_json::Value = client
-            .get(format!("{base}/api/runs"))
-            .bearer_auth(&operate)
-            .send()
-            .await
-            .expect("answer")
-            .json()
-            .await
-            .expect("json");
+        let runs: serde_json::Value = client.get(format!("{base}/api/runs")).bearer_auth(&operate).answer_json().await;
         if runs.as_array().is_some_and(|r| r.iter().any(|run| run["status"] == "succeeded")) {
             break;
         }

@@ -141,17 +141,16 @@ fn checked(update: &HrUpdate) -> Result<Vec<Incoming>, String> {
     Ok(fields)
 }
 
-/// Whether two national ids are one: two Swedish personnummer with the
-/// same long form (`811218-9876` and `19811218-9876`; `121212+1212` is
-/// born in 1912, not 2012), else the same digits.
-fn same_national_id(a: &str, b: &str, today: &str) -> bool {
-    use connector_kit::personnummer::parse_swedish;
-    if let (Ok(a), Ok(b)) = (parse_swedish(a, today), parse_swedish(b, today)) {
-        return a.long() == b.long();
+/// What a national id is compared by: a Swedish personnummer's long form
+/// (`811218-9876` and `19811218-9876` are one; `121212+1212` is born in
+/// 1912, not 2012), else its digits (at least ten); none for anything
+/// shorter.
+fn national_key(value: &str, today: &str) -> Option<String> {
+    if let Ok(number) = connector_kit::personnummer::parse_swedish(value, today) {
+        return Some(number.long());
     }
-    let digits = |v: &str| v.chars().filter(char::is_ascii_digit).collect::<String>();
-    let (a, b) = (digits(a), digits(b));
-    a.len() >= 10 && a == b
+    let digits: String = value.chars().filter(char::is_ascii_digit).collect();
+    (digits.len() >= 10).then_some(digits)
 }
 
 /// The one HR employee of `candidates`, none, or a refusal for several.
@@ -268,6 +267,18 @@ impl App {
         let by_id: HashMap<&str, &Employee> = employees.iter().map(|e| (e.id.as_str(), e)).collect();
         let links = self.store.connected_targets(name)?;
         let linked_hr: std::collections::HashSet<&str> = links.values().map(String::as_str).collect();
+        // The HR employees not linked to a target, by employee number and by
+        // national id: one lookup per update, not a scan of the company.
+        let mut by_number: HashMap<&str, Vec<&Employee>> = HashMap::new();
+        let mut by_national_id: HashMap<String, Vec<&Employee>> = HashMap::new();
+        for e in employees.iter().filter(|e| !linked_hr.contains(e.id.as_str())) {
+            if let Some(number) = e.employee_number.as_deref() {
+                by_number.entry(number).or_default().push(e);
+            }
+            if let Some(key) = e.ssn.as_deref().and_then(|ssn| national_key(ssn, &today)) {
+                by_national_id.entry(key).or_default().push(e);
+            }
+        }
         let mut wrote = false;
         let mut taken = std::collections::HashSet::new();
         // Target ids come from the connector: shown without control
@@ -285,21 +296,13 @@ impl App {
                     by_id.get(hr_id.as_str()).copied().ok_or("its linked HR employee is gone or out of scope")
                 }
                 None => {
-                    let free = |e: &&Employee| !linked_hr.contains(e.id.as_str());
-
-                    let by_number = number.as_deref().map(|n| {
-                        employees.iter().filter(|e| e.employee_number.as_deref() == Some(n)).filter(free).collect()
-                    });
-                    match only(by_number.unwrap_or_default()) {
+                    let numbered = number.as_deref().and_then(|n| by_number.get(n));
+                    match only(numbered.cloned().unwrap_or_default()) {
                         Ok(None) => {
-                            let by_id_number = national_id.as_deref().map(|n| {
-                                employees
-                                    .iter()
-                                    .filter(|e| e.ssn.as_deref().is_some_and(|h| same_national_id(h, n, &today)))
-                                    .filter(free)
-                                    .collect()
-                            });
-                            only(by_id_number.unwrap_or_default()).and_then(|e| e.ok_or("no HR employee matches it"))
+                            let key = national_id.as_deref().and_then(|n| national_key(n, &today));
+                            let identified = key.and_then(|k| by_national_id.get(&k));
+                            only(identified.cloned().unwrap_or_default())
+                                .and_then(|e| e.ok_or("no HR employee matches it"))
                         }
                         other => other.and_then(|e| e.ok_or("no HR employee matches it")),
                     }
@@ -468,6 +471,11 @@ fn failed(mut line: ImportedEmployee, reason: String) -> ImportedEmployee {
 mod tests {
     use super::*;
     use crate::runtime::types::Field;
+
+    /// Whether two national ids are one, as the matching compares them.
+    fn same_national_id(a: &str, b: &str, today: &str) -> bool {
+        national_key(a, today).is_some_and(|a| national_key(b, today) == Some(a))
+    }
 
     fn update(fields: &[(&str, &str)]) -> HrUpdate {
         HrUpdate {

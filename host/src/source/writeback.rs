@@ -59,8 +59,12 @@ pub fn is_writable(field: &str) -> bool {
 /// The value HR holds for `field` now ("" when none).
 pub fn current_value(e: &Employee, field: &str) -> String {
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
-    let address = e.home_address.clone().unwrap_or_default();
-    let bank = e.bank_account.clone().unwrap_or_default();
+    let address = |pick: fn(&crate::model::hr::Address) -> &Option<String>| {
+        e.home_address.as_ref().map(|a| text(pick(a))).unwrap_or_default()
+    };
+    let bank = |pick: fn(&crate::model::hr::BankAccount) -> &Option<String>| {
+        e.bank_account.as_ref().map(|b| text(pick(b))).unwrap_or_default()
+    };
     let employment = crate::model::hr::current_employment(e);
     match field {
         "firstName" => text(&e.first_name),
@@ -71,15 +75,15 @@ pub fn current_value(e: &Employee, field: &str) -> String {
         "privatePhone" => text(&e.private_phone),
         "ssn" => text(&e.ssn),
         "nationality" => text(&e.nationality),
-        "homeAddress.street" => text(&address.street),
-        "homeAddress.co" => text(&address.co),
-        "homeAddress.postalCode" => text(&address.postal_code),
-        "homeAddress.city" => text(&address.city),
-        "homeAddress.country" => text(&address.country),
-        "bankAccount.clearing" => text(&bank.clearing),
-        "bankAccount.number" => text(&bank.number),
-        "bankAccount.iban" => text(&bank.iban),
-        "bankAccount.bic" => text(&bank.bic),
+        "homeAddress.street" => address(|a| &a.street),
+        "homeAddress.co" => address(|a| &a.co),
+        "homeAddress.postalCode" => address(|a| &a.postal_code),
+        "homeAddress.city" => address(|a| &a.city),
+        "homeAddress.country" => address(|a| &a.country),
+        "bankAccount.clearing" => bank(|b| &b.clearing),
+        "bankAccount.number" => bank(|b| &b.number),
+        "bankAccount.iban" => bank(|b| &b.iban),
+        "bankAccount.bic" => bank(|b| &b.bic),
         "active" => e.active.to_string(),
         "employment.startDate" => employment.and_then(|m| m.start_date.clone()).unwrap_or_default(),
         "employment.endDate" => employment.and_then(|m| m.end_date.clone()).unwrap_or_default(),
