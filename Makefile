@@ -14,19 +14,35 @@ CARGO ?= cargo
 # `copy-connectors DIR` copies the connectors. Running it builds them.
 COMPONENTS := $(CARGO) run --quiet -p paybridge-components --
 
-.PHONY: demo test plugins setup lint fmt bench
+.PHONY: demo test plugins setup browser-deps screenshots lint fmt bench
 
 # The demo subcommand and the emulators it starts exist only with the
 # `demo` feature; the product binary goes without them.
 demo: plugins
 	$(CARGO) run -p paybridge --features demo -- demo
 
-test: setup
+test: setup browser-deps
 	$(CARGO) test
 
 # The wasm target is the only set-up a fresh machine with Rust needs.
 setup:
 	@rustup target list --installed | grep -qx wasm32-wasip2 || rustup target add wasm32-wasip2
+
+# The console's browser test drives Debian's chromium through its
+# chromedriver. Installed with apt-get when missing and allowed (root, or
+# sudo); otherwise that one test says it is skipped (CI requires it).
+browser-deps:
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then :; \
+	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
+	elif command -v apt-get >/dev/null && sudo -n true 2>/dev/null; then \
+	  sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
+	else echo "note: chromium and chromedriver are missing and cannot be installed here: the browser test is skipped"; fi
+
+# The console's screenshots in docs/screenshots/, taken by the browser test.
+screenshots: setup browser-deps
+	PAYBRIDGE_SCREENSHOTS=$(CURDIR)/docs/screenshots PAYBRIDGE_REQUIRE_BROWSER=1 \
+	  $(CARGO) test -p paybridge --test console_browser
 
 # The connectors (not the test guests) to connectors/, for the product.
 plugins: setup

@@ -6,7 +6,7 @@
 mod common;
 
 use common::{Harness, INTEGRATION, sample_snapshot};
-use paybridge::serve::{ROUTES, ServeOptions, openapi, serve};
+use paybridge::serve::{PAGES, ROUTES, ServeOptions, openapi, serve};
 use paybridge::store::api_tokens::Role;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -119,6 +119,12 @@ async fn the_api_checks_tokens_and_roles_and_a_run_started_over_it_finishes() {
         "{metrics}"
     );
     assert!(metrics.contains("paybridge_writes_total{") && metrics.contains("paybridge_runs_in_flight 0"), "{metrics}");
+    assert!(metrics.contains("paybridge_runs_queued 0"), "{metrics}");
+    let call_time = "paybridge_connector_call_seconds_count{connector=\"twentyfour-seven@2.0.0\",function=\"prepare\"}";
+    assert!(metrics.contains(call_time), "connector call time: {metrics}");
+    let requests =
+        format!("paybridge_target_requests_total{{integration=\"{INTEGRATION}\",kind=\"write\",outcome=\"2xx\"}}");
+    assert!(metrics.contains(&requests), "requests per integration: {metrics}");
 
     let absences = client
         .post(format!("{base}/api/integrations/{INTEGRATION}/absences?from=2026-03-01&to=2026-03-31"))
@@ -134,6 +140,91 @@ async fn the_api_checks_tokens_and_roles_and_a_run_started_over_it_finishes() {
         .await
         .expect("answer");
     assert_eq!(bad.status(), 400);
+
+    let _ = stop.send(());
+    server.await.expect("joined").expect("the server stops cleanly");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_console_page_needs_a_session_with_its_role_and_a_form_from_another_site_is_refused() {
+    let h = Harness::new(&sample_snapshot()).await;
+    let read = h.app.store.create_api_token("viewer", Role::Read).expect("token");
+    let admin = h.app.store.create_api_token("admin", Role::Admin).expect("token");
+    let secrets = HashMap::from([(INTEGRATION.to_owned(), h.secrets())]);
+    let (base, stop, server) = start(h.app, secrets).await;
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    let cookie = |token: &str| format!("paybridge_session={token}");
+    let send = |method: &str, path: &str, cookie: Option<String>| {
+        let path = path
+            .replace("{name}", INTEGRATION)
+            .replace("{hr}", "1001")
+            .replace("{id}", "1")
+            .replace("{version}", "2.0.0");
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut request = client.request(method, format!("{base}{path}"));
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        request.send()
+    };
+    for page in PAGES {
+        let what = format!("{} {}", page.method, page.path);
+        for credential in [None, Some(cookie("pb_not-a-token")), Some(format!("other=1; {}", cookie("")))] {
+            let answer = send(page.method, page.path, credential).await.expect("answer");
+            if page.method == "GET" {
+                assert_eq!(answer.status(), 303, "{what} leads to the sign-in page");
+                let to = answer.headers()["location"].to_str().expect("location");
+                assert!(to.starts_with("/login?next=%2F"), "{what}: {to}");
+            } else {
+                assert_eq!(answer.status(), 401, "{what} without a session");
+            }
+        }
+        if page.role > Role::Read {
+            let answer = send(page.method, page.path, Some(cookie(&read))).await.expect("answer");
+            assert_eq!(answer.status(), 403, "{what} with a read session");
+        }
+        assert_ne!(send(page.method, page.path, Some(cookie(&admin))).await.expect("answer").status(), 401, "{what}");
+    }
+
+    // Signing in sets a cookie a script cannot read and another site does not send.
+    let login =
+        |token: &str, next: &str| client.post(format!("{base}/login")).form(&[("token", token), ("next", next)]).send();
+    let signed_in = login(&read, "/runs").await.expect("answer");
+    assert_eq!(signed_in.status(), 303);
+    assert_eq!(signed_in.headers()["location"], "/runs");
+    let set = signed_in.headers()["set-cookie"].to_str().expect("cookie").to_owned();
+    assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict"), "{set}");
+    assert_eq!(login("pb_nope", "/").await.expect("answer").status(), 401);
+    let elsewhere = login(&read, "//evil.example/").await.expect("answer");
+    assert_eq!(elsewhere.headers()["location"], "/", "never sent to another site after signing in");
+
+    // A form posted from another site is refused, even with a session; the same site's is not.
+    let run = format!("{base}/integrations/{INTEGRATION}/runs");
+    let forged = client
+        .post(&run)
+        .header("cookie", cookie(&admin))
+        .header("origin", "http://evil.example")
+        .form(&[("dry_run", "true")])
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(forged.status(), 403);
+    let own = client
+        .post(&run)
+        .header("cookie", cookie(&admin))
+        .header("origin", &base)
+        .form(&[("dry_run", "true")])
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(own.status(), 303);
+    assert!(own.headers()["location"].to_str().expect("location").starts_with("/runs/"));
+
+    // The API never takes the console's cookie; nothing is served outside the tables.
+    let api = client.get(format!("{base}/api/runs")).header("cookie", cookie(&admin)).send().await;
+    assert_eq!(api.expect("answer").status(), 401);
+    assert_eq!(client.get(format!("{base}/api/nothing")).send().await.expect("answer").status(), 404);
+    assert_eq!(client.post(format!("{base}/healthz")).send().await.expect("answer").status(), 405);
 
     let _ = stop.send(());
     server.await.expect("joined").expect("the server stops cleanly");

@@ -31,6 +31,9 @@ pub struct ConnectorInfo {
     pub required_fields: Vec<String>,
     /// What it declares it can do.
     pub capabilities: Vec<String>,
+    /// The integrations whose next run takes this version (pinned to it,
+    /// or following the active version).
+    pub used_by: Vec<String>,
 }
 
 impl App {
@@ -70,10 +73,41 @@ impl App {
         Ok((loaded, active))
     }
 
+    /// Install a component received as bytes (an upload), as
+    /// [`App::install_connector`] does a file; with `activate`, make it the
+    /// active version too. Whether it is active.
+    pub fn install_connector_bytes(
+        &self,
+        bytes: &[u8],
+        activate: bool,
+    ) -> anyhow::Result<(Arc<LoadedConnector>, bool)> {
+        let dir = &self.config.connectors_dir;
+        std::fs::create_dir_all(dir).with_context(|| format!("creating the connectors folder {}", dir.display()))?;
+        let nanos = jiff::Timestamp::now().as_nanosecond();
+        let file = dir.join(format!(".upload-{}-{nanos}.part", std::process::id()));
+        std::fs::write(&file, bytes).with_context(|| format!("writing the upload to {}", file.display()))?;
+        let installed = self.install_connector(&file);
+        let _ = std::fs::remove_file(&file);
+        let (loaded, mut active) = installed?;
+        if activate && !active {
+            self.activate_connector(&loaded.manifest.name, &loaded.manifest.version)?;
+            active = true;
+        }
+        Ok((loaded, active))
+    }
+
     /// Every loaded connector version.
     pub fn connectors(&self) -> anyhow::Result<Vec<ConnectorInfo>> {
         let mut rows = Vec::new();
         for (c, active) in self.registry.list() {
+            let used_by = self
+                .config
+                .integrations
+                .iter()
+                .filter(|i| i.connector == c.manifest.name)
+                .filter(|i| self.connector_for(i).is_ok_and(|runs| runs.sha256 == c.sha256))
+                .map(|i| i.name.clone())
+                .collect();
             rows.push(ConnectorInfo {
                 name: c.manifest.name.clone(),
                 version: c.manifest.version.clone(),
@@ -85,6 +119,7 @@ impl App {
                 installed_from: self.store.installed_from(&c.sha256)?,
                 required_fields: c.manifest.required_fields.clone(),
                 capabilities: c.manifest.capabilities.clone(),
+                used_by,
             });
         }
         Ok(rows)

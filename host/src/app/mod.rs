@@ -258,5 +258,12 @@ pub fn executor_for(
         base: Duration::from_millis(integration.retry_backoff_ms),
         ..RetryPolicy::default()
     };
-    Executor::new(base, auth, retry, integration.concurrency, Duration::from_secs(integration.request_timeout_secs))
+    let executor = Executor::new(
+        base,
+        auth,
+        retry,
+        integration.concurrency,
+        Duration::from_secs(integration.request_timeout_secs),
+    )?;
+    Ok(executor.measured_as(&integration.name))
 }

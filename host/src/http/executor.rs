@@ -92,6 +92,8 @@ pub struct Executor {
     paused_until: std::sync::Mutex<Option<tokio::time::Instant>>,
     /// What was sent so far.
     pub counters: Counters,
+    /// The integration its requests are counted under in [`crate::metrics`].
+    measured_as: Option<String>,
 }
 
 /// What one attempt produced.
@@ -129,7 +131,15 @@ impl Executor {
             budget: AtomicU64::new(u64::MAX),
             paused_until: std::sync::Mutex::new(None),
             counters: Counters::default(),
+            measured_as: None,
         })
+    }
+
+    /// Count this executor's requests under `integration` in the process
+    /// metrics ([`crate::metrics`]).
+    pub fn measured_as(mut self, integration: &str) -> Self {
+        self.measured_as = Some(integration.to_owned());
+        self
     }
 
     /// Allow at most `requests` requests (attempts) from now on, in total.
@@ -165,6 +175,10 @@ impl Executor {
             }
             let outcome = self.attempt(request, &url).await;
             drop(_permit);
+            if let Some(integration) = &self.measured_as {
+                let status = outcome.as_ref().ok().map(|r| r.status);
+                crate::metrics::global().target_request(integration, request.method != HttpMethod::Get, status);
+            }
             let may_retry = retry < self.retry.max_retries;
             match outcome {
                 Ok(response) if response.status == 401 && self.auth.has_session() && !renewed => {

@@ -281,8 +281,10 @@ impl LoadedConnector {
         store.set_fuel(limits.fuel).map_err(host_err)?;
         store.set_epoch_deadline(limits.deadline_ticks());
         store.epoch_deadline_trap();
+        let started = std::time::Instant::now();
         let instance = pre.instantiate(&mut store);
         let result = instance.and_then(|instance| f(&instance, &mut store));
+        crate::metrics::global().connector_call(label, function, started.elapsed());
         for line in std::mem::take(&mut store.data_mut().logs) {
             let message = (site.filter)(&line.message);
             match line.level {

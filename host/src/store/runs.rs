@@ -1,8 +1,9 @@
 //! Integrations, runs and per-employee outcomes.
 
 use super::Store;
+use crate::sync::outcome::{ShownChange, ShownWrite};
 use rusqlite::{OptionalExtension, params};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One run as stored.
 #[derive(Debug, Clone, Serialize)]
@@ -38,6 +39,17 @@ pub struct OutcomeRow {
     pub outcome: String,
     /// What changed or why.
     pub detail: String,
+    /// The field changes planned or made, masked where sensitive.
+    pub changes: Vec<ShownChange>,
+    /// The writes planned or sent.
+    pub writes: Vec<ShownWrite>,
+}
+
+/// The `plan` column: an outcome's changes and writes.
+#[derive(Serialize, Deserialize)]
+struct StoredPlan {
+    changes: Vec<ShownChange>,
+    writes: Vec<ShownWrite>,
 }
 
 fn row_to_run(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRow> {
@@ -151,10 +163,25 @@ impl Store {
         let tx = conn.transaction()?;
         {
             let mut insert = tx.prepare_cached(
-                "INSERT OR REPLACE INTO outcomes (run_id, hr_id, employee_number, name, outcome, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT OR REPLACE INTO outcomes (run_id, hr_id, employee_number, name, outcome, detail, plan)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?;
             for row in rows {
-                insert.execute(params![run_id, row.hr_id, row.employee_number, row.name, row.outcome, row.detail])?;
+                let plan = if row.changes.is_empty() && row.writes.is_empty() {
+                    None
+                } else {
+                    let plan = StoredPlan { changes: row.changes.clone(), writes: row.writes.clone() };
+                    Some(serde_json::to_string(&plan)?)
+                };
+                insert.execute(params![
+                    run_id,
+                    row.hr_id,
+                    row.employee_number,
+                    row.name,
+                    row.outcome,
+                    row.detail,
+                    plan
+                ])?;
             }
         }
         tx.commit()?;
@@ -169,6 +196,18 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// The newest run of `integration`.
+    pub fn last_run(&self, integration: &str) -> anyhow::Result<Option<RunRow>> {
+        Ok(self
+            .conn()
+            .query_row(
+                &format!("SELECT {RUN_COLUMNS} FROM runs WHERE integration = ?1 ORDER BY id DESC LIMIT 1"),
+                [integration],
+                row_to_run,
+            )
+            .optional()?)
+    }
+
     /// One run.
     pub fn run(&self, id: i64) -> anyhow::Result<Option<RunRow>> {
         Ok(self
@@ -181,16 +220,22 @@ impl Store {
     pub fn outcomes(&self, run_id: i64) -> anyhow::Result<Vec<OutcomeRow>> {
         let conn = self.conn();
         let mut stmt = conn.prepare(
-            "SELECT hr_id, employee_number, name, outcome, detail FROM outcomes WHERE run_id = ?1
+            "SELECT hr_id, employee_number, name, outcome, detail, plan FROM outcomes WHERE run_id = ?1
              ORDER BY CAST(employee_number AS INTEGER), employee_number, hr_id",
         )?;
         let rows = stmt.query_map([run_id], |r| {
+            let plan: Option<String> = r.get(5)?;
+            // A plan this version cannot read shows as none, not an error.
+            let plan = plan.and_then(|p| serde_json::from_str::<StoredPlan>(&p).ok());
+            let (changes, writes) = plan.map(|p| (p.changes, p.writes)).unwrap_or_default();
             Ok(OutcomeRow {
                 hr_id: r.get(0)?,
                 employee_number: r.get(1)?,
                 name: r.get(2)?,
                 outcome: r.get(3)?,
                 detail: r.get(4)?,
+                changes,
+                writes,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

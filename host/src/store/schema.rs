@@ -187,6 +187,11 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE connector_activations ADD COLUMN previous_version TEXT;
     "#,
+    // 10: each outcome's plan (masked field changes and writes), as JSON,
+    // for the console's run page; NULL when nothing was planned.
+    r#"
+    ALTER TABLE outcomes ADD COLUMN plan TEXT;
+    "#,
 ];
 
 /// Bring the database to the newest schema.

@@ -3,7 +3,7 @@
 
 use crate::privacy::{Scrubber, mask};
 use crate::runtime::types::{FieldChange, PlannedOperation};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// What happened to one employee in a run.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -61,7 +61,7 @@ impl Outcome {
 }
 
 /// One field change, values already masked when sensitive.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct ShownChange {
     /// "employee" or "employment 2020-01-01".
     pub record: String,
@@ -74,7 +74,7 @@ pub struct ShownChange {
 }
 
 /// One planned or sent write, for display.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct ShownWrite {
     /// "POST /employee/v2".
     pub request: String,

@@ -390,6 +390,8 @@ fn settle(rc: &RunContext, ws: &[Work]) -> Result<(), SyncError> {
             name: Some(w.report.name.clone()),
             outcome: w.report.outcome.name().into(),
             detail: w.report.outcome.detail(),
+            changes: w.report.changes.clone(),
+            writes: w.report.writes.clone(),
         })
         .collect();
     rc.store.record_outcomes(rc.run_id, &rows)?;

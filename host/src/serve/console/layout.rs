@@ -1,0 +1,103 @@
+//! The console's frame: the page around every view (title, navigation,
+//! sign-out), notes and problem pages, and the small formatting helpers
+//! the views share. Every value goes into the page through maud, which
+//! escapes it: a name or a connector's message cannot become markup.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use maud::{DOCTYPE, Markup, html};
+
+/// The console's stylesheet, served at `/console.css`.
+pub const CSS: &str = include_str!("console.css");
+
+/// Which part of the console a page belongs to, for the navigation.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    /// Integrations and their links.
+    Integrations,
+    /// Runs.
+    Runs,
+    /// Connectors.
+    Connectors,
+    /// Signing in (no navigation).
+    SignIn,
+}
+
+/// A whole page: `title`, the navigation with `section` marked, `body`.
+/// `refresh`: reload every so many seconds (a run still running).
+pub fn frame(title: &str, section: Section, refresh: Option<u32>, body: Markup) -> Markup {
+    let link = |href: &str, label: &str, here: bool| html! { a href=(href) class=[here.then_some("here")] { (label) } };
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                @if let Some(seconds) = refresh { meta http-equiv="refresh" content=(seconds); }
+                title { (title) " · paybridge" }
+                link rel="stylesheet" href="/console.css";
+            }
+            body {
+                header {
+                    span.brand { "paybridge" }
+                    @if section != Section::SignIn {
+                        nav {
+                            (link("/", "Integrations", section == Section::Integrations))
+                            (link("/runs", "Runs", section == Section::Runs))
+                            (link("/connectors", "Connectors", section == Section::Connectors))
+                        }
+                        form method="post" action="/logout" { button.quiet type="submit" { "Sign out" } }
+                    }
+                }
+                main { (body) }
+            }
+        }
+    }
+}
+
+/// A page that only says what went wrong, with `status`.
+pub fn problem(status: StatusCode, message: &str) -> Response {
+    let body = html! {
+        h1 { (status.canonical_reason().unwrap_or("Problem")) }
+        p.note.bad { (message) }
+        p { a href="/" { "Back to the integrations" } }
+    };
+    (status, frame("Problem", Section::SignIn, None, body)).into_response()
+}
+
+/// A status word as a coloured badge.
+pub fn badge(status: &str) -> Markup {
+    html! { span class={ "badge " (status) } { (status) } }
+}
+
+/// A note carried in a redirect's query (`?note=`), shown once.
+pub fn note(text: Option<&str>) -> Markup {
+    html! { @if let Some(text) = text.filter(|t| !t.is_empty()) { p.note role="status" { (text) } } }
+}
+
+/// `path` with `note` added as its `?note=` query.
+pub fn with_note(path: &str, note: &str) -> String {
+    let encoded = percent_encoding::utf8_percent_encode(note, percent_encoding::NON_ALPHANUMERIC);
+    let joiner = if path.contains('?') { '&' } else { '?' };
+    format!("{path}{joiner}note={encoded}")
+}
+
+/// What a path segment escapes: everything but letters, digits and
+/// `-._~` (RFC 3986's unreserved characters).
+const SEGMENT: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+/// A path segment, escaped for a URL.
+pub fn segment(text: &str) -> String {
+    percent_encoding::utf8_percent_encode(text, SEGMENT).to_string()
+}
+
+/// An RFC 3339 time shortened to minutes ("2026-12-06 10:25").
+pub fn when(time: &str) -> String {
+    time.get(..16).map_or_else(|| time.to_owned(), |t| t.replace('T', " "))
+}
+
+/// A 303 to `to`: how every form post ends, so a reload does not post twice.
+pub fn see_other(to: &str) -> Response {
+    axum::response::Redirect::to(to).into_response()
+}
