@@ -151,7 +151,7 @@ async fn the_console_runs_a_dry_run_shows_its_plan_links_an_employee_and_swaps_a
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let options = ServeOptions { tick: Duration::from_secs(3600), secrets, hr_token: None };
+    let options = ServeOptions { tick: Duration::from_secs(3600), secrets, ..ServeOptions::default() };
     let server = tokio::spawn(serve(Arc::new(h.app), listener, options, async {
         let _ = stopped.await;
     }));

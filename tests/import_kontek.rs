@@ -341,6 +341,7 @@ async fn the_server_watches_hr_and_pushes_an_edit_to_kontek_by_itself() {
         tick: std::time::Duration::from_secs(3600),
         secrets,
         hr_token: Some(hr.token()),
+        ..paybridge::serve::ServeOptions::default()
     };
     let server = tokio::spawn(paybridge::serve::serve(std::sync::Arc::new(app), listener, options, async {
         let _ = stopped.await;

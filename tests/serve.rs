@@ -230,6 +230,55 @@ async fn every_console_page_needs_a_session_with_its_role_and_a_form_from_anothe
     server.await.expect("joined").expect("the server stops cleanly");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_component_dropped_into_the_connectors_folder_is_loaded_without_a_restart_and_a_bad_one_waits_for_a_fix() {
+    let h = Harness::new(&sample_snapshot()).await;
+    let admin = h.app.store.create_api_token("admin", Role::Admin).expect("token");
+    let folder = h.app.config.connectors_dir.clone();
+    let secrets = HashMap::from([(INTEGRATION.to_owned(), h.secrets())]);
+    let (base, stop, server) = start(h.app, secrets).await;
+    let client = reqwest::Client::new();
+    let versions = || async {
+        let list: serde_json::Value =
+            client.get(format!("{base}/api/connectors")).bearer_auth(&admin).answer_json().await;
+        let mut found: Vec<(String, bool)> = list
+            .as_array()
+            .expect("list")
+            .iter()
+            .filter(|c| c["name"] == "twentyfour-seven")
+            .map(|c| (c["version"].as_str().unwrap_or("").to_owned(), c["active"] == true))
+            .collect();
+        found.sort();
+        found
+    };
+    let poll_a_few_times = || tokio::time::sleep(std::time::Duration::from_millis(500));
+
+    // A file that is not a component (a copy cut short, say) is refused and listed nowhere.
+    let dropped = folder.join("twentyfour-seven-old.wasm");
+    std::fs::write(&dropped, b"\0asm half a file").expect("drop");
+    poll_a_few_times().await;
+    assert_eq!(versions().await, [("2.0.0".to_owned(), true)]);
+
+    // Once the file is whole, the next look loads it: beside the active version, not instead.
+    std::fs::copy(common::twentyfour_seven_contract_1(), &dropped).expect("drop the whole file");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while versions().await.len() < 2 {
+        assert!(std::time::Instant::now() < deadline, "the dropped component was never loaded");
+        poll_a_few_times().await;
+    }
+    assert_eq!(versions().await, [("1.0.0".to_owned(), false), ("2.0.0".to_owned(), true)]);
+    let activated = client
+        .post(format!("{base}/api/connectors/twentyfour-seven/1.0.0/activate"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(activated.status(), 200, "the dropped version can be activated");
+
+    let _ = stop.send(());
+    server.await.expect("joined").expect("the server stops cleanly");
+}
+
 /// Start a server on `app`; its base URL, the stop switch and the task.
 async fn start(
     app: paybridge::app::App,
@@ -238,7 +287,12 @@ async fn start(
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let options = ServeOptions { tick: std::time::Duration::from_secs(3600), secrets, hr_token: None };
+    let options = ServeOptions {
+        tick: std::time::Duration::from_secs(3600),
+        secrets,
+        folder_poll: std::time::Duration::from_millis(100),
+        ..ServeOptions::default()
+    };
     let task = tokio::spawn(serve(Arc::new(app), listener, options, async {
         let _ = stopped.await;
     }));

@@ -73,6 +73,29 @@ impl App {
         Ok((loaded, active))
     }
 
+    /// Load a component that appeared in the connectors folder while the
+    /// host runs (the folder-drop swap): checked, compiled into the cache
+    /// and registered as at start, recorded as installed from where it
+    /// lies, and active by the same rules as at start
+    /// ([`App::restore_activations`]). Whether it is active.
+    pub fn load_dropped_connector(&self, file: &std::path::Path) -> anyhow::Result<(Arc<LoadedConnector>, bool)> {
+        let loaded = self.registry.load_file(file)?;
+        self.store.record_install(
+            &loaded.sha256,
+            &loaded.manifest.name,
+            &loaded.manifest.version,
+            &file.display().to_string(),
+        )?;
+        self.restore_activations()?;
+        let active = self.registry.active(&loaded.manifest.name).is_some_and(|a| a.sha256 == loaded.sha256);
+        Ok((loaded, active))
+    }
+
+    /// Whether a component with this sha256 is loaded.
+    pub fn connector_loaded(&self, sha256: &str) -> bool {
+        self.registry.list().iter().any(|(c, _)| c.sha256 == sha256)
+    }
+
     /// Install a component received as bytes (an upload), as
     /// [`App::install_connector`] does a file; with `activate`, make it the
     /// active version too. Whether it is active.

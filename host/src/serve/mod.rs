@@ -7,8 +7,9 @@
 //!   HTML forms that work without JavaScript;
 //! - [`metrics`]: `GET /metrics` in Prometheus format;
 //! - [`jobs`]: runs started over either (answer at once, queue when busy);
-//! - the scheduler (every [`ServeOptions::tick`], [`App::run_due`]) and the
-//!   watch of each integration with an `[integration.watch]`.
+//! - the scheduler (every [`ServeOptions::tick`], [`App::run_due`]), the
+//!   watch of each integration with an `[integration.watch]`, and the
+//!   connectors folder ([`folder`]: a component dropped there is loaded).
 //!
 //! Credentials ([`auth`]): the API takes `Authorization: Bearer <token>`,
 //! the console a cookie set by signing in with a token; tokens come from
@@ -25,6 +26,7 @@
 pub mod api;
 pub mod auth;
 pub mod console;
+mod folder;
 pub mod jobs;
 pub mod metrics;
 pub mod routes;
@@ -49,11 +51,18 @@ pub struct ServeOptions {
     pub secrets: HashMap<String, Secrets>,
     /// The live HR source's token, instead of the environment (tests).
     pub hr_token: Option<String>,
+    /// How often the connectors folder is looked at for dropped components.
+    pub folder_poll: Duration,
 }
 
 impl Default for ServeOptions {
     fn default() -> Self {
-        Self { tick: Duration::from_secs(60), secrets: HashMap::new(), hr_token: None }
+        Self {
+            tick: Duration::from_secs(60),
+            secrets: HashMap::new(),
+            hr_token: None,
+            folder_poll: Duration::from_secs(2),
+        }
     }
 }
 
@@ -129,7 +138,11 @@ pub async fn serve(
         .merge(pages)
         .fallback(console::not_found)
         .with_state(Arc::clone(&served));
-    let mut loops = vec![tokio::spawn(schedule_loop(Arc::clone(&served)))];
+    let folder_poll = served.options.folder_poll;
+    let mut loops = vec![
+        tokio::spawn(schedule_loop(Arc::clone(&served))),
+        tokio::spawn(folder::folder_loop(Arc::clone(&served), folder_poll)),
+    ];
     for integration in served.app.config.integrations.iter().filter(|i| i.watch.is_some()) {
         loops.push(tokio::spawn(watch_loop(Arc::clone(&served), integration.name.clone())));
     }
