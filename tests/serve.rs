@@ -279,6 +279,43 @@ async fn a_component_dropped_into_the_connectors_folder_is_loaded_without_a_rest
     server.await.expect("joined").expect("the server stops cleanly");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_run_and_link_view_are_shown_a_page_at_a_time_and_the_view_finds_by_name_or_number() {
+    let h = Harness::new(&common::company::generate_company(620)).await;
+    let read = h.app.store.create_api_token("viewer", Role::Read).expect("token");
+    let report =
+        h.try_sync(paybridge::sync::SyncOptions { dry_run: true, ..Default::default() }).await.expect("dry run");
+    assert_eq!(report.employees.len(), 620);
+    let secrets = HashMap::from([(INTEGRATION.to_owned(), h.secrets())]);
+    let (base, stop, server) = start(h.app, secrets).await;
+    let client = reqwest::Client::new();
+    let page = |path: String| {
+        let request = client.get(format!("{base}{path}")).header("cookie", format!("paybridge_session={read}"));
+        async move { request.send().await.expect("answer").text().await.expect("html") }
+    };
+    let rows = |html: &str| html.matches("<tr data-hr=").count();
+
+    let first = page("/runs/1".into()).await;
+    assert_eq!(rows(&first), 500, "one page of a run");
+    assert!(first.contains("Employees 1–500 of 620") && first.contains("href=\"/runs/1?skip=500\""), "{first}");
+    assert_eq!(rows(&page("/runs/1?skip=500".into()).await), 120);
+    assert_eq!(rows(&page("/runs/1?outcome=planned&skip=600".into()).await), 20, "the filter and the page together");
+
+    let view = format!("/integrations/{INTEGRATION}/links?state=not-connected");
+    let listed = page(view.clone()).await;
+    assert_eq!(rows(&listed), 200, "one page of a view");
+    assert!(listed.contains("of 620"), "{listed}");
+    let number = report.employees[7].employee_number.clone().expect("a number");
+    let found = page(format!("{view}&find={number}")).await;
+    assert!(rows(&found) >= 1 && found.contains(&format!(">{number}<")), "found by number: {found}");
+    let name = report.employees[7].name.clone();
+    let found = page(format!("{view}&find={}", name.to_uppercase().replace(' ', "+"))).await;
+    assert!(found.contains(&name), "found by name, whatever the case: {found}");
+
+    let _ = stop.send(());
+    server.await.expect("joined").expect("the server stops cleanly");
+}
+
 /// Start a server on `app`; its base URL, the stop switch and the task.
 async fn start(
     app: paybridge::app::App,

@@ -85,7 +85,7 @@ impl Store {
     /// Mark entries of `integration` left pending by an earlier process as
     /// `unknown`; returns them.
     pub fn journal_recover(&self, integration: &str) -> anyhow::Result<Vec<JournalEntry>> {
-        let pending = self.journal_query("WHERE integration = ?1 AND state = 'pending'", integration)?;
+        let pending = self.journal_query("WHERE integration = ?1 AND state = 'pending' ORDER BY id", integration)?;
         self.conn().execute(
             "UPDATE journal SET state = 'unknown', settled_at = ?2,
                detail = 'the process stopped after sending and before recording the outcome; the next run re-read the target and matched before writing'
@@ -97,13 +97,24 @@ impl Store {
 
     /// Entries of a run.
     pub fn journal_for_run(&self, run_id: i64) -> anyhow::Result<Vec<JournalEntry>> {
-        self.journal_query("WHERE run_id = ?1", run_id)
+        self.journal_query("WHERE run_id = ?1 ORDER BY id", run_id)
     }
 
+    /// The first `limit` journal entries of run `run_id`, and how many it has.
+    pub fn journal_page(&self, run_id: i64, limit: usize) -> anyhow::Result<(Vec<JournalEntry>, usize)> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let entries = self.journal_query(&format!("WHERE run_id = ?1 ORDER BY id LIMIT {limit}"), run_id)?;
+        let count: i64 =
+            self.conn().query_row("SELECT COUNT(*) FROM journal WHERE run_id = ?1", [run_id], |r| r.get(0))?;
+        Ok((entries, count as usize))
+    }
+
+    /// Journal entries selected by `filter` (the query after `FROM
+    /// journal`: its WHERE, ORDER BY and LIMIT).
     fn journal_query(&self, filter: &str, arg: impl rusqlite::ToSql) -> anyhow::Result<Vec<JournalEntry>> {
         let conn = self.conn();
         let mut stmt = conn.prepare(&format!(
-            "SELECT id, run_id, hr_id, operation, method, path, body_redacted, state, http_status, detail FROM journal {filter} ORDER BY id"
+            "SELECT id, run_id, hr_id, operation, method, path, body_redacted, state, http_status, detail FROM journal {filter}"
         ))?;
         let rows = stmt.query_map([arg], |r| {
             Ok(JournalEntry {

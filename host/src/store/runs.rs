@@ -1,9 +1,31 @@
 //! Integrations, runs and per-employee outcomes.
 
 use super::Store;
-use crate::sync::outcome::{ShownChange, ShownWrite};
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
+
+/// One field change of a plan, values already masked when sensitive
+/// (the sync's report and the stored plan share it).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ShownChange {
+    /// "employee" or "employment 2020-01-01".
+    pub record: String,
+    /// Field name.
+    pub field: String,
+    /// Before (masked if sensitive); "(none)" when the record is new.
+    pub before: String,
+    /// After (masked if sensitive).
+    pub after: String,
+}
+
+/// One planned or sent write, for display.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ShownWrite {
+    /// "POST /employee/v2".
+    pub request: String,
+    /// The connector's description.
+    pub description: String,
+}
 
 /// One run as stored.
 #[derive(Debug, Clone, Serialize)]
@@ -218,12 +240,35 @@ impl Store {
 
     /// Outcomes of a run in employee-number order.
     pub fn outcomes(&self, run_id: i64) -> anyhow::Result<Vec<OutcomeRow>> {
+        self.outcomes_page(run_id, None, 0, i64::MAX as usize)
+    }
+
+    /// How many employees of run `run_id` had each outcome, by outcome.
+    pub fn outcome_counts(&self, run_id: i64) -> anyhow::Result<Vec<(String, usize)>> {
         let conn = self.conn();
-        let mut stmt = conn.prepare(
-            "SELECT hr_id, employee_number, name, outcome, detail, plan FROM outcomes WHERE run_id = ?1
-             ORDER BY CAST(employee_number AS INTEGER), employee_number, hr_id",
+        let mut stmt =
+            conn.prepare("SELECT outcome, COUNT(*) FROM outcomes WHERE run_id = ?1 GROUP BY outcome ORDER BY outcome")?;
+        let rows = stmt.query_map([run_id], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as usize)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// At most `limit` outcomes of a run from the `skip`th on, in
+    /// employee-number order; only those with `outcome` when given.
+    pub fn outcomes_page(
+        &self,
+        run_id: i64,
+        outcome: Option<&str>,
+        skip: usize,
+        limit: usize,
+    ) -> anyhow::Result<Vec<OutcomeRow>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT hr_id, employee_number, name, outcome, detail, plan FROM outcomes
+             WHERE run_id = ?1 AND (?2 IS NULL OR outcome = ?2)
+             ORDER BY CAST(employee_number AS INTEGER), employee_number, hr_id LIMIT ?3 OFFSET ?4",
         )?;
-        let rows = stmt.query_map([run_id], |r| {
+        let bound = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+        let rows = stmt.query_map(params![run_id, outcome, bound(limit), bound(skip)], |r| {
             let plan: Option<String> = r.get(5)?;
             // A plan this version cannot read shows as none, not an error.
             let plan = plan.and_then(|p| serde_json::from_str::<StoredPlan>(&p).ok());

@@ -3,7 +3,7 @@
 
 use crate::privacy::{Scrubber, mask};
 use crate::runtime::types::{FieldChange, PlannedOperation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// What happened to one employee in a run.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -60,27 +60,7 @@ impl Outcome {
     }
 }
 
-/// One field change, values already masked when sensitive.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct ShownChange {
-    /// "employee" or "employment 2020-01-01".
-    pub record: String,
-    /// Field name.
-    pub field: String,
-    /// Before (masked if sensitive); "(none)" when the record is new.
-    pub before: String,
-    /// After (masked if sensitive).
-    pub after: String,
-}
-
-/// One planned or sent write, for display.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct ShownWrite {
-    /// "POST /employee/v2".
-    pub request: String,
-    /// The connector's description.
-    pub description: String,
-}
+pub use crate::store::runs::{ShownChange, ShownWrite};
 
 /// One employee's line in the report.
 #[derive(Debug, Clone, Serialize)]

@@ -16,7 +16,14 @@ use maud::{Markup, html};
 pub struct ViewQuery {
     state: Option<String>,
     note: Option<String>,
+    /// Only employees whose name, number or id contains this.
+    find: Option<String>,
+    #[serde(default)]
+    skip: usize,
 }
+
+/// Employees a view shows at a time.
+pub const SHOWN: usize = 200;
 
 /// The three views, as (query value, label).
 const VIEWS: [(&str, &str); 3] = [("not-connected", "Not connected"), ("connected", "Connected"), ("all", "All")];
@@ -51,12 +58,33 @@ pub async fn page(
         Ok(rows) => rows,
         Err(e) => return problem(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e:#}")),
     };
+    let find = q.find.as_deref().map(str::trim).filter(|f| !f.is_empty());
+    let needle = find.map(str::to_lowercase);
+    let rows: Vec<_> = rows
+        .into_iter()
+        .filter(|r| {
+            needle.as_deref().is_none_or(|n| {
+                r.name.to_lowercase().contains(n)
+                    || r.hr_id.to_lowercase().contains(n)
+                    || r.employee_number.as_deref().is_some_and(|e| e.contains(n))
+            })
+        })
+        .collect();
+    let matching = rows.len();
+    let rows: Vec<_> = rows.into_iter().skip(q.skip).take(SHOWN).collect();
     let name = segment(&integration);
-    let back = format!("/integrations/{name}/links?state={state}");
+    let found = find.map(|f| format!("&find={}", segment(f))).unwrap_or_default();
+    let back = format!("/integrations/{name}/links?state={state}{found}");
+    let more = |skip: usize| format!("{back}&skip={skip}");
     let body = html! {
         h1 { (integration) ": employees and links" }
         (note(q.note.as_deref()))
         (tabs(&integration, state))
+        form.inline method="get" action={ "/integrations/" (name) "/links" } {
+            input type="hidden" name="state" value=(state);
+            input type="text" name="find" value=(find.unwrap_or("")) placeholder="name or number";
+            button.quiet type="submit" { "Find" }
+        }
         table #links {
             thead { tr { th { "No." } th { "Employee" } th { "State" } th { "Target employee" } th { "Lacks" } th { "" } } }
             tbody {
@@ -90,6 +118,13 @@ pub async fn page(
             }
         }
         @if rows.is_empty() { p.muted { "No employee in this view." } }
+        @if matching > SHOWN {
+            p.muted {
+                "Employees " (q.skip + 1) "–" (q.skip + rows.len()) " of " (matching) ". "
+                @if q.skip > 0 { a href=(more(q.skip.saturating_sub(SHOWN))) { "Previous" } " " }
+                @if q.skip + SHOWN < matching { a href=(more(q.skip + SHOWN)) { "Next" } }
+            }
+        }
     };
     frame(&format!("{integration}: links"), Section::Integrations, None, body).into_response()
 }

@@ -3,13 +3,12 @@
 //! sent. A run still running reloads its page every two seconds. Large
 //! runs show at most [`SHOWN`] employees at a time, filtered by outcome.
 
-use super::layout::{Section, badge, frame, problem, when};
+use super::layout::{Section, badge, frame, problem, segment, when};
 use crate::serve::Shared;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use maud::html;
-use std::collections::BTreeMap;
 
 /// Employees (and journal entries) a run page shows at most.
 pub const SHOWN: usize = 500;
@@ -46,26 +45,34 @@ pub async fn list(State(served): State<Shared>) -> Response {
 #[derive(serde::Deserialize)]
 pub struct RunQuery {
     outcome: Option<String>,
+    #[serde(default)]
+    skip: usize,
 }
 
-/// `GET /runs/{id}`.
+/// `GET /runs/{id}`: reads only the page of outcomes it shows.
 pub async fn page(State(served): State<Shared>, Path(id): Path<i64>, Query(q): Query<RunQuery>) -> Response {
-    match served.app.store.run(id) {
-        Ok(Some(_)) => {}
+    let store = &served.app.store;
+    let run = match store.run(id) {
+        Ok(Some(run)) => run,
         Ok(None) => return problem(StatusCode::NOT_FOUND, &format!("there is no run {id}")),
         Err(e) => return problem(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e:#}")),
-    }
-    let detail = match served.app.run_detail(id) {
-        Ok(detail) => detail,
+    };
+    let filter = q.outcome.as_deref().filter(|f| !f.is_empty());
+    let read = store.outcome_counts(id).and_then(|counts| {
+        let shown = store.outcomes_page(id, filter, q.skip, SHOWN)?;
+        let journal = store.journal_page(id, SHOWN)?;
+        Ok((counts, shown, journal))
+    });
+    let (counts, chosen, (journal, journal_count)) = match read {
+        Ok(read) => read,
         Err(e) => return problem(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e:#}")),
     };
-    let run = &detail.run;
-    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-    for o in &detail.outcomes {
-        *counts.entry(o.outcome.as_str()).or_default() += 1;
-    }
-    let filter = q.outcome.as_deref().filter(|f| !f.is_empty());
-    let chosen: Vec<_> = detail.outcomes.iter().filter(|o| filter.is_none_or(|f| o.outcome == f)).collect();
+    let total: usize = counts.iter().map(|(_, n)| n).sum();
+    let matching = filter.map_or(total, |f| counts.iter().find(|(o, _)| o == f).map_or(0, |(_, n)| *n));
+    let more = |skip: usize| {
+        let outcome = filter.map(|f| format!("&outcome={}", segment(f))).unwrap_or_default();
+        format!("/runs/{id}?skip={skip}{outcome}")
+    };
     let running = run.status == "running";
     let body = html! {
         h1 { "Run #" (run.id) " " (badge(&run.status)) @if run.dry_run { " " span.badge { "dry run: nothing written" } } }
@@ -76,9 +83,9 @@ pub async fn page(State(served): State<Shared>, Path(id): Path<i64>, Query(q): Q
             @if running { p.muted { "Running: this page reloads itself." } }
         }
         p.tabs {
-            a href={ "/runs/" (run.id) } class=[filter.is_none().then_some("here")] { "All (" (detail.outcomes.len()) ")" }
+            a href={ "/runs/" (run.id) } class=[filter.is_none().then_some("here")] { "All (" (total) ")" }
             @for (outcome, n) in &counts {
-                a href={ "/runs/" (run.id) "?outcome=" (outcome) } class=[(filter == Some(*outcome)).then_some("here")] {
+                a href={ "/runs/" (run.id) "?outcome=" (outcome) } class=[(filter == Some(outcome.as_str())).then_some("here")] {
                     (outcome) " (" (n) ")"
                 }
             }
@@ -86,7 +93,7 @@ pub async fn page(State(served): State<Shared>, Path(id): Path<i64>, Query(q): Q
         table #outcomes {
             thead { tr { th { "No." } th { "Employee" } th { "Outcome" } th { "Plan: before → after" } } }
             tbody {
-                @for o in chosen.iter().take(SHOWN) {
+                @for o in &chosen {
                     tr data-hr=(o.hr_id) {
                         td.num { (o.employee_number.as_deref().unwrap_or("")) }
                         td { (o.name.as_deref().unwrap_or(&o.hr_id)) }
@@ -111,13 +118,19 @@ pub async fn page(State(served): State<Shared>, Path(id): Path<i64>, Query(q): Q
                 }
             }
         }
-        @if chosen.len() > SHOWN { p.muted { "Showing " (SHOWN) " of " (chosen.len()) "; the API has them all: GET /api/runs/" (run.id) } }
-        @if !detail.journal.is_empty() {
-            h2 { "Writes sent (" (detail.journal.len()) ")" }
+        @if matching > SHOWN {
+            p.muted {
+                "Employees " (q.skip + 1) "–" (q.skip + chosen.len()) " of " (matching) ". "
+                @if q.skip > 0 { a href=(more(q.skip.saturating_sub(SHOWN))) { "Previous" } " " }
+                @if q.skip + SHOWN < matching { a href=(more(q.skip + SHOWN)) { "Next" } }
+            }
+        }
+        @if !journal.is_empty() {
+            h2 { "Writes sent (" (journal_count) ")" }
             table #journal {
                 thead { tr { th { "Request" } th { "State" } th { "Answer" } th { "Note" } } }
                 tbody {
-                    @for j in detail.journal.iter().take(SHOWN) {
+                    @for j in &journal {
                         tr {
                             td { code { (j.method) " " (j.path) } }
                             td { (badge(&j.state)) }
