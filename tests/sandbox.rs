@@ -5,6 +5,7 @@
 mod common;
 
 use common::component;
+use common::twentyfour_seven_patched as patched;
 use paybridge::model::HrEmployee as Employee;
 use paybridge::runtime::connector::{CallSite, digit_run_filter};
 use paybridge::runtime::types::Context;
@@ -111,14 +112,6 @@ fn a_file_that_is_not_a_component_is_refused_clearly() {
         .load_bytes(b"\0asm not really", Path::new("junk.wasm"), Path::new("junk.wasm"))
         .expect_err("refused");
     assert!(format!("{err:#}").contains("junk.wasm is not a valid WebAssembly component"));
-}
-
-fn patched(from: &[u8], to: &[u8]) -> Vec<u8> {
-    let bytes = std::fs::read(component(TWENTYFOUR_SEVEN)).expect("connector");
-    let at = bytes.windows(from.len()).position(|w| w == from).expect("marker in data segment");
-    let mut out = bytes.clone();
-    out[at..at + to.len()].copy_from_slice(to);
-    out
 }
 
 #[test]

@@ -403,6 +403,45 @@ async fn a_connector_uploaded_and_activated_takes_the_next_run_and_a_rollback_re
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_in_flight_finishes_on_its_version_while_a_newer_one_is_uploaded_and_activated_and_a_rollback_returns() {
+    let h = Harness::new(&sample_snapshot()).await;
+    let admin = h.app.store.create_api_token("admin", Role::Admin).expect("token");
+    let secrets = HashMap::from([(INTEGRATION.to_owned(), h.secrets())]);
+    let emulator = h.emulator;
+    emulator.set_latency(std::time::Duration::from_millis(150));
+    let (base, stop, server) = start(h.app, secrets).await;
+    let client = reqwest::Client::new();
+    let post = |path: &str| client.post(format!("{base}{path}")).bearer_auth(&admin);
+    let start_run = || async {
+        let started: serde_json::Value = post(&format!("/api/integrations/{INTEGRATION}/runs")).answer_json().await;
+        started["run_id"].as_i64().expect("run id")
+    };
+    let version_of = |detail: serde_json::Value| detail["run"]["connector"].as_str().unwrap_or("").to_owned();
+
+    let long = start_run().await;
+    let newer = common::twentyfour_seven_patched(b"twentyfour-seven2.0.0", b"twentyfour-seven2.0.1");
+    let uploaded: serde_json::Value = post("/api/connectors?activate=true").body(newer).answer_json().await;
+    assert_eq!((uploaded["version"].as_str(), uploaded["active"].as_bool()), (Some("2.0.1"), Some(true)), "{uploaded}");
+    let during: serde_json::Value =
+        client.get(format!("{base}/api/runs/{long}")).bearer_auth(&admin).answer_json().await;
+    assert_eq!(during["run"]["status"], "running", "the swap happened while the run was in flight");
+    let detail = finished(&client, &base, &admin, long).await;
+    assert_eq!(detail["run"]["status"], "succeeded", "{detail:#}");
+    assert_eq!(version_of(detail), "twentyfour-seven@2.0.0", "the run in flight finished on its own version");
+
+    emulator.set_latency(std::time::Duration::ZERO);
+    let next = start_run().await;
+    assert_eq!(version_of(finished(&client, &base, &admin, next).await), "twentyfour-seven@2.0.1", "the next run");
+    let back: serde_json::Value = post("/api/connectors/twentyfour-seven/rollback").answer_json().await;
+    assert_eq!(back["active"], "2.0.0");
+    let after = start_run().await;
+    assert_eq!(version_of(finished(&client, &base, &admin, after).await), "twentyfour-seven@2.0.0", "rolled back");
+
+    let _ = stop.send(());
+    server.await.expect("joined").expect("the server stops cleanly");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_stops_the_server_after_the_run_it_started_ends_so_no_run_is_left_running() {
     use paybridge_emulators::twentyfour_seven::{Emulator, Settings};
     let emulator = Emulator::start(Settings::default()).await.expect("emulator");

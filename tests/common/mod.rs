@@ -51,6 +51,17 @@ pub fn twentyfour_seven_contract_1() -> PathBuf {
     root().join("tests/fixtures/twentyfour-seven-1.0.0-contract-1.wasm")
 }
 
+/// The built 24SevenOffice connector with `from` replaced by `to` (as long)
+/// in its data: a second version of it, e.g. `b"twentyfour-seven2.0.0"` →
+/// `b"twentyfour-seven2.0.1"` patches the manifest's version.
+pub fn twentyfour_seven_patched(from: &[u8], to: &[u8]) -> Vec<u8> {
+    let bytes = std::fs::read(component(paybridge_components::TWENTYFOUR_SEVEN)).expect("connector");
+    let at = bytes.windows(from.len()).position(|w| w == from).expect("marker in data segment");
+    let mut out = bytes.clone();
+    out[at..at + to.len()].copy_from_slice(to);
+    out
+}
+
 /// The sample HR snapshot of `examples/`.
 pub fn sample_snapshot() -> HrSnapshot {
     let text = std::fs::read_to_string(root().join("examples/hr-snapshot.json")).expect("examples/hr-snapshot.json");
