@@ -53,6 +53,57 @@ test_employees = ["1001", "1002", "1009"]
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connectors_are_installed_listed_with_the_integrations_running_them_and_removed_unless_active() {
+    let (_emulator, _dir, config) = setup().await;
+    let fixture = common::twentyfour_seven_contract_1();
+    let fixture = fixture.to_str().expect("utf-8 path");
+    let installed = paybridge(&config, &["connectors", "install", fixture], "x");
+    assert!(installed.status.success() && text(&installed).contains("not active"), "{}", text(&installed));
+    let list = paybridge(&config, &["connectors", "list"], "x");
+    let line = |version: &str| {
+        let listed = text(&list);
+        listed.lines().find(|l| l.starts_with("twentyfour-seven") && l.contains(version)).unwrap_or("").to_owned()
+    };
+    assert!(line(" 2.0.0 ").contains("runs 24so"), "{}", text(&list));
+    assert!(line(" 1.0.0 ").contains("runs -"), "{}", text(&list));
+
+    let active = paybridge(&config, &["connectors", "remove", "twentyfour-seven", "2.0.0"], "x");
+    assert!(!active.status.success() && text(&active).contains("is the active version"), "{}", text(&active));
+    let removed = paybridge(&config, &["connectors", "remove", "twentyfour-seven", "1.0.0"], "x");
+    assert!(
+        removed.status.success() && text(&removed).contains("removed twentyfour-seven@1.0.0"),
+        "{}",
+        text(&removed)
+    );
+    let list = paybridge(&config, &["connectors", "list"], "x");
+    assert!(!text(&list).contains(" 1.0.0 "), "gone at the next start too: {}", text(&list));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sync_where_every_employee_failed_exits_1_and_a_partial_one_exits_3() {
+    use paybridge_emulators::faults::Fault;
+    let (emulator, _dir, config) = setup().await;
+    let token = emulator.access_token();
+    emulator.push_fault(Fault::status("POST", "/employee/v2", 500, 100));
+    let all_failed = paybridge(&config, &["sync", "--integration", "24so"], &token);
+    assert_eq!(all_failed.status.code(), Some(1), "{}", text(&all_failed));
+    assert!(text(&all_failed).contains("no employee went through"), "{}", text(&all_failed));
+
+    // A fresh target that refuses only the second new employee's create
+    // (a 400 is a definite refusal; a 500 may have been applied and is
+    // verified by reading back).
+    let (emulator, _dir, config) = setup().await;
+    let token = emulator.access_token();
+    emulator.push_fault(Fault::status("POST", "/employee/v2", 400, 1).after_matching(1));
+    let partial = paybridge(&config, &["sync", "--integration", "24so"], &token);
+    assert_eq!(partial.status.code(), Some(3), "{}", text(&partial));
+    assert!(text(&partial).contains("the run was partial"), "{}", text(&partial));
+
+    let whole = paybridge(&config, &["sync", "--integration", "24so"], &token);
+    assert_eq!(whole.status.code(), Some(0), "the next run completes what failed: {}", text(&whole));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sync_runs_links_and_connectors_work_from_the_command_line() {
     let (emulator, _dir, config) = setup().await;
     let token = emulator.access_token();

@@ -69,6 +69,27 @@ async fn a_runaway_loop_a_memory_bomb_a_panic_and_a_trap_each_fail_alone_and_the
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_integrations_budget_overrides_the_engines_fuel_and_memory_for_its_calls_only() {
+    use paybridge::runtime::connector::CallBudget;
+    let registry = registry();
+    let hostile = registry.load_file(&component(TEST_GUEST_HOSTILE)).expect("hostile loads");
+    let starved = site().with_budget(CallBudget { fuel: Some(1_000), memory_bytes: None });
+    let refused = hostile.map_employee(starved, ctx(), wit("Kari")).await;
+    assert!(matches!(refused, Err(CallError::OutOfFuel { fuel: 1_000, .. })), "{refused:?}");
+    let message = refused.err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(message.contains("Raise `fuel`"), "says what to change: {message}");
+
+    // The engine's cap is 32 MiB, its ceiling 64: a budget may raise a call's cap up to the ceiling.
+    let roomier = site().with_budget(CallBudget { fuel: None, memory_bytes: Some(48 << 20) });
+    let bomb = hostile.map_employee(roomier, ctx(), wit("bomb")).await;
+    assert!(matches!(bomb, Err(CallError::MemoryCap { cap_mib: 48, .. })), "{bomb:?}");
+    let bomb = hostile.map_employee(site(), ctx(), wit("bomb")).await;
+    assert!(matches!(bomb, Err(CallError::MemoryCap { cap_mib: 32, .. })), "other calls keep the engine's: {bomb:?}");
+    let fine = hostile.map_employee(site(), ctx(), wit("Kari")).await.expect("call runs").expect("maps");
+    assert_eq!(fine.hr_id, "hr-Kari");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sync_with_a_hostile_connector_fails_the_hostile_employees_and_finishes_the_rest() {
     use paybridge::app::App;
     use paybridge::config::{Config, IntegrationConfig};

@@ -168,7 +168,19 @@ pub struct IntegrationConfig {
     /// Per-request timeout in seconds. Default 30.
     #[serde(default = "default_timeout")]
     pub request_timeout_secs: u64,
+    /// Fuel (roughly, wasm instructions) one connector call of this
+    /// integration may use; default 2 000 000 000. Raise it for a large
+    /// company whose target list is parsed in one call.
+    #[serde(default)]
+    pub fuel: Option<u64>,
+    /// MiB one connector call of this integration may use; default 64, at
+    /// most 4096.
+    #[serde(default)]
+    pub memory_mib: Option<u64>,
 }
+
+/// Most memory an integration may give its connector calls.
+const MAX_MEMORY_MIB: u64 = 4096;
 
 fn default_database() -> PathBuf {
     "paybridge.db".into()
@@ -297,6 +309,12 @@ impl Config {
             if i.concurrency == 0 {
                 bail!("integration {}: concurrency must be at least 1", i.name);
             }
+            if i.fuel.is_some_and(|f| f < 1_000_000) {
+                bail!("integration {}: fuel must be at least 1000000 (the default is 2000000000)", i.name);
+            }
+            if i.memory_mib.is_some_and(|m| m == 0 || m > MAX_MEMORY_MIB) {
+                bail!("integration {}: memory_mib must be between 1 and {MAX_MEMORY_MIB} (the default is 64)", i.name);
+            }
             if let Some(schedule) = &i.schedule {
                 schedule
                     .parse::<crate::schedule::Schedule>()
@@ -307,11 +325,15 @@ impl Config {
         Ok(())
     }
 
-    /// Per-call limits of connectors under this configuration.
+    /// Per-call limits of connectors under this configuration: the pool's
+    /// memory slots are as large as the largest `memory_mib` asks.
     pub fn limits(&self) -> crate::runtime::Limits {
+        let defaults = crate::runtime::Limits::default();
+        let largest = self.integrations.iter().filter_map(|i| i.call_budget().memory_bytes).max().unwrap_or(0);
         crate::runtime::Limits {
             deadline: std::time::Duration::from_secs(self.connector_deadline_secs.max(1)),
-            ..crate::runtime::Limits::default()
+            memory_ceiling: defaults.memory_ceiling.max(largest),
+            ..defaults
         }
     }
 
@@ -391,6 +413,16 @@ impl IntegrationConfig {
             max_retries: default_retries(),
             retry_backoff_ms: default_backoff(),
             request_timeout_secs: default_timeout(),
+            fuel: None,
+            memory_mib: None,
+        }
+    }
+
+    /// What each connector call of this integration may use.
+    pub fn call_budget(&self) -> crate::runtime::connector::CallBudget {
+        crate::runtime::connector::CallBudget {
+            fuel: self.fuel,
+            memory_bytes: self.memory_mib.map(|mib| (mib.min(MAX_MEMORY_MIB) as usize) << 20),
         }
     }
 }
@@ -398,6 +430,25 @@ impl IntegrationConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_integrations_memory_raises_the_pools_ceiling_and_bad_budgets_are_refused() {
+        let mut config = Config::new("db".into(), "connectors".into(), "hr.json".into());
+        let mut big = IntegrationConfig::new("big", "twentyfour-seven", "https://api.example");
+        big.memory_mib = Some(256);
+        big.fuel = Some(50_000_000_000);
+        config.integrations = vec![big, IntegrationConfig::new("small", "twentyfour-seven", "https://b.example")];
+        let limits = config.limits();
+        assert_eq!((limits.memory_bytes, limits.memory_ceiling), (64 << 20, 256 << 20));
+        assert_eq!(config.integrations[0].call_budget().memory_bytes, Some(256 << 20));
+        assert_eq!(config.integrations[1].call_budget(), crate::runtime::connector::CallBudget::default());
+        config.check().expect("valid");
+        config.integrations[0].memory_mib = Some(0);
+        assert!(config.check().expect_err("0 MiB").to_string().contains("memory_mib"));
+        config.integrations[0].memory_mib = None;
+        config.integrations[0].fuel = Some(10);
+        assert!(config.check().expect_err("too little fuel").to_string().contains("fuel must be"));
+    }
 
     #[test]
     fn the_example_configuration_parses() {

@@ -23,6 +23,10 @@ async fn main() -> std::process::ExitCode {
     let cli = paybridge::cli::Cli::parse();
     match paybridge::cli::run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) if e.downcast_ref::<paybridge::cli::PartialRun>().is_some() => {
+            eprintln!("warning: {e:#}");
+            std::process::ExitCode::from(paybridge::cli::EXIT_PARTIAL)
+        }
         Err(e) => {
             eprintln!("error: {e:#}");
             std::process::ExitCode::FAILURE

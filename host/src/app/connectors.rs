@@ -91,6 +91,37 @@ impl App {
         Ok((loaded, active))
     }
 
+    /// Remove `version` of `name`: refused while it is the active version or
+    /// an integration pins it; otherwise unloaded and its file deleted from
+    /// the connectors folder, so it is gone at the next start too. The
+    /// file it was removed from.
+    pub fn remove_connector(&self, name: &str, version: &str) -> anyhow::Result<std::path::PathBuf> {
+        let pinned: Vec<&str> = self
+            .config
+            .integrations
+            .iter()
+            .filter(|i| i.connector == name && i.version.as_deref() == Some(version))
+            .map(|i| i.name.as_str())
+            .collect();
+        if !pinned.is_empty() {
+            anyhow::bail!(
+                "{name}@{version} is pinned by integration(s) {}: change their `version` in the configuration first",
+                pinned.join(", ")
+            );
+        }
+        let removed = self.registry.remove(name, version)?;
+        let file = removed.source.clone();
+        let inside = std::fs::canonicalize(&file).ok().zip(std::fs::canonicalize(&self.config.connectors_dir).ok());
+        match inside {
+            Some((file, dir)) if file.starts_with(&dir) => std::fs::remove_file(&file)
+                .with_context(|| format!("{name}@{version} is unloaded, but deleting {} failed", file.display()))?,
+            _ => {
+                tracing::warn!(file = %file.display(), "the removed version's file is outside the connectors folder; left in place")
+            }
+        }
+        Ok(file)
+    }
+
     /// Whether a component with this sha256 is loaded.
     pub fn connector_loaded(&self, sha256: &str) -> bool {
         self.registry.list().iter().any(|(c, _)| c.sha256 == sha256)

@@ -22,7 +22,8 @@ impl App {
             connector: &connector,
             executor: &executor,
             ctx: &ctx,
-            site: CallSite::new(company_filter(employees.iter()), &["read", &ctx.integration, &ctx.today]),
+            site: CallSite::new(company_filter(employees.iter()), &["read", &ctx.integration, &ctx.today])
+                .with_budget(integration.call_budget()),
             max_requests: integration.read_cap(employees.len()),
         };
         reader.read().await

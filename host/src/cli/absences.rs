@@ -87,8 +87,12 @@ pub async fn run(config: &Path, command: AbsencesCommand) -> anyhow::Result<()> 
         super::print::report(&report, true);
     }
     if report.status == "failed" {
-        bail!("the absence export failed: {}", report.error.as_deref().unwrap_or("see the outcomes above"));
+        bail!(
+            "the absence export failed: {}",
+            report.error.as_deref().unwrap_or("no employee went through; see the outcomes above")
+        );
     }
+    super::partial_is_an_error("the absence export", &report.status, &report.summary())?;
     Ok(())
 }
 

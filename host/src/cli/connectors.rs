@@ -1,5 +1,6 @@
-//! `paybridge connectors list | install | activate`.
+//! `paybridge connectors list | install | activate | remove`.
 
+use anyhow::Context as _;
 use clap::Subcommand;
 use std::path::Path;
 
@@ -26,6 +27,14 @@ pub enum ConnectorsCommand {
         /// Version to make active.
         version: String,
     },
+    /// Delete a version that is neither active nor pinned by an integration
+    /// from the connectors folder.
+    Remove {
+        /// Connector name.
+        name: String,
+        /// Version to remove.
+        version: String,
+    },
 }
 
 /// Run a `connectors` subcommand.
@@ -33,6 +42,10 @@ pub fn run(config: &Path, cmd: ConnectorsCommand) -> anyhow::Result<()> {
     let json = match cmd {
         ConnectorsCommand::List { json } => json,
         ConnectorsCommand::Install { file } => {
+            // The first install makes the connectors folder.
+            let dir = crate::config::Config::load(config)?.connectors_dir;
+            std::fs::create_dir_all(&dir)
+                .with_context(|| format!("creating the connectors folder {}", dir.display()))?;
             let app = super::open(config)?;
             let (loaded, active) = app.install_connector(&file)?;
             println!("installed {} ({}) as {}", loaded.label(), loaded.manifest.target_system, loaded.source.display());
@@ -50,6 +63,12 @@ pub fn run(config: &Path, cmd: ConnectorsCommand) -> anyhow::Result<()> {
             println!("{} is now the active version of {name}", active.label());
             return Ok(());
         }
+        ConnectorsCommand::Remove { name, version } => {
+            let app = super::open(config)?;
+            let file = app.remove_connector(&name, &version)?;
+            println!("removed {name}@{version} ({})", file.display());
+            return Ok(());
+        }
     };
     let app = super::open(config)?;
     let rows = app.connectors()?;
@@ -62,11 +81,13 @@ pub fn run(config: &Path, cmd: ConnectorsCommand) -> anyhow::Result<()> {
     for r in rows {
         let active = if r.active { "active" } else { "" };
         let from = r.installed_from.map(|f| format!(" (installed from {f})")).unwrap_or_default();
+        let runs = if r.used_by.is_empty() { "-".to_owned() } else { r.used_by.join(",") };
         println!(
-            "{:<20} {:<8} {:<7} contract {:<6} {:<22} sha256:{}  {}{from}",
+            "{:<20} {:<8} {:<7} runs {:<16} contract {:<6} {:<22} sha256:{}  {}{from}",
             r.name,
             r.version,
             active,
+            runs,
             r.contract,
             r.target_system,
             &r.sha256[..16],

@@ -53,5 +53,6 @@ pub async fn run(config: &Path, args: ImportArgs) -> anyhow::Result<()> {
     if report.status == "failed" {
         bail!("the import failed: {}", report.error.as_deref().unwrap_or("see the employees above"));
     }
-    Ok(())
+    let failed = report.employees.iter().filter(|e| e.outcome == "failed").count();
+    super::partial_is_an_error("the import", &report.status, &format!("{failed} employee(s) failed"))
 }

@@ -94,6 +94,25 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+/// Exit code of a partial run: some employees failed, the others went
+/// through (0 is success; 1 an error or a run where nothing went through;
+/// 2 a command line clap refused).
+pub const EXIT_PARTIAL: u8 = 3;
+
+/// A run that ended partial, as an error the binary turns into
+/// [`EXIT_PARTIAL`] rather than a plain failure.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct PartialRun(pub String);
+
+/// `Err(PartialRun)` when a run of `what` ended `partial`.
+pub fn partial_is_an_error(what: &str, status: &str, summary: &str) -> anyhow::Result<()> {
+    if status == "partial" {
+        return Err(PartialRun(format!("{what} was partial ({summary}): the failed employees are listed above")).into());
+    }
+    Ok(())
+}
+
 /// Load the configuration and open the app without loading connectors,
 /// for commands that need none.
 pub fn open_store(config: &std::path::Path) -> anyhow::Result<crate::app::App> {

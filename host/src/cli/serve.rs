@@ -31,6 +31,14 @@ pub enum TokensCommand {
         #[arg(long, default_value = "read")]
         role: String,
     },
+    /// The tokens' names and roles (never the tokens).
+    List,
+    /// Revoke a token: refused from the next request on.
+    Revoke {
+        /// Its name.
+        #[arg(long)]
+        name: String,
+    },
 }
 
 /// Run `serve` until Ctrl-C or SIGTERM.
@@ -69,11 +77,25 @@ async fn stop_signal() {
 
 /// Run a `tokens` subcommand.
 pub fn tokens(config: &Path, command: TokensCommand) -> anyhow::Result<()> {
-    let TokensCommand::Create { name, role } = command;
-    let role: Role = role.parse()?;
     let app = super::open_store(config)?;
-    let token = app.store.create_api_token(&name, role)?;
-    println!("{token}");
-    eprintln!("token {name:?} ({role:?}) created; it is shown this once and kept only as its hash");
+    match command {
+        TokensCommand::Create { name, role } => {
+            let role: Role = role.parse()?;
+            let token = app.store.create_api_token(&name, role)?;
+            println!("{token}");
+            eprintln!("token {name:?} ({role:?}) created; it is shown this once and kept only as its hash");
+        }
+        TokensCommand::List => {
+            for (name, role, created) in app.store.api_tokens()? {
+                println!("{name:<24} {:<8} created {created}", role.as_str());
+            }
+        }
+        TokensCommand::Revoke { name } => {
+            if !app.store.revoke_api_token(&name)? {
+                anyhow::bail!("no token is named {name:?}; `paybridge tokens list` shows them");
+            }
+            println!("token {name:?} revoked");
+        }
+    }
     Ok(())
 }

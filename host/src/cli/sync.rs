@@ -40,7 +40,10 @@ pub async fn run(config: &Path, args: SyncArgs) -> anyhow::Result<()> {
         super::print::report(&report, args.dry_run);
     }
     if report.status == "failed" {
-        bail!("the run failed: {}", report.error.as_deref().unwrap_or("see the outcomes above"));
+        bail!(
+            "the run failed: {}",
+            report.error.as_deref().unwrap_or("no employee went through; see the outcomes above")
+        );
     }
-    Ok(())
+    super::partial_is_an_error("the run", &report.status, &report.summary())
 }

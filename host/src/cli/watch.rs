@@ -36,9 +36,19 @@ pub async fn run(config: &Path, args: WatchArgs) -> anyhow::Result<()> {
     if args.once {
         let tick = watcher.tick().await;
         let failed = tick.is_err();
+        let ended = match &tick {
+            Ok(Tick::Synced { report, .. }) => Some((report.status.clone(), report.summary())),
+            _ => None,
+        };
         show(tick);
         if failed {
             anyhow::bail!("the watch round failed");
+        }
+        if let Some((status, summary)) = ended {
+            if status == "failed" {
+                anyhow::bail!("the watch round's run failed: no employee went through ({summary})");
+            }
+            super::partial_is_an_error("the watch round's run", &status, &summary)?;
         }
         return Ok(());
     }

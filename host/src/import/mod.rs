@@ -222,7 +222,8 @@ impl App {
             connector: &connector,
             executor: &executor,
             ctx: &ctx,
-            site: CallSite::new(company_filter(employees.iter()), &["import-read", name, &today]),
+            site: CallSite::new(company_filter(employees.iter()), &["import-read", name, &today])
+                .with_budget(integration.call_budget()),
             max_requests: integration.read_cap(employees.len()),
         };
         let run_id = self.store.start_run(name, &connector.manifest.name, options.dry_run)?;
@@ -231,7 +232,8 @@ impl App {
             let current: Vec<TargetEmployee> = state.employees().map(|t| TargetEmployee::from(&t)).collect();
             let mut updates = Vec::new();
             for chunk in current.chunks(IMPORT_BATCH) {
-                let site = CallSite::new(company_filter(employees.iter()), &["import-employees", name, &today]);
+                let site = CallSite::new(company_filter(employees.iter()), &["import-employees", name, &today])
+                    .with_budget(integration.call_budget());
                 let answer = connector.import_employees(site, ctx.clone(), chunk.to_vec()).await;
                 let answer = answer.map_err(|e| anyhow::anyhow!("the connector's import step failed: {e}"))?;
                 if answer.len() > chunk.len() {

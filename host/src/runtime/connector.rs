@@ -34,7 +34,7 @@ pub fn digit_run_filter() -> TextFilter {
 pub enum CallError {
     /// The fuel budget ran out: most likely an endless loop.
     #[error(
-        "connector {connector} used up its CPU budget ({fuel} fuel) in `{function}`; it may loop forever. Fix or replace the connector; the step was abandoned"
+        "connector {connector} used up its CPU budget ({fuel} fuel) in `{function}`: it may loop forever, or the work is larger than the budget (a large company read at once). Raise `fuel` in the integration's [[integration]] section if the work is honest, or fix or replace the connector; the step was abandoned"
     )]
     OutOfFuel { connector: String, function: &'static str, fuel: u64 },
     /// The wall-clock deadline passed.
@@ -43,7 +43,9 @@ pub enum CallError {
     )]
     Deadline { connector: String, function: &'static str, seconds: f64 },
     /// Tried to grow memory past the cap.
-    #[error("connector {connector} exceeded its memory cap of {cap_mib} MiB in `{function}`; the step was abandoned")]
+    #[error(
+        "connector {connector} exceeded its memory cap of {cap_mib} MiB in `{function}`; the step was abandoned. If the work is honest (a large company read at once), raise `memory_mib` in the integration's [[integration]] section"
+    )]
     MemoryCap { connector: String, function: &'static str, cap_mib: usize },
     /// Logged more than a call may.
     #[error("connector {connector} flooded the log in `{function}`: {reason}; the step was abandoned")]
@@ -235,20 +237,40 @@ pub fn seed_of(parts: &[&str]) -> u64 {
 /// Bytes of guest stderr kept to explain a crash.
 const STDERR_CAPACITY: usize = 64 << 10;
 
+/// What one call may use when its integration sets its own budget
+/// (`fuel`, `memory_mib` in `[[integration]]`); `None` takes the engine's
+/// [`super::Limits`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CallBudget {
+    /// Fuel (roughly, wasm instructions) one call may use.
+    pub fuel: Option<u64>,
+    /// Bytes one linear memory may grow to (at most the engine's
+    /// `memory_ceiling`).
+    pub memory_bytes: Option<usize>,
+}
+
 /// What a call needs besides its function: who it is, how to clean its
-/// texts, and the seed for its randomness.
+/// texts, the seed for its randomness, and its budget.
 #[derive(Clone)]
 pub struct CallSite {
     /// Cleans log lines and crash messages.
     pub filter: TextFilter,
     /// Seed of the call's WASI randomness.
     pub seed: u64,
+    /// Fuel and memory, when the integration sets its own.
+    pub budget: CallBudget,
 }
 
 impl CallSite {
     /// A call site seeded from `parts`, cleaning texts with `filter`.
     pub fn new(filter: TextFilter, parts: &[&str]) -> Self {
-        Self { filter, seed: seed_of(parts) }
+        Self { filter, seed: seed_of(parts), budget: CallBudget::default() }
+    }
+
+    /// The same site under `budget`.
+    pub fn with_budget(mut self, budget: CallBudget) -> Self {
+        self.budget = budget;
+        self
     }
 }
 
@@ -273,12 +295,14 @@ impl LoadedConnector {
         f: impl FnOnce(&Instance, &mut Store<HostState>) -> wasmtime::Result<R>,
     ) -> Result<R, CallError> {
         let limits = engine.limits;
+        let fuel = site.budget.fuel.unwrap_or(limits.fuel);
+        let memory_bytes = site.budget.memory_bytes.unwrap_or(limits.memory_bytes);
         let stderr = wasmtime_wasi::p2::pipe::MemoryOutputPipe::new(STDERR_CAPACITY);
-        let mut store = Store::new(&engine.engine, HostState::new(limits.memory_bytes, site.seed, stderr.clone()));
+        let mut store = Store::new(&engine.engine, HostState::new(memory_bytes, site.seed, stderr.clone()));
         store.limiter(|s| &mut s.limiter);
         let host_err =
             |e: wasmtime::Error| CallError::Host { connector: label.to_owned(), function, message: e.to_string() };
-        store.set_fuel(limits.fuel).map_err(host_err)?;
+        store.set_fuel(fuel).map_err(host_err)?;
         store.set_epoch_deadline(limits.deadline_ticks());
         store.epoch_deadline_trap();
         let started = std::time::Instant::now();
@@ -298,9 +322,9 @@ impl LoadedConnector {
             let connector = label.to_owned();
             let trap = e.downcast_ref::<Trap>().copied();
             if store.data().limiter.exceeded {
-                CallError::MemoryCap { connector, function, cap_mib: limits.memory_bytes >> 20 }
+                CallError::MemoryCap { connector, function, cap_mib: memory_bytes >> 20 }
             } else if trap == Some(Trap::OutOfFuel) {
-                CallError::OutOfFuel { connector, function, fuel: limits.fuel }
+                CallError::OutOfFuel { connector, function, fuel }
             } else if trap == Some(Trap::Interrupt) {
                 CallError::Deadline { connector, function, seconds: limits.deadline.as_secs_f64() }
             } else if store.data().log_flooded {

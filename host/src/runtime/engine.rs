@@ -24,8 +24,12 @@ pub const EPOCH_TICK: Duration = Duration::from_millis(10);
 pub struct Limits {
     /// Fuel (roughly, wasm instructions) one call may use.
     pub fuel: u64,
-    /// Bytes one linear memory may grow to.
+    /// Bytes one linear memory may grow to, unless the call's
+    /// [`super::connector::CallBudget`] says otherwise.
     pub memory_bytes: usize,
+    /// The most any call's budget may give one linear memory: the pool's
+    /// memory slots are this large.
+    pub memory_ceiling: usize,
     /// Wall-clock time one call may take, host calls included.
     pub deadline: Duration,
     /// Calls that may run at once; the pooling allocator keeps this many
@@ -35,7 +39,13 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Self { fuel: 2_000_000_000, memory_bytes: 64 << 20, deadline: Duration::from_secs(30), instance_slots: 32 }
+        Self {
+            fuel: 2_000_000_000,
+            memory_bytes: 64 << 20,
+            memory_ceiling: 64 << 20,
+            deadline: Duration::from_secs(30),
+            instance_slots: 32,
+        }
     }
 }
 
@@ -56,7 +66,7 @@ fn pooling(limits: &Limits) -> wasmtime::PoolingAllocationConfig {
         .max_tables_per_component(16)
         .max_memories_per_module(2)
         .max_tables_per_module(4)
-        .max_memory_size(limits.memory_bytes)
+        .max_memory_size(limits.memory_ceiling.max(limits.memory_bytes))
         .linear_memory_keep_resident(16 << 10)
         .table_keep_resident(16 << 10);
     pool

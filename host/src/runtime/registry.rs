@@ -281,6 +281,24 @@ impl Registry {
         Ok(())
     }
 
+    /// Unload `version` of `name` (not the active one); what it was. Runs
+    /// holding it keep it until they end.
+    pub fn remove(&self, name: &str, version: &str) -> anyhow::Result<Arc<LoadedConnector>> {
+        let version = Version::parse(version).with_context(|| format!("{version:?} is not semver"))?;
+        let mut entries = self.entries.write().map_err(|_| anyhow!("connector registry lock poisoned"))?;
+        if entries.active.get(name) == Some(&version) {
+            bail!(
+                "{name}@{version} is the active version: activate another first (`paybridge connectors activate {name} VERSION`)"
+            );
+        }
+        let versions = entries.versions.get_mut(name).ok_or_else(|| anyhow!("no connector named {name} is loaded"))?;
+        let removed = versions.remove(&version).ok_or_else(|| anyhow!("{name}@{version} is not loaded"))?;
+        if versions.is_empty() {
+            entries.versions.remove(name);
+        }
+        Ok(removed)
+    }
+
     /// The active version of `name`, if one is.
     pub fn active(&self, name: &str) -> Option<Arc<LoadedConnector>> {
         let entries = self.entries.read().ok()?;

@@ -32,7 +32,8 @@ impl std::str::FromStr for Role {
 }
 
 impl Role {
-    fn as_str(self) -> &'static str {
+    /// "read", "operate" or "admin".
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::Read => "read",
             Self::Operate => "operate",
@@ -72,6 +73,25 @@ impl Store {
         Ok(token)
     }
 
+    /// Every token's name, role and creation time (never the token).
+    pub fn api_tokens(&self) -> anyhow::Result<Vec<(String, Role, String)>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare("SELECT name, role, created_at FROM api_tokens ORDER BY name")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (name, role, created) = row?;
+            out.push((name, role.parse()?, created));
+        }
+        Ok(out)
+    }
+
+    /// Revoke the token `name`: it is refused from the next request on
+    /// (console sessions signed in with it included). Whether it existed.
+    pub fn revoke_api_token(&self, name: &str) -> anyhow::Result<bool> {
+        Ok(self.conn().execute("DELETE FROM api_tokens WHERE name = ?1", [name])? > 0)
+    }
+
     /// The name and role of `token`, if it is one.
     pub fn api_token_role(&self, token: &str) -> anyhow::Result<Option<(String, Role)>> {
         let found: Option<(String, String)> = self
@@ -99,5 +119,9 @@ mod tests {
         assert_ne!(kept, token, "only the hash is kept");
         assert!(store.create_api_token("ci", Role::Read).is_err(), "names are unique");
         assert!(Role::Admin > Role::Operate && Role::Operate > Role::Read);
+        assert_eq!(store.api_tokens().expect("list")[0].0, "ci");
+        assert!(store.revoke_api_token("ci").expect("revoke"));
+        assert_eq!(store.api_token_role(&token).expect("lookup"), None, "a revoked token is refused");
+        assert!(!store.revoke_api_token("ci").expect("again"), "nothing left to revoke");
     }
 }

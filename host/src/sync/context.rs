@@ -115,7 +115,7 @@ impl RunContext {
     /// A call site for `function` on `w`: its texts scrubbed of `w`'s
     /// personal data, its randomness seeded from the function and employee.
     pub fn site(&self, w: &Work, function: &str) -> CallSite {
-        CallSite::new(filter_of(&w.scrubber), &[function, &w.employee.id])
+        CallSite::new(filter_of(&w.scrubber), &[function, &w.employee.id]).with_budget(self.integration.call_budget())
     }
 
     /// A call site for `function` on a batch of employees: its texts
@@ -126,7 +126,7 @@ impl RunContext {
         let filter: TextFilter =
             Arc::new(move |text: &str| scrubbers.iter().fold(text.to_owned(), |text, s| s.scrub_all(&text)));
         let parts: Vec<&str> = std::iter::once(function).chain(ws.iter().map(|w| w.employee.id.as_str())).collect();
-        CallSite::new(filter, &parts)
+        CallSite::new(filter, &parts).with_budget(self.integration.call_budget())
     }
 
     /// A reader of the target under this run's read budget.
@@ -135,7 +135,8 @@ impl RunContext {
             connector: &self.connector,
             executor: &self.executor,
             ctx: &self.ctx,
-            site: CallSite::new(Arc::clone(&self.read_filter), &["read", &self.ctx.integration, &self.ctx.today]),
+            site: CallSite::new(Arc::clone(&self.read_filter), &["read", &self.ctx.integration, &self.ctx.today])
+                .with_budget(self.integration.call_budget()),
             max_requests: self.read_cap,
         }
     }

@@ -244,9 +244,13 @@ impl SyncJob {
         report.requests_sent = rc.executor.counters.requests.load(Ordering::Relaxed);
         report.writes_sent = rc.executor.counters.writes.load(Ordering::Relaxed) - rc.writes_before;
         report.employees = reports.into_iter().flatten().collect();
-        if report.error.is_some() {
+        // Failed: the run stopped, or employees failed and none went through
+        // (skipped ones do not count either way). Partial: some of each.
+        let failed = report.count("failed");
+        let through: usize = ["created", "updated", "unchanged", "planned"].iter().map(|o| report.count(o)).sum();
+        if report.error.is_some() || (failed > 0 && through == 0) {
             report.status = "failed".into();
-        } else if report.count("failed") > 0 {
+        } else if failed > 0 {
             report.status = "partial".into();
         }
         rc.store.finish_run(run_id, &report.status, &report.summary())?;
