@@ -14,14 +14,14 @@ CARGO ?= cargo
 # `copy-connectors DIR` copies the connectors. Running it builds them.
 COMPONENTS := $(CARGO) run --quiet -p paybridge-components --
 
-.PHONY: demo test plugins setup browser-deps screenshots lint fmt bench
+.PHONY: demo test plugins setup browser-deps python-kit screenshots lint fmt bench
 
 # The demo subcommand and the emulators it starts exist only with the
 # `demo` feature; the product binary goes without them.
 demo: plugins
 	$(CARGO) run -p paybridge --features demo -- demo
 
-test: setup browser-deps
+test: setup browser-deps python-kit
 	$(CARGO) test
 
 # The wasm target is the only set-up a fresh machine with Rust needs.
@@ -38,6 +38,17 @@ browser-deps:
 	elif command -v apt-get >/dev/null && sudo -n true 2>/dev/null; then \
 	  sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
 	else echo "note: chromium and chromedriver are missing and cannot be installed here: the browser test is skipped"; fi
+
+# componentize-py for the Python connector template's test, in a venv under
+# target/ (from PyPI, pinned). Best effort: without python3 and pip the
+# Python template's test says it is skipped (CI requires it).
+COMPONENTIZE_PY_VERSION := 0.25.1
+python-kit:
+	@if [ -x target/python-kit/bin/componentize-py ]; then :; \
+	elif command -v python3 >/dev/null && python3 -m venv target/python-kit 2>/dev/null; then \
+	  target/python-kit/bin/pip install -q componentize-py==$(COMPONENTIZE_PY_VERSION) \
+	  || echo "note: componentize-py could not be installed: the Python template's test is skipped"; \
+	else echo "note: python3 with venv is missing: the Python template's test is skipped"; fi
 
 # The console's screenshots in docs/screenshots/, taken by the browser test.
 screenshots: setup browser-deps

@@ -5,14 +5,16 @@
 //! [`source`] reads HR data, [`privacy`] keeps personal data out of what
 //! people read, [`store`] keeps it and everything paybridge
 //! learns in SQLite, [`runtime`] loads and calls connectors, [`http`] talks
-//! to payroll APIs, [`sync`] runs the pipeline, [`cli`] is the command line
-//! and [`config`] reads `paybridge.toml`.
+//! to payroll APIs, [`sync`] runs the pipeline, [`cli`] is the command line,
+//! [`config`] reads `paybridge.toml` and [`kit`] is the vendor kit
+//! (templates, the fake target, the conformance check).
 
 pub mod app;
 pub mod cli;
 pub mod config;
 pub mod http;
 pub mod import;
+pub mod kit;
 pub mod metrics;
 pub mod model;
 pub mod privacy;

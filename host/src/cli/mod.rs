@@ -3,6 +3,7 @@
 
 pub mod absences;
 pub mod auth;
+pub mod connector;
 pub mod connectors;
 #[cfg(feature = "demo")]
 pub mod demo;
@@ -58,6 +59,9 @@ pub enum Command {
     /// Loaded connectors.
     #[command(subcommand)]
     Connectors(connectors::ConnectorsCommand),
+    /// The vendor kit: write a new connector, check a component.
+    #[command(subcommand)]
+    Connector(connector::ConnectorCommand),
     /// Run as a service: a JSON API and the scheduler.
     Serve(serve::ServeArgs),
     /// API tokens for `serve`.
@@ -86,6 +90,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Watch(args) => watch::run(&cli.config, args).await,
         Command::Auth(args) => auth::run(&cli.config, args).await,
         Command::Connectors(cmd) => connectors::run(&cli.config, cmd),
+        Command::Connector(cmd) => connector::run(cmd).await,
         Command::Runs(cmd) => runs::run(&cli.config, cmd),
         Command::Schedule(cmd) => schedule::run(&cli.config, cmd).await,
         Command::Serve(args) => serve::run(&cli.config, args).await,

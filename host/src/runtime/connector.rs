@@ -309,8 +309,14 @@ impl LoadedConnector {
         let instance = pre.instantiate(&mut store);
         let result = instance.and_then(|instance| f(&instance, &mut store));
         crate::metrics::global().connector_call(label, function, started.elapsed());
+        // The last error a connector logged explains its crash (the
+        // templates' error-to-log wrappers log an exception, then fail).
+        let mut last_error = None;
         for line in std::mem::take(&mut store.data_mut().logs) {
             let message = (site.filter)(&line.message);
+            if line.level == LogLevel::Error {
+                last_error = Some(message.clone());
+            }
             match line.level {
                 LogLevel::Debug => tracing::debug!(connector = label, "{message}"),
                 LogLevel::Info => tracing::info!(connector = label, "{message}"),
@@ -333,6 +339,10 @@ impl LoadedConnector {
                 // The reason first; the wasm backtrace only in debug logs.
                 tracing::debug!(connector = label, function, "trap details: {}", (site.filter)(&format!("{e:?}")));
                 let mut message = e.root_cause().to_string();
+                if let Some(logged) = &last_error {
+                    message.push_str("; it logged: ");
+                    message.push_str(&logged.chars().take(300).collect::<String>());
+                }
                 let said = String::from_utf8_lossy(&stderr.contents()).into_owned();
                 let useful = |l: &&str| !l.is_empty() && !l.starts_with("note:");
                 if let Some(last) = said.lines().map(str::trim).rfind(useful) {

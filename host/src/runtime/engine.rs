@@ -57,11 +57,13 @@ impl Default for Limits {
 fn pooling(limits: &Limits) -> wasmtime::PoolingAllocationConfig {
     let slots = limits.instance_slots.max(1);
     let mut pool = wasmtime::PoolingAllocationConfig::new();
+    // A componentize-py 0.25 component holds 38 core instances (CPython,
+    // its libc and adapters); a Rust one 2 to 4.
     pool.total_component_instances(slots)
-        .total_core_instances(slots * 16)
+        .total_core_instances(slots * 64)
         .total_memories(slots * 2)
         .total_tables(slots * 16)
-        .max_core_instances_per_component(16)
+        .max_core_instances_per_component(64)
         .max_memories_per_component(2)
         .max_tables_per_component(16)
         .max_memories_per_module(2)

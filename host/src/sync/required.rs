@@ -9,6 +9,26 @@ fn present(value: &Option<String>) -> bool {
     value.as_deref().is_some_and(|v| !v.trim().is_empty())
 }
 
+/// Every required-field name the host knows (the `required-fields` of a
+/// manifest), as [`has_field`] reads them.
+pub const KNOWN_FIELDS: &[&str] = &[
+    "employeeNumber",
+    "firstName",
+    "lastName",
+    "birthDate",
+    "ssn",
+    "nationality",
+    "workEmail",
+    "privateEmail",
+    "hireDate",
+    "homeAddress.street",
+    "homeAddress.postalCode",
+    "homeAddress.city",
+    "homeAddress.country",
+    "bankAccount",
+    "compensation",
+];
+
 /// Whether `e` has `field`; `None` for a name this host does not know.
 pub fn has_field(e: &Employee, field: &str) -> Option<bool> {
     let address = e.home_address.as_ref();
@@ -51,4 +71,18 @@ pub fn missing_fields(e: &Employee, required: &[String]) -> Vec<ValidationIssue>
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_known_field_name_is_read_and_no_other() {
+        let blank = Employee::default();
+        for field in KNOWN_FIELDS {
+            assert_eq!(has_field(&blank, field), Some(false), "{field}");
+        }
+        assert_eq!(has_field(&blank, "hireDat"), None);
+    }
 }
