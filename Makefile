@@ -70,5 +70,5 @@ lint: setup
 fmt:
 	$(CARGO) fmt --all
 
-bench: plugins
+bench: plugins python-kit
 	$(CARGO) bench -p paybridge
