@@ -354,3 +354,70 @@ fn dir_with(config: &std::path::Path, from: &str, to: &str) -> std::path::PathBu
     std::fs::write(&copy, text).expect("written");
     copy
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signed_component_shows_its_signer_and_an_integration_requiring_a_signature_runs_only_a_trusted_one() {
+    let (emulator, dir, config) = setup().await;
+    let token = emulator.access_token();
+    let key = dir.path().join("vendor.key");
+    let made = paybridge(&config, &["connector", "keygen", "--out", key.to_str().expect("utf-8")], "x");
+    assert!(made.status.success(), "{}", text(&made));
+    let public = std::fs::read_to_string(dir.path().join("vendor.key.pub")).expect("public key file");
+    assert!(public.starts_with("ed25519:"), "{public}");
+    let trusting = |require: bool, trusted: bool| {
+        let base = std::fs::read_to_string(&config).expect("config");
+        let base = base.split("\n[trusted_keys]").next().unwrap_or_default().replace("require_signature = true\n", "");
+        let base = if require {
+            base.replace("retry_backoff_ms = 10\n", "retry_backoff_ms = 10\nrequire_signature = true\n")
+        } else {
+            base
+        };
+        let keys =
+            if trusted { format!("\n[trusted_keys]\n\"Acme AS\" = \"{}\"\n", public.trim()) } else { String::new() };
+        std::fs::write(&config, format!("{base}{keys}")).expect("config");
+    };
+    trusting(true, true);
+
+    let unsigned = paybridge(&config, &["sync", "--integration", "24so", "--dry-run"], &token);
+    assert_eq!(unsigned.status.code(), Some(1), "{}", text(&unsigned));
+    assert!(
+        text(&unsigned).contains("requires a trusted signature") && text(&unsigned).contains("unsigned"),
+        "{}",
+        text(&unsigned)
+    );
+
+    let release = dir.path().join("release.wasm");
+    std::fs::copy(common::component(paybridge_components::TWENTYFOUR_SEVEN), &release).expect("release copy");
+    let signed = paybridge(
+        &config,
+        &["connector", "sign", release.to_str().expect("utf-8"), "--key", key.to_str().expect("utf-8")],
+        "x",
+    );
+    assert!(signed.status.success() && dir.path().join("release.wasm.sig").exists(), "{}", text(&signed));
+    let installed = paybridge(&config, &["connectors", "install", release.to_str().expect("utf-8")], "x");
+    assert!(installed.status.success() && text(&installed).contains("signed by Acme AS"), "{}", text(&installed));
+    let sync = paybridge(&config, &["sync", "--integration", "24so", "--dry-run"], &token);
+    assert!(sync.status.success(), "{}", text(&sync));
+
+    // Another file with this signature: refused at install, nothing stored.
+    let other = dir.path().join("other.wasm");
+    std::fs::copy(common::twentyfour_seven_contract_1(), &other).expect("other copy");
+    std::fs::copy(dir.path().join("release.wasm.sig"), dir.path().join("other.wasm.sig")).expect("sig copy");
+    let forged = paybridge(&config, &["connectors", "install", other.to_str().expect("utf-8")], "x");
+    assert_eq!(forged.status.code(), Some(1), "{}", text(&forged));
+    assert!(text(&forged).contains("signature") && text(&forged).contains("does not verify"), "{}", text(&forged));
+    let list = paybridge(&config, &["connectors", "list"], "x");
+    assert!(!text(&list).contains(" 1.0.0 "), "{}", text(&list));
+    assert!(text(&list).contains("signed by Acme AS"), "{}", text(&list));
+
+    // The key no longer trusted: shown as such, and the integration refuses it.
+    trusting(true, false);
+    let list = paybridge(&config, &["connectors", "list"], "x");
+    assert!(text(&list).contains("signed by an untrusted key ed25519:"), "{}", text(&list));
+    let refused = paybridge(&config, &["sync", "--integration", "24so", "--dry-run"], &token);
+    assert_eq!(refused.status.code(), Some(1), "{}", text(&refused));
+    let check = paybridge(&config, &["connector", "check", release.to_str().expect("utf-8"), "--json"], "x");
+    let report: serde_json::Value = serde_json::from_slice(&check.stdout).expect("JSON");
+    let signature = report["checks"].as_array().and_then(|c| c.iter().find(|c| c["name"] == "signature")).cloned();
+    assert_eq!(signature.map(|s| s["status"].clone()), Some("pass".into()), "{report}");
+}

@@ -38,6 +38,12 @@ pub struct Config {
     /// dropped into the folder under another vendor's name cannot take over.
     #[serde(default)]
     pub auto_activate_connectors: bool,
+    /// Vendor keys the operator trusts: a name per public key
+    /// (`"Acme AS" = "ed25519:<64 hex>"`). `connectors install` shows who
+    /// signed; an integration with `require_signature` runs only a version
+    /// signed by one of these.
+    #[serde(default)]
+    pub trusted_keys: BTreeMap<String, String>,
     /// The integrations.
     #[serde(default, rename = "integration")]
     pub integrations: Vec<IntegrationConfig>,
@@ -177,6 +183,9 @@ pub struct IntegrationConfig {
     /// most 4096.
     #[serde(default)]
     pub memory_mib: Option<u64>,
+    /// Run only a connector version signed by a key of `[trusted_keys]`.
+    #[serde(default)]
+    pub require_signature: bool,
 }
 
 /// Most memory an integration may give its connector calls.
@@ -254,6 +263,7 @@ impl Config {
             timezone: default_timezone(),
             connector_deadline_secs: default_call_deadline(),
             auto_activate_connectors: false,
+            trusted_keys: BTreeMap::new(),
             integrations: Vec::new(),
         }
     }
@@ -278,6 +288,7 @@ impl Config {
     pub fn check(&self) -> anyhow::Result<()> {
         self.time_zone()?;
         self.hr_source()?;
+        crate::runtime::signing::check_trusted(&self.trusted_keys)?;
         if let Some(api) = &self.alexishr {
             if !(api.base_url.starts_with("https://") || api.base_url.starts_with("http://")) {
                 bail!(
@@ -415,6 +426,7 @@ impl IntegrationConfig {
             request_timeout_secs: default_timeout(),
             fuel: None,
             memory_mib: None,
+            require_signature: false,
         }
     }
 

@@ -34,6 +34,8 @@ pub struct ConnectorInfo {
     /// The integrations whose next run takes this version (pinned to it,
     /// or following the active version).
     pub used_by: Vec<String>,
+    /// Who signed it ([`crate::runtime::signing::Verdict`]).
+    pub signature: crate::runtime::signing::Verdict,
 }
 
 impl App {
@@ -59,8 +61,27 @@ impl App {
     /// Check a component, store it in the connectors folder under its
     /// sha256 and record where it came from. It becomes active only if it is
     /// the first version of its name (or with `auto_activate_connectors`).
+    /// A signature file beside it (`FILE.sig`) that does not verify
+    /// refuses the install; one that does is stored beside the component.
     pub fn install_connector(&self, file: &std::path::Path) -> anyhow::Result<(Arc<LoadedConnector>, bool)> {
+        use crate::runtime::signing::{Verdict, signature_path, verify_file};
+        use sha2::Digest as _;
+        let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+        let sha256 = hex::encode(sha2::Sha256::digest(&bytes));
+        let verdict = verify_file(file, &sha256, &self.config.trusted_keys);
+        if let Verdict::Invalid { reason } = &verdict {
+            anyhow::bail!(
+                "refused {}: its signature {} is bad: {reason}; sign it again or remove the .sig file",
+                file.display(),
+                signature_path(file).display()
+            );
+        }
         let loaded = self.registry.install(file, &self.config.connectors_dir)?;
+        if verdict != Verdict::Unsigned {
+            let kept = signature_path(&self.config.connectors_dir.join(format!("{sha256}.wasm")));
+            std::fs::copy(signature_path(file), &kept)
+                .with_context(|| format!("keeping the signature as {}", kept.display()))?;
+        }
         let from = std::fs::canonicalize(file).unwrap_or_else(|_| file.to_owned());
         self.store.record_install(
             &loaded.sha256,
@@ -119,6 +140,15 @@ impl App {
                 tracing::warn!(file = %file.display(), "the removed version's file is outside the connectors folder; left in place")
             }
         }
+        // Its signature goes with it (kept beside it or under its sha256).
+        let stored = self.config.connectors_dir.join(format!("{}.wasm", removed.sha256));
+        for signature in [&file, &stored].map(|f| crate::runtime::signing::signature_path(f)) {
+            if signature.exists() {
+                std::fs::remove_file(&signature).with_context(|| {
+                    format!("{name}@{version} is removed, but deleting {} failed", signature.display())
+                })?;
+            }
+        }
         Ok(file)
     }
 
@@ -174,6 +204,7 @@ impl App {
                 required_fields: c.manifest.required_fields.clone(),
                 capabilities: c.manifest.capabilities.clone(),
                 used_by,
+                signature: self.signature_of(&c),
             });
         }
         Ok(rows)

@@ -175,6 +175,39 @@ impl App {
         self.registry.resolve(&integration.connector, integration.version.as_deref())
     }
 
+    /// Who signed `connector` ([`crate::runtime::signing`]), against the
+    /// keys the configuration trusts now.
+    /// The signature is looked for beside the file the version was loaded
+    /// from, then as `<sha256>.wasm.sig` in the connectors folder (where
+    /// `connectors install` keeps it).
+    pub fn signature_of(&self, connector: &LoadedConnector) -> crate::runtime::signing::Verdict {
+        use crate::runtime::signing::{Verdict, verify_file};
+        let trusted = &self.config.trusted_keys;
+        match verify_file(&connector.source, &connector.sha256, trusted) {
+            Verdict::Unsigned => {
+                let stored = self.config.connectors_dir.join(format!("{}.wasm", connector.sha256));
+                verify_file(&stored, &connector.sha256, trusted)
+            }
+            verdict => verdict,
+        }
+    }
+
+    /// Refuse `connector` for `integration` when the integration requires
+    /// a trusted signature and the version has none.
+    pub fn check_signature(&self, integration: &IntegrationConfig, connector: &LoadedConnector) -> anyhow::Result<()> {
+        if !integration.require_signature {
+            return Ok(());
+        }
+        match self.signature_of(connector) {
+            crate::runtime::signing::Verdict::Trusted { .. } => Ok(()),
+            verdict => anyhow::bail!(
+                "integration {} requires a trusted signature, and {} is {verdict}: install a version signed by a key of [trusted_keys] (with its FILE.sig beside it), or add the vendor's key",
+                integration.name,
+                connector.label()
+            ),
+        }
+    }
+
     /// Today's date in the configured time zone.
     pub fn today(&self) -> anyhow::Result<String> {
         Ok(jiff::Timestamp::now().to_zoned(self.config.time_zone()?).date().to_string())
@@ -189,6 +222,7 @@ impl App {
     ) -> anyhow::Result<(&IntegrationConfig, Arc<LoadedConnector>, Executor)> {
         let integration = self.config.integration(name)?;
         let connector = self.connector_for(integration)?;
+        self.check_signature(integration, &connector)?;
         let secrets = match secrets {
             Some(s) => s,
             None => {

@@ -1,11 +1,23 @@
-//! `paybridge connector new | check`: the vendor kit on the command line
+//! `paybridge connector new | keygen | sign | check`: the vendor kit on the command line
 //! (see [`crate::kit`]). Neither reads `paybridge.toml`.
 
 use crate::kit::check::{self, CheckOptions, Status};
 use crate::kit::fake_target::FakeTargetConfig;
 use crate::kit::template::{self, Lang};
+use crate::runtime::signing;
+use anyhow::Context as _;
 use clap::Subcommand;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+/// Write a private key readable by its owner only.
+fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).with_context(|| format!("creating {}", path.display()))?;
+    std::io::Write::write_all(&mut file, text.as_bytes()).with_context(|| format!("writing {}", path.display()))
+}
 
 /// `connector` subcommands.
 #[derive(Debug, Subcommand)]
@@ -21,6 +33,22 @@ pub enum ConnectorCommand {
         /// The folder to write (default: ./NAME).
         #[arg(long)]
         dir: Option<PathBuf>,
+    },
+    /// Make a signing key: the private seed in FILE (keep it secret) and
+    /// the public key in FILE.pub, for operators' `[trusted_keys]`.
+    Keygen {
+        /// Where to write the private key.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Sign a component: writes FILE.sig (Ed25519 over its sha256), which
+    /// `connectors install` reads beside it.
+    Sign {
+        /// The component file (`.wasm`).
+        file: PathBuf,
+        /// The private key from `connector keygen`.
+        #[arg(long)]
+        key: PathBuf,
     },
     /// Run the conformance suite on a component: contract, imports,
     /// manifest, every export on fixtures, then a dry run and two syncs
@@ -38,6 +66,9 @@ pub enum ConnectorCommand {
         /// HR fixtures (an AlexisHR snapshot file); the sample company by default.
         #[arg(long)]
         hr: Option<PathBuf>,
+        /// A key to name a signer by, `NAME=ed25519:<hex>` (repeat for more).
+        #[arg(long = "trusted-key", value_parser = parse_setting)]
+        trusted_keys: Vec<(String, String)>,
         /// Machine-readable output.
         #[arg(long)]
         json: bool,
@@ -73,12 +104,43 @@ pub async fn run(cmd: ConnectorCommand) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        ConnectorCommand::Check { file, target, settings, hr, json } => {
+        ConnectorCommand::Keygen { out } => {
+            if out.exists() {
+                anyhow::bail!("{} exists: a key is never overwritten; choose another --out", out.display());
+            }
+            let (seed, public) = signing::keygen()?;
+            write_private(&out, &seed)?;
+            let public_file = signing::signature_path(&out).with_extension("pub");
+            std::fs::write(&public_file, format!("{public}\n"))
+                .with_context(|| format!("writing {}", public_file.display()))?;
+            println!(
+                "private key: {} (keep it secret)\npublic key:  {public} (in {})",
+                out.display(),
+                public_file.display()
+            );
+            println!(
+                "operators trust it with, in paybridge.toml:\n  [trusted_keys]\n  \"Your Company\" = \"{public}\""
+            );
+            Ok(())
+        }
+        ConnectorCommand::Sign { file, key } => {
+            use sha2::Digest as _;
+            let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let sha256 = hex::encode(sha2::Sha256::digest(&bytes));
+            let signature = signing::sign(&sha256, &key)?;
+            let out = signing::signature_path(&file);
+            std::fs::write(&out, &signature).with_context(|| format!("writing {}", out.display()))?;
+            println!("signed {} (sha256 {sha256}) as {}", file.display(), out.display());
+            Ok(())
+        }
+        ConnectorCommand::Check { file, target, settings, hr, trusted_keys, json } => {
             let target = match target {
                 Some(path) => FakeTargetConfig::load(&path)?,
                 None => FakeTargetConfig::default(),
             };
-            let options = CheckOptions { file, target, settings: settings.into_iter().collect(), hr };
+            let trusted_keys = trusted_keys.into_iter().collect();
+            signing::check_trusted(&trusted_keys)?;
+            let options = CheckOptions { file, target, settings: settings.into_iter().collect(), hr, trusted_keys };
             let report = check::run(options).await?;
             if json {
                 super::print_json(&report)?;

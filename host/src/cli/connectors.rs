@@ -48,7 +48,13 @@ pub fn run(config: &Path, cmd: ConnectorsCommand) -> anyhow::Result<()> {
                 .with_context(|| format!("creating the connectors folder {}", dir.display()))?;
             let app = super::open(config)?;
             let (loaded, active) = app.install_connector(&file)?;
-            println!("installed {} ({}) as {}", loaded.label(), loaded.manifest.target_system, loaded.source.display());
+            println!(
+                "installed {} ({}) as {}, {}",
+                loaded.label(),
+                loaded.manifest.target_system,
+                loaded.source.display(),
+                app.signature_of(&loaded)
+            );
             if !active {
                 println!(
                     "not active: integrations without a version pin keep their current version; run `paybridge connectors activate {} {}` to switch",
@@ -83,7 +89,7 @@ pub fn run(config: &Path, cmd: ConnectorsCommand) -> anyhow::Result<()> {
         let from = r.installed_from.map(|f| format!(" (installed from {f})")).unwrap_or_default();
         let runs = if r.used_by.is_empty() { "-".to_owned() } else { r.used_by.join(",") };
         println!(
-            "{:<20} {:<8} {:<7} runs {:<16} contract {:<6} {:<22} sha256:{}  {}{from}",
+            "{:<20} {:<8} {:<7} runs {:<16} contract {:<6} {:<22} sha256:{}  {}  {}{from}",
             r.name,
             r.version,
             active,
@@ -91,6 +97,7 @@ pub fn run(config: &Path, cmd: ConnectorsCommand) -> anyhow::Result<()> {
             r.contract,
             r.target_system,
             &r.sha256[..16],
+            r.signature,
             r.file
         );
     }

@@ -6,6 +6,8 @@
 //! 1. `loads`: the host's own load checks (a component, only allowed
 //!    imports, a contract version it speaks, `describe` answers, a safe
 //!    name, a semver version).
+//!    `signature`: who signed it (`FILE.sig`), if anyone; a signature
+//!    that does not verify fails.
 //! 2. `contract`: built for `paybridge:connector@2.x` (what the kit targets).
 //! 3. `manifest`: required fields the host knows, known capabilities,
 //!    secret names of `a-z 0-9 _`, the `hr-to-target` direction.
@@ -73,6 +75,8 @@ pub struct CheckOptions {
     pub settings: BTreeMap<String, String>,
     /// HR fixtures (AlexisHR snapshot shape); the sample company if `None`.
     pub hr: Option<PathBuf>,
+    /// Keys to name a signer by (name → `ed25519:...`).
+    pub trusted_keys: BTreeMap<String, String>,
 }
 
 /// How one check ended.
@@ -241,6 +245,12 @@ pub async fn run(options: CheckOptions) -> anyhow::Result<CheckReport> {
     report.sha256 = Some(connector.sha256.clone());
     let m = &connector.manifest;
     report.add("loads", Vec::new(), format!("{} for {:?}, imports allowed", connector.label(), m.target_system));
+    match crate::runtime::signing::verify_file(&options.file, &connector.sha256, &options.trusted_keys) {
+        crate::runtime::signing::Verdict::Unsigned => report
+            .skip("signature", "unsigned: sign it with `paybridge connector sign` (operators may require a signature)"),
+        crate::runtime::signing::Verdict::Invalid { reason } => report.fail("signature", reason),
+        verdict => report.add("signature", Vec::new(), verdict.to_string()),
+    }
     let contract = if connector.contract_major() == 2 {
         Vec::new()
     } else {

@@ -16,6 +16,7 @@ pub mod contract_v1;
 pub mod engine;
 pub mod registry;
 pub mod sandbox;
+pub mod signing;
 
 pub use bindings::types;
 pub use connector::{CallError, Instance, LoadedConnector};
