@@ -109,6 +109,9 @@ async fn the_rust_template_builds_passes_its_golden_test_and_the_check_and_syncs
         c
     };
     step("the golden test (cargo test --release)", &mut cargo(&["test", "--release"]));
+    // What a vendor starts from is clean by the usual gates.
+    step("cargo fmt --check", &mut cargo(&["fmt", "--check"]));
+    step("cargo clippy", &mut cargo(&["clippy", "--release", "--all-targets", "--", "-D", "warnings"]));
     step("the component build", &mut cargo(&["build", "--release", "--target", "wasm32-wasip2"]));
     let file = kit_target_dir().join("wasm32-wasip2/release/acme_rust.wasm");
     check_passes(work.path(), &file);

@@ -228,7 +228,7 @@ impl Registry {
         if let Some(existing) = versions.get(&version) {
             if existing.sha256 != loaded.sha256 {
                 bail!(
-                    "two different components claim {name}@{version}: {} (sha256 {}) and {shown} (sha256 {}); remove one",
+                    "two different components claim {name}@{version}: {} (sha256 {}) and {shown} (sha256 {}); a changed connector needs a new version in its manifest, or remove the loaded one first (`paybridge connectors remove {name} {version}`)",
                     existing.source.display(),
                     &existing.sha256[..12],
                     &loaded.sha256[..12]

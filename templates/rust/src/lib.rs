@@ -12,6 +12,9 @@
 //!   (`POST /employees`) or an update (`PUT /employees/{id}`) when they
 //!   differ.
 
+// The generated canonical-ABI glue takes many arguments.
+#![allow(clippy::too_many_arguments)]
+
 wit_bindgen::generate!({
     world: "connector",
     path: "wit",
@@ -70,7 +73,11 @@ impl Guest for Connector {
 
     fn read_next(_ctx: Context, exchanges: Vec<Exchange>) -> Result<ReadStep, ConnectorError> {
         report_panics();
-        let mut step = ReadStep { learnt: Vec::new(), company: Vec::new(), more: Vec::new() };
+        let mut step = ReadStep {
+            learnt: Vec::new(),
+            company: Vec::new(),
+            more: Vec::new(),
+        };
         for exchange in &exchanges {
             let (learnt, next) = parse_page(exchange)?;
             step.learnt.extend(learnt);
@@ -79,7 +86,11 @@ impl Guest for Connector {
         Ok(step)
     }
 
-    fn reconcile(_ctx: Context, _company: Vec<TargetRecord>, items: Vec<ReconcileItem>) -> Vec<Reconciled> {
+    fn reconcile(
+        _ctx: Context,
+        _company: Vec<TargetRecord>,
+        items: Vec<ReconcileItem>,
+    ) -> Vec<Reconciled> {
         report_panics();
         items.iter().map(reconcile_one).collect()
     }
@@ -95,14 +106,23 @@ impl Guest for Connector {
 /// console of its own). Each call runs in a fresh instance, so each export
 /// sets it.
 fn report_panics() {
-    std::panic::set_hook(Box::new(|info| log(LogLevel::Error, &format!("{NAME} panicked: {info}"))));
+    std::panic::set_hook(Box::new(|info| {
+        log(LogLevel::Error, &format!("{NAME} panicked: {info}"))
+    }));
 }
 
 /// The target's fields for one HR employee, in the API's names. A field HR
 /// does not have is left out (the update then clears it in the target).
 pub fn fields_of(e: &Employee) -> Vec<(&'static str, String)> {
-    let start = e.employments.iter().filter_map(|m| m.start_date.clone()).min();
-    let bank = e.bank_account.as_ref().and_then(|b| b.iban.clone().or_else(|| b.number.clone()));
+    let start = e
+        .employments
+        .iter()
+        .filter_map(|m| m.start_date.clone())
+        .min();
+    let bank = e
+        .bank_account
+        .as_ref()
+        .and_then(|b| b.iban.clone().or_else(|| b.number.clone()));
     [
         ("employeeNumber", e.employee_number.clone()),
         ("firstName", e.first_name.clone()),
@@ -114,7 +134,9 @@ pub fn fields_of(e: &Employee) -> Vec<(&'static str, String)> {
         ("bankAccount", bank),
     ]
     .into_iter()
-    .filter_map(|(name, value)| Some((name, value?.trim().to_owned())).filter(|(_, v)| !v.is_empty()))
+    .filter_map(|(name, value)| {
+        Some((name, value?.trim().to_owned())).filter(|(_, v)| !v.is_empty())
+    })
     .collect()
 }
 
@@ -128,11 +150,12 @@ pub fn map_employee(e: &Employee) -> Result<MappedEmployee, Vec<ValidationIssue>
         message: message.into(),
     };
     let mut issues = Vec::new();
-    if let Some((_, email)) = fields.iter().find(|(n, _)| *n == "email") {
-        if !email.contains('@') {
-            // Say what is wrong, never the value: messages are shown to people.
-            issues.push(issue("workEmail", "workEmail is not an e-mail address"));
-        }
+    let email = fields.iter().find(|(n, _)| *n == "email");
+    if let Some((_, email)) = email
+        && !email.contains('@')
+    {
+        // Say what is wrong, never the value: messages are shown to people.
+        issues.push(issue("workEmail", "workEmail is not an e-mail address"));
     }
     if !issues.is_empty() {
         return Err(issues);
@@ -148,9 +171,21 @@ pub fn map_employee(e: &Employee) -> Result<MappedEmployee, Vec<ValidationIssue>
 /// A target record of `fields`, packed as the contract wants: one JSON
 /// object of strings, with the sensitive names beside it.
 fn record(fields: Vec<(&str, String)>) -> TargetRecord {
-    let sensitive = fields.iter().filter(|(n, _)| SENSITIVE.contains(n)).map(|(n, _)| n.to_string()).collect();
-    let object: Map<String, Value> = fields.into_iter().map(|(n, v)| (n.to_owned(), Value::String(v))).collect();
-    TargetRecord { kind: EMPLOYEE.into(), key: None, fields: Value::Object(object).to_string(), sensitive }
+    let sensitive = fields
+        .iter()
+        .filter(|(n, _)| SENSITIVE.contains(n))
+        .map(|(n, _)| n.to_string())
+        .collect();
+    let object: Map<String, Value> = fields
+        .into_iter()
+        .map(|(n, v)| (n.to_owned(), Value::String(v)))
+        .collect();
+    TargetRecord {
+        kind: EMPLOYEE.into(),
+        key: None,
+        fields: Value::Object(object).to_string(),
+        sensitive,
+    }
 }
 
 /// `GET /employees` page `page`.
@@ -158,7 +193,10 @@ fn list_page(page: usize) -> HttpRequest {
     HttpRequest {
         method: HttpMethod::Get,
         path: "/employees".into(),
-        query: vec![("page".into(), page.to_string()), ("per_page".into(), PAGE_SIZE.to_string())],
+        query: vec![
+            ("page".into(), page.to_string()),
+            ("per_page".into(), PAGE_SIZE.to_string()),
+        ],
         headers: Vec::new(),
         body: None,
     }
@@ -166,13 +204,23 @@ fn list_page(page: usize) -> HttpRequest {
 
 /// The employees of one list page and the next page, if there is one.
 fn parse_page(exchange: &Exchange) -> Result<(Vec<TargetEmployee>, Option<usize>), ConnectorError> {
-    let failed = |message: String| ConnectorError { code: "read-failed".into(), message };
+    let failed = |message: String| ConnectorError {
+        code: "read-failed".into(),
+        message,
+    };
     let status = exchange.response.status;
     if status != 200 {
-        return Err(failed(format!("GET {} answered {status}", exchange.request.path)));
+        return Err(failed(format!(
+            "GET {} answered {status}",
+            exchange.request.path
+        )));
     }
-    let body: Value = serde_json::from_str(&exchange.response.body)
-        .map_err(|e| failed(format!("GET {} answered with a body that is not JSON: {e}", exchange.request.path)))?;
+    let body: Value = serde_json::from_str(&exchange.response.body).map_err(|e| {
+        failed(format!(
+            "GET {} answered with a body that is not JSON: {e}",
+            exchange.request.path
+        ))
+    })?;
     let page = body["page"].as_u64().unwrap_or(1) as usize;
     let pages = body["pages"].as_u64().unwrap_or(1) as usize;
     let Some(employees) = body["employees"].as_array() else {
@@ -185,10 +233,19 @@ fn parse_page(exchange: &Exchange) -> Result<(Vec<TargetEmployee>, Option<usize>
 /// One employee of a list answer (skipped when it has no `id`).
 fn target_employee(json: &Value) -> Option<TargetEmployee> {
     let text = |name: &str| json[name].as_str().map(str::to_owned);
-    let fields = ["employeeNumber", "firstName", "lastName", "email", "nationalId", "birthDate", "startDate", "bankAccount"]
-        .into_iter()
-        .filter_map(|name| Some((name, text(name)?)))
-        .collect();
+    let fields = [
+        "employeeNumber",
+        "firstName",
+        "lastName",
+        "email",
+        "nationalId",
+        "birthDate",
+        "startDate",
+        "bankAccount",
+    ]
+    .into_iter()
+    .filter_map(|name| Some((name, text(name)?)))
+    .collect();
     Some(TargetEmployee {
         target_id: text("id")?,
         employee_number: text("employeeNumber"),
@@ -210,7 +267,13 @@ fn unpack(record: &TargetRecord) -> Map<String, Value> {
 
 /// Diff one employee and, when asked, plan its write.
 fn reconcile_one(item: &ReconcileItem) -> Reconciled {
-    let desired = item.desired.records.iter().find(|r| r.kind == EMPLOYEE).map(unpack).unwrap_or_default();
+    let desired = item
+        .desired
+        .records
+        .iter()
+        .find(|r| r.kind == EMPLOYEE)
+        .map(unpack)
+        .unwrap_or_default();
     let current = item
         .current
         .as_ref()
@@ -219,7 +282,9 @@ fn reconcile_one(item: &ReconcileItem) -> Reconciled {
         .unwrap_or_default();
     let as_text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_owned);
     let mut changes = Vec::new();
-    let names = desired.keys().chain(current.keys().filter(|k| !desired.contains_key(*k)));
+    let names = desired
+        .keys()
+        .chain(current.keys().filter(|k| !desired.contains_key(*k)));
     for name in names {
         let (before, after) = (as_text(current.get(name)), as_text(desired.get(name)));
         if before != after {
@@ -234,11 +299,20 @@ fn reconcile_one(item: &ReconcileItem) -> Reconciled {
         }
     }
     let operations = if item.plan && !changes.is_empty() {
-        vec![write(&item.desired, item.current.as_ref(), &desired, &changes)]
+        vec![write(
+            &item.desired,
+            item.current.as_ref(),
+            &desired,
+            &changes,
+        )]
     } else {
         Vec::new()
     };
-    Reconciled { changes, operations: Ok(operations), links: Vec::new() }
+    Reconciled {
+        changes,
+        operations: Ok(operations),
+        links: Vec::new(),
+    }
 }
 
 /// The create or the whole-record update that makes the target hold `desired`.
@@ -250,11 +324,23 @@ fn write(
 ) -> PlannedOperation {
     let number = employee.employee_number.as_deref().unwrap_or("?");
     let (kind, method, path, description, created_id) = match current {
-        None => (OperationKind::Create, HttpMethod::Post, "/employees".to_owned(), format!("create employee {number}"), Some("id".into())),
+        None => (
+            OperationKind::Create,
+            HttpMethod::Post,
+            "/employees".to_owned(),
+            format!("create employee {number}"),
+            Some("id".into()),
+        ),
         Some(c) => {
             let names: Vec<&str> = changes.iter().map(|c| c.field.as_str()).collect();
             let description = format!("update employee {number}: {}", names.join(", "));
-            (OperationKind::Update, HttpMethod::Put, format!("/employees/{}", c.target_id), description, None)
+            (
+                OperationKind::Update,
+                HttpMethod::Put,
+                format!("/employees/{}", c.target_id),
+                description,
+                None,
+            )
         }
     };
     PlannedOperation {
@@ -266,10 +352,17 @@ fn write(
             method,
             path,
             query: Vec::new(),
-            headers: vec![Header { name: "Content-Type".into(), value: "application/json".into() }],
+            headers: vec![Header {
+                name: "Content-Type".into(),
+                value: "application/json".into(),
+            }],
             body: Some(Value::Object(desired.clone()).to_string()),
         },
-        sensitive_paths: SENSITIVE.iter().filter(|n| desired.contains_key(**n)).map(|n| n.to_string()).collect(),
+        sensitive_paths: SENSITIVE
+            .iter()
+            .filter(|n| desired.contains_key(**n))
+            .map(|n| n.to_string())
+            .collect(),
         created_id,
     }
 }

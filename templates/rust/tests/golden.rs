@@ -11,18 +11,23 @@ fn golden(name: &str) -> String {
 
 #[test]
 fn the_fixture_employee_maps_to_the_golden_fields() {
-    let employee = serde_json::from_str(&golden("employee.json")).expect("golden/employee.json is an HR employee");
-    let mapped: BTreeMap<String, String> =
-        {{crate}}::fields_of(&employee).into_iter().map(|(n, v)| (n.to_owned(), v)).collect();
+    let employee = serde_json::from_str(&golden("employee.json"))
+        .expect("golden/employee.json is an HR employee");
+    let mapped: BTreeMap<String, String> = {{crate}}::fields_of(&employee)
+        .into_iter()
+        .map(|(n, v)| (n.to_owned(), v))
+        .collect();
     let expected: BTreeMap<String, String> =
-        serde_json::from_str(&golden("employee.expected.json")).expect("golden/employee.expected.json is an object of strings");
+        serde_json::from_str(&golden("employee.expected.json"))
+            .expect("golden/employee.expected.json is an object of strings");
     assert_eq!(mapped, expected);
 }
 
 #[test]
 fn an_employee_with_a_malformed_email_is_refused_without_its_value_in_the_message() {
     let mut employee: {{crate}}::paybridge::connector::types::Employee =
-        serde_json::from_str(&golden("employee.json")).expect("golden/employee.json is an HR employee");
+        serde_json::from_str(&golden("employee.json"))
+            .expect("golden/employee.json is an HR employee");
     employee.work_email = Some("kari.example.com".into());
     let issues = {{crate}}::map_employee(&employee).expect_err("refused");
     assert_eq!(issues[0].field, "workEmail");
