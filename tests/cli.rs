@@ -421,3 +421,51 @@ async fn a_signed_component_shows_its_signer_and_an_integration_requiring_a_sign
     let signature = report["checks"].as_array().and_then(|c| c.iter().find(|c| c["name"] == "signature")).cloned();
     assert_eq!(signature.map(|s| s["status"].clone()), Some("pass".into()), "{report}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_start_compiles_only_the_versions_in_use_and_a_deferred_one_compiles_when_pinned() {
+    let (emulator, dir, config) = setup().await;
+    let token = emulator.access_token();
+    let fixture = common::twentyfour_seven_contract_1();
+    let installed = paybridge(&config, &["connectors", "install", fixture.to_str().expect("utf-8")], "x");
+    assert!(installed.status.success(), "{}", text(&installed));
+    let sha = text(&installed).split(".wasm").next().and_then(|s| s.rsplit('/').next()).unwrap_or_default().to_owned();
+    assert_eq!(sha.len(), 64, "{}", text(&installed));
+    // A new engine (a paybridge upgrade) finds no compiled artefacts.
+    let artefacts = dir.path().join("paybridge.db.artefacts");
+    std::fs::remove_dir_all(&artefacts).expect("artefacts cleared");
+    let compiled_1 = || {
+        std::fs::read_dir(&artefacts)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().starts_with(&sha))
+    };
+
+    let list = paybridge(&config, &["connectors", "list", "--json"], "x");
+    let rows: serde_json::Value = serde_json::from_slice(&list.stdout).expect("JSON");
+    let row = |version: &str| {
+        rows.as_array().and_then(|r| r.iter().find(|c| c["version"] == version)).cloned().unwrap_or_default()
+    };
+    assert_eq!(row("1.0.0")["compiled"], false, "{rows}");
+    assert_eq!(row("2.0.0")["compiled"], true, "{rows}");
+    assert!(!compiled_1(), "the unused version was not compiled");
+
+    let pinned = std::fs::read_to_string(&config)
+        .expect("config")
+        .replace("connector = \"twentyfour-seven\"\n", "connector = \"twentyfour-seven\"\nversion = \"1.0.0\"\n");
+    std::fs::write(&config, pinned).expect("config");
+    let dry = paybridge(&config, &["sync", "--integration", "24so", "--dry-run"], &token);
+    assert!(dry.status.success() && text(&dry).contains("twentyfour-seven@1.0.0"), "{}", text(&dry));
+    assert!(compiled_1(), "pinned, it was compiled into the cache");
+
+    // Unpinned and uncompiled again: removed without being compiled.
+    let unpinned = std::fs::read_to_string(&config).expect("config").replace("version = \"1.0.0\"\n", "");
+    std::fs::write(&config, unpinned).expect("config");
+    std::fs::remove_dir_all(&artefacts).expect("artefacts cleared");
+    let removed = paybridge(&config, &["connectors", "remove", "twentyfour-seven", "1.0.0"], "x");
+    assert!(removed.status.success(), "{}", text(&removed));
+    assert!(!compiled_1(), "removed without a compile");
+    let list = paybridge(&config, &["connectors", "list"], "x");
+    assert!(!text(&list).contains(" 1.0.0 "), "{}", text(&list));
+}

@@ -39,9 +39,18 @@ fn check_passes(dir: &Path, file: &Path) {
     assert!(out.status.success(), "{}", text(&out));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("--json prints JSON");
     let checks = report["checks"].as_array().expect("checks");
-    for name in
-        ["loads", "manifest", "prepare", "dry run", "sync", "second sync", "read-next", "determinism", "privacy"]
-    {
+    for name in [
+        "loads",
+        "manifest",
+        "prepare",
+        "dry run",
+        "sync",
+        "second sync",
+        "read-next",
+        "import-employees",
+        "determinism",
+        "privacy",
+    ] {
         let check = checks.iter().find(|c| c["name"] == name).unwrap_or_else(|| panic!("no check {name}: {report}"));
         assert_eq!(check["status"], "pass", "{name}: {check}");
     }

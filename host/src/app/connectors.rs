@@ -36,6 +36,14 @@ pub struct ConnectorInfo {
     pub used_by: Vec<String>,
     /// Who signed it ([`crate::runtime::signing::Verdict`]).
     pub signature: crate::runtime::signing::Verdict,
+    /// Whether it is compiled and loaded; `false`: no integration uses it,
+    /// so it is compiled when first pinned or activated.
+    pub compiled: bool,
+}
+
+/// A version's order key: semver where it parses.
+fn semver_key(version: &str) -> Option<semver::Version> {
+    semver::Version::parse(version).ok()
 }
 
 impl App {
@@ -130,6 +138,16 @@ impl App {
                 pinned.join(", ")
             );
         }
+        if let Some(deferred) = self.registry.forget_deferred(name, version) {
+            std::fs::remove_file(&deferred.file).with_context(|| {
+                format!("{name}@{version} is forgotten, but deleting {} failed", deferred.file.display())
+            })?;
+            let signature = crate::runtime::signing::signature_path(&deferred.file);
+            if signature.exists() {
+                std::fs::remove_file(&signature).with_context(|| format!("deleting {}", signature.display()))?;
+            }
+            return Ok(deferred.file);
+        }
         let removed = self.registry.remove(name, version)?;
         let file = removed.source.clone();
         let inside = std::fs::canonicalize(&file).ok().zip(std::fs::canonicalize(&self.config.connectors_dir).ok());
@@ -152,9 +170,11 @@ impl App {
         Ok(file)
     }
 
-    /// Whether a component with this sha256 is loaded.
+    /// Whether a component with this sha256 is loaded (or deferred: known,
+    /// to be compiled when first used).
     pub fn connector_loaded(&self, sha256: &str) -> bool {
         self.registry.list().iter().any(|(c, _)| c.sha256 == sha256)
+            || self.registry.deferred().iter().any(|d| d.sha256 == sha256)
     }
 
     /// Install a component received as bytes (an upload), as
@@ -205,8 +225,28 @@ impl App {
                 capabilities: c.manifest.capabilities.clone(),
                 used_by,
                 signature: self.signature_of(&c),
+                compiled: true,
             });
         }
+        for d in self.registry.deferred() {
+            let stored = crate::runtime::signing::verify_file(&d.file, &d.sha256, &self.config.trusted_keys);
+            rows.push(ConnectorInfo {
+                name: d.name,
+                version: d.version,
+                active: false,
+                contract: "-".into(),
+                target_system: "(compiled when first used)".into(),
+                installed_from: self.store.installed_from(&d.sha256)?,
+                sha256: d.sha256,
+                file: d.file.display().to_string(),
+                required_fields: Vec::new(),
+                capabilities: Vec::new(),
+                used_by: Vec::new(),
+                signature: stored,
+                compiled: false,
+            });
+        }
+        rows.sort_by(|a, b| (&a.name, semver_key(&a.version)).cmp(&(&b.name, semver_key(&b.version))));
         Ok(rows)
     }
 }

@@ -45,9 +45,71 @@ impl App {
     /// [`App::restore_activations`]).
     pub fn open(config: Config, limits: Limits) -> anyhow::Result<Self> {
         let app = Self::open_without_connectors(config, limits)?;
-        app.registry.load_dir(&app.config.connectors_dir)?;
+        app.load_connectors()?;
         app.restore_activations()?;
         Ok(app)
+    }
+
+    /// Load the connectors folder, compiling only the versions in use: a
+    /// file `connectors install` stored (`<sha256>.wasm`, with its name and
+    /// version recorded), not in the artefact cache, that is neither its
+    /// name's active version nor pinned by an integration, is deferred
+    /// ([`Registry::defer`]) and compiled when first used. Everything else
+    /// is loaded (from the cache when it is there).
+    fn load_connectors(&self) -> anyhow::Result<()> {
+        let dir = &self.config.connectors_dir;
+        let listing = std::fs::read_dir(dir).with_context(|| {
+            format!(
+                "reading the connectors folder {}; install a connector with `paybridge connectors install FILE` (or build the bundled ones with `make plugins`)",
+                dir.display()
+            )
+        })?;
+        let mut files: Vec<_> = listing
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "wasm"))
+            .collect();
+        files.sort();
+        let mut candidates = Vec::new();
+        for file in files {
+            match self.deferrable(&file)? {
+                Some(candidate) => candidates.push((file, candidate)),
+                None => {
+                    self.registry.load_file(&file)?;
+                }
+            }
+        }
+        // Deferred only while its name's recorded active version is loaded:
+        // otherwise the start's activation rules need it.
+        for (file, (name, version, sha256)) in candidates {
+            let active_loaded = self
+                .store
+                .activation(&name)?
+                .is_some_and(|a| self.registry.versions(&name).iter().any(|v| v.manifest.version == a.version));
+            if active_loaded {
+                self.registry.defer(&name, &version, &file, &sha256)?;
+            } else {
+                self.registry.load_file(&file)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The recorded name, version and sha256 of `file` when it may wait
+    /// to be compiled until it is used.
+    fn deferrable(&self, file: &std::path::Path) -> anyhow::Result<Option<(String, String, String)>> {
+        let Some(sha256) = file.file_stem().and_then(|s| s.to_str()).filter(|s| s.len() == 64) else {
+            return Ok(None);
+        };
+        let compiled = self.registry.artefact_cache().is_some_and(|c| c.holds(sha256));
+        let Some((name, version)) = self.store.install_record(sha256)? else {
+            return Ok(None);
+        };
+        let active = self.store.activation(&name)?;
+        let same = |pin: &str| semver::Version::parse(pin).ok() == semver::Version::parse(&version).ok();
+        let in_use = active.is_none_or(|a| same(&a.version))
+            || self.config.integrations.iter().any(|i| i.connector == name && i.version.as_deref().is_some_and(same));
+        Ok((!compiled && !in_use).then(|| (name, version, sha256.to_owned())))
     }
 
     /// Open the store with no connector loaded: for operations that need

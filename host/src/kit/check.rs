@@ -22,8 +22,9 @@
 //!    the employee it is for (the host's guard refused none).
 //! 8. `read-next` and `reconcile` on the answers the fake gave (recorded
 //!    during the check): the target read back matches what was written.
+//!    `import-employees` on what was read: none from a one-way connector.
 //! 9. `determinism`: the same input twice gives the same output (prepare,
-//!    read-next, reconcile, the dry run's plan).
+//!    read-next, reconcile, import-employees, the dry run's plan).
 //! 10. `privacy`: no national id or bank number of the fixtures in a log
 //!     line, a refusal message, a write's description or a change not
 //!     marked sensitive.
@@ -355,7 +356,9 @@ pub async fn run(options: CheckOptions) -> anyhow::Result<CheckReport> {
         _ => None,
     };
     let Some(token_secret) = token else {
-        for name in ["dry run", "sync", "second sync", "writes address the employee", "read-next", "determinism"] {
+        let needs_target =
+            ["dry run", "sync", "second sync", "writes address the employee", "read-next", "import-employees"];
+        for name in needs_target.into_iter().chain(["determinism"]) {
             report.skip(name, "the fake target speaks bearer-token auth (or none); this connector uses another scheme");
         }
         finish_privacy(&mut report, &logs, &personal, leaks, &[]);
@@ -527,10 +530,37 @@ pub async fn run(options: CheckOptions) -> anyhow::Result<CheckReport> {
                 problems,
                 format!("{} answer(s) parsed, {} employee(s) learnt, each in step with HR", exchanges, learnt.len()),
             );
+            let two_way = m.directions.contains(&Direction::TargetToHr);
+            let site = || logs.site(&["check", "import-employees"]);
+            let first = connector.import_employees(site(), ctx.clone(), learnt.clone()).await;
+            let second = connector.import_employees(site(), ctx.clone(), learnt.clone()).await;
+            match (first, second) {
+                (Ok(a), Ok(b)) => {
+                    if !same(&a, &b) {
+                        determinism.push("import-employees gave two different answers for the same employees".into());
+                    }
+                    let problems = if !two_way && !a.is_empty() {
+                        vec![format!(
+                            "a connector without the target-to-hr direction answered {} hr-update(s)",
+                            a.len()
+                        )]
+                    } else {
+                        Vec::new()
+                    };
+                    let shown = if two_way { "two-way" } else { "one-way" };
+                    report.add("import-employees", problems, format!("{} hr-update(s) ({shown})", a.len()));
+                }
+                (Err(e), _) | (_, Err(e)) => report.fail("import-employees", e.to_string()),
+            }
         }
-        Err(e) => report.fail("read-next", format!("{e:#}")),
+        Err(e) => {
+            report.fail("read-next", format!("{e:#}"));
+            report.skip("import-employees", "the target could not be read back");
+        }
     }
-    let detail = "prepare, read-next, reconcile and the dry run's plan: the same input gave the same output".to_owned();
+    let detail =
+        "prepare, read-next, reconcile, import-employees and the dry run's plan: the same input gave the same output"
+            .to_owned();
     report.add("determinism", determinism, detail);
     finish_privacy(&mut report, &logs, &personal, leaks, &runs);
     Ok(report)

@@ -68,6 +68,11 @@ impl ArtefactCache {
         self.dir.join(format!("{sha256}-{}.cwasm", self.engine_hash))
     }
 
+    /// Whether the component `sha256` is compiled for this engine already.
+    pub fn holds(&self, sha256: &str) -> bool {
+        self.path_of(sha256).exists()
+    }
+
     /// Loads served from the cache so far.
     pub fn hits(&self) -> u64 {
         self.hits.load(Ordering::Relaxed)

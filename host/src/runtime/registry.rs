@@ -12,6 +12,11 @@
 //! under a lock: runs already holding the previous version keep it until
 //! they finish.
 //!
+//! A version an integration does not use may be *deferred* at start
+//! ([`Registry::defer`]): known by its install record, compiled only when
+//! it is first resolved (a pin) or activated, so a start compiles only
+//! the versions in use.
+//!
 //! A component is checked before it is registered: only allowed imports,
 //! a `paybridge:connector` contract version this host speaks (read from
 //! its imports), a name of safe characters, a semver version, and no
@@ -90,6 +95,22 @@ fn is_sha256(s: &str) -> bool {
 struct Entries {
     versions: BTreeMap<String, BTreeMap<Version, Arc<LoadedConnector>>>,
     active: BTreeMap<String, Version>,
+    /// Versions known by their install record, not compiled yet.
+    deferred: BTreeMap<String, BTreeMap<Version, Deferred>>,
+}
+
+/// A version left uncompiled at start because no integration uses it: its
+/// file and sha256, as `connectors install` recorded them.
+#[derive(Debug, Clone)]
+pub struct Deferred {
+    /// Connector name.
+    pub name: String,
+    /// Its version.
+    pub version: String,
+    /// The component file.
+    pub file: std::path::PathBuf,
+    /// Its sha256.
+    pub sha256: String,
 }
 
 /// Loaded connectors by name and version.
@@ -238,14 +259,84 @@ impl Registry {
         }
         versions.insert(version.clone(), Arc::clone(&loaded));
         if self.auto_activate {
-            let newest = versions.keys().next_back().cloned().unwrap_or(version);
-            entries.active.insert(name, newest);
+            let newest = versions.keys().next_back().cloned().unwrap_or(version.clone());
+            entries.active.insert(name.clone(), newest);
+        }
+        // Loaded now: no longer deferred.
+        if let Some(deferred) = entries.deferred.get_mut(&name) {
+            deferred.remove(&version);
+            if deferred.is_empty() {
+                entries.deferred.remove(&name);
+            }
         }
         Ok(loaded)
     }
 
+    /// Register `file` as version `version` of `name` without compiling
+    /// it (see [`Deferred`]); it is compiled when first resolved,
+    /// activated or listed as loaded.
+    pub fn defer(&self, name: &str, version: &str, file: &Path, sha256: &str) -> anyhow::Result<()> {
+        let parsed = Version::parse(version).with_context(|| format!("{name}: version {version:?} is not semver"))?;
+        let mut entries = self.entries.write().map_err(|_| anyhow!("connector registry lock poisoned"))?;
+        let deferred = Deferred {
+            name: name.to_owned(),
+            version: version.to_owned(),
+            file: file.to_owned(),
+            sha256: sha256.to_owned(),
+        };
+        entries.deferred.entry(name.to_owned()).or_default().insert(parsed, deferred);
+        Ok(())
+    }
+
+    /// Every version left uncompiled.
+    pub fn deferred(&self) -> Vec<Deferred> {
+        let Ok(entries) = self.entries.read() else {
+            return Vec::new();
+        };
+        entries.deferred.values().flat_map(|v| v.values().cloned()).collect()
+    }
+
+    /// Forget a deferred version (it is being removed); what it was.
+    pub fn forget_deferred(&self, name: &str, version: &str) -> Option<Deferred> {
+        let version = Version::parse(version).ok()?;
+        let mut entries = self.entries.write().ok()?;
+        let versions = entries.deferred.get_mut(name)?;
+        let gone = versions.remove(&version);
+        if versions.is_empty() {
+            entries.deferred.remove(name);
+        }
+        gone
+    }
+
+    /// Compile and register `version` of `name` if it was deferred.
+    fn load_if_deferred(&self, name: &str, version: &str) -> anyhow::Result<()> {
+        let Ok(parsed) = Version::parse(version) else {
+            return Ok(());
+        };
+        let deferred = {
+            let entries = self.entries.read().map_err(|_| anyhow!("connector registry lock poisoned"))?;
+            entries.deferred.get(name).and_then(|v| v.get(&parsed)).cloned()
+        };
+        let Some(deferred) = deferred else {
+            return Ok(());
+        };
+        let loaded = self.load_file(&deferred.file)?;
+        if loaded.manifest.name != name || loaded.manifest.version != version {
+            bail!(
+                "{} was installed as {name}@{version} and now declares {}; reinstall it",
+                deferred.file.display(),
+                loaded.label()
+            );
+        }
+        self.forget_deferred(name, version);
+        Ok(())
+    }
+
     /// The pinned version, or the active one.
     pub fn resolve(&self, name: &str, pin: Option<&str>) -> anyhow::Result<Arc<LoadedConnector>> {
+        if let Some(pin) = pin {
+            self.load_if_deferred(name, pin)?;
+        }
         let entries = self.entries.read().map_err(|_| anyhow!("connector registry lock poisoned"))?;
         let versions = entries.versions.get(name).ok_or_else(|| {
             anyhow!("no connector named {name:?} is loaded; check the connectors folder (`paybridge connectors list`)")
@@ -271,6 +362,7 @@ impl Registry {
 
     /// Make `version` the active version of `name`.
     pub fn activate(&self, name: &str, version: &str) -> anyhow::Result<()> {
+        self.load_if_deferred(name, version)?;
         let version = Version::parse(version).with_context(|| format!("{version:?} is not semver"))?;
         let mut entries = self.entries.write().map_err(|_| anyhow!("connector registry lock poisoned"))?;
         let loaded = entries.versions.get(name).is_some_and(|v| v.contains_key(&version));

@@ -73,4 +73,15 @@ impl Store {
             .query_row("SELECT installed_from FROM connector_installs WHERE sha256 = ?1", params![sha256], |r| r.get(0))
             .optional()?)
     }
+
+    /// The name and version the component `sha256` declared when it was
+    /// installed, if it was.
+    pub fn install_record(&self, sha256: &str) -> anyhow::Result<Option<(String, String)>> {
+        Ok(self
+            .conn()
+            .query_row("SELECT name, version FROM connector_installs WHERE sha256 = ?1", params![sha256], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?)
+    }
 }
