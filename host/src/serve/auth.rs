@@ -4,7 +4,7 @@
 //! The API takes only `Authorization: Bearer <token>` (never the cookie,
 //! so another site's page cannot drive it through a signed-in browser).
 //! The console takes only its cookie, set when a person signs in with a
-//! token: `HttpOnly`, `SameSite=Strict`, path `/`; and a form post whose
+//! token: `HttpOnly`, `SameSite=Strict`, path `/`, kept ten hours; and a form post whose
 //! `Origin` names another site is refused. Tokens are looked up by their
 //! sha256 ([`crate::store::api_tokens`]).
 

@@ -3,7 +3,7 @@
 //! employee to a target employee, a button to disconnect, and the
 //! suggestions (read from the target) with a connect button each.
 
-use super::layout::{Section, badge, frame, note, problem, see_other, segment, when, with_note};
+use super::layout::{Section, badge, frame, note, problem, see_other, segment, verified, when, with_note};
 use crate::serve::Shared;
 use crate::serve::api::view_named;
 use axum::extract::{Form, Path, Query, State};
@@ -16,6 +16,8 @@ use maud::{Markup, html};
 pub struct ViewQuery {
     state: Option<String>,
     note: Option<String>,
+    /// The note's tag ([`super::layout::verified`]).
+    tag: Option<String>,
     /// Only employees whose name, number or id contains this.
     find: Option<String>,
     #[serde(default)]
@@ -78,7 +80,7 @@ pub async fn page(
     let more = |skip: usize| format!("{back}&skip={skip}");
     let body = html! {
         h1 { (integration) ": employees and links" }
-        (note(q.note.as_deref()))
+        (note(verified(q.note.as_deref(), q.tag.as_deref())))
         (tabs(&integration, state))
         form.inline method="get" action={ "/integrations/" (name) "/links" } {
             input type="hidden" name="state" value=(state);

@@ -90,13 +90,17 @@ pub struct LoginForm {
     next: Option<String>,
 }
 
+/// How long a browser keeps the console's cookie.
+const SESSION_SECONDS: u64 = 10 * 60 * 60;
+
 async fn login(State(served): State<Shared>, Form(form): Form<LoginForm>) -> Response {
     let next = local(form.next.as_deref()).to_owned();
     let token = form.token.trim();
     let usable = token.bytes().all(|b| b.is_ascii_graphic() && b != b';' && b != b',');
     match check(&served, Some(token).filter(|_| usable)) {
         Ok(Credential::Role(_)) => {
-            let cookie = format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict");
+            // A work day: the browser forgets the token by the next morning.
+            let cookie = format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={SESSION_SECONDS}");
             ([(header::SET_COOKIE, cookie)], layout::see_other(&next)).into_response()
         }
         Ok(_) => (StatusCode::UNAUTHORIZED, login_form(&next, Some("That token is not known here."))).into_response(),
