@@ -264,3 +264,15 @@ fn the_vendor_guide_shows_the_template_files_as_they_are() {
         "docs/connectors.md is stale for {stale:?}: run PAYBRIDGE_UPDATE_DOCS=1 cargo test --test vendor_kit"
     );
 }
+
+#[test]
+fn the_bundled_connectors_pass_every_check_they_can_run() {
+    let dir = tempfile::tempdir().expect("temp");
+    for (package, path) in paybridge_components::CONNECTORS {
+        let out = paybridge(dir.path(), &["connector", "check", component(path).to_str().expect("utf-8"), "--json"]);
+        assert!(out.status.success(), "{package}: {}", text(&out));
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        let passed = report["checks"].as_array().map_or(0, |c| c.iter().filter(|c| c["status"] == "pass").count());
+        assert!(passed >= 5, "{package}: loads, contract, manifest, prepare, read-start at least: {report}");
+    }
+}
