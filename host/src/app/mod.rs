@@ -57,19 +57,7 @@ impl App {
     /// ([`Registry::defer`]) and compiled when first used. Everything else
     /// is loaded (from the cache when it is there).
     fn load_connectors(&self) -> anyhow::Result<()> {
-        let dir = &self.config.connectors_dir;
-        let listing = std::fs::read_dir(dir).with_context(|| {
-            format!(
-                "reading the connectors folder {}; install a connector with `paybridge connectors install FILE` (or build the bundled ones with `make plugins`)",
-                dir.display()
-            )
-        })?;
-        let mut files: Vec<_> = listing
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|x| x == "wasm"))
-            .collect();
-        files.sort();
+        let files = crate::runtime::registry::component_files(&self.config.connectors_dir)?;
         let mut candidates = Vec::new();
         for file in files {
             match self.deferrable(&file)? {

@@ -87,6 +87,23 @@ fn check_manifest(m: &super::bindings::types::Manifest, shown: &str) -> anyhow::
     Ok(())
 }
 
+/// The `*.wasm` files of a connectors folder, sorted.
+pub fn component_files(dir: &Path) -> anyhow::Result<Vec<std::path::PathBuf>> {
+    let listing = std::fs::read_dir(dir).with_context(|| {
+        format!(
+            "reading the connectors folder {}; install a connector with `paybridge connectors install FILE` (or build the bundled ones with `make plugins`)",
+            dir.display()
+        )
+    })?;
+    let mut files: Vec<_> = listing
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "wasm"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
 fn is_sha256(s: &str) -> bool {
     s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
 }
@@ -149,15 +166,7 @@ impl Registry {
     /// error naming the file: a connectors folder is the operator's to keep
     /// clean.
     pub fn load_dir(&self, dir: &Path) -> anyhow::Result<Vec<Arc<LoadedConnector>>> {
-        let listing = std::fs::read_dir(dir).with_context(|| {
-            format!("reading the connectors folder {}; build the connectors with `make plugins`", dir.display())
-        })?;
-        let mut files: Vec<_> = listing
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|x| x == "wasm"))
-            .collect();
-        files.sort();
+        let files = component_files(dir)?;
         files.iter().map(|f| self.load_file(f)).collect()
     }
 
