@@ -84,7 +84,7 @@ impl App {
                 signature_path(file).display()
             );
         }
-        let loaded = self.registry.install(file, &self.config.connectors_dir)?;
+        let loaded = self.registry.install_bytes(&bytes, file, &self.config.connectors_dir)?;
         if verdict != Verdict::Unsigned {
             let kept = signature_path(&self.config.connectors_dir.join(format!("{sha256}.wasm")));
             std::fs::copy(signature_path(file), &kept)
@@ -107,8 +107,13 @@ impl App {
     /// and registered as at start, recorded as installed from where it
     /// lies, and active by the same rules as at start
     /// ([`App::restore_activations`]). Whether it is active.
-    pub fn load_dropped_connector(&self, file: &std::path::Path) -> anyhow::Result<(Arc<LoadedConnector>, bool)> {
-        let loaded = self.registry.load_file(file)?;
+    /// `bytes` is the file as the folder watcher read it.
+    pub fn load_dropped_connector(
+        &self,
+        file: &std::path::Path,
+        bytes: &[u8],
+    ) -> anyhow::Result<(Arc<LoadedConnector>, bool)> {
+        let loaded = self.registry.load_read(bytes, file)?;
         self.store.record_install(
             &loaded.sha256,
             &loaded.manifest.name,
@@ -142,10 +147,7 @@ impl App {
             std::fs::remove_file(&deferred.file).with_context(|| {
                 format!("{name}@{version} is forgotten, but deleting {} failed", deferred.file.display())
             })?;
-            let signature = crate::runtime::signing::signature_path(&deferred.file);
-            if signature.exists() {
-                std::fs::remove_file(&signature).with_context(|| format!("deleting {}", signature.display()))?;
-            }
+            self.remove_signatures(name, version, &deferred.file, &deferred.sha256)?;
             return Ok(deferred.file);
         }
         let removed = self.registry.remove(name, version)?;
@@ -158,16 +160,22 @@ impl App {
                 tracing::warn!(file = %file.display(), "the removed version's file is outside the connectors folder; left in place")
             }
         }
-        // Its signature goes with it (kept beside it or under its sha256).
-        let stored = self.config.connectors_dir.join(format!("{}.wasm", removed.sha256));
-        for signature in [&file, &stored].map(|f| crate::runtime::signing::signature_path(f)) {
+        self.remove_signatures(name, version, &file, &removed.sha256)?;
+        Ok(file)
+    }
+
+    /// Delete a removed version's signature, kept beside its file or under
+    /// its sha256 in the connectors folder.
+    fn remove_signatures(&self, name: &str, version: &str, file: &std::path::Path, sha256: &str) -> anyhow::Result<()> {
+        let stored = self.config.connectors_dir.join(format!("{sha256}.wasm"));
+        for signature in [file, &stored].map(crate::runtime::signing::signature_path) {
             if signature.exists() {
                 std::fs::remove_file(&signature).with_context(|| {
                     format!("{name}@{version} is removed, but deleting {} failed", signature.display())
                 })?;
             }
         }
-        Ok(file)
+        Ok(())
     }
 
     /// Whether a component with this sha256 is loaded (or deferred: known,
@@ -229,7 +237,7 @@ impl App {
             });
         }
         for d in self.registry.deferred() {
-            let stored = crate::runtime::signing::verify_file(&d.file, &d.sha256, &self.config.trusted_keys);
+            let stored = self.signature_at(&d.file, &d.sha256);
             rows.push(ConnectorInfo {
                 name: d.name,
                 version: d.version,

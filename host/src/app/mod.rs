@@ -231,12 +231,17 @@ impl App {
     /// from, then as `<sha256>.wasm.sig` in the connectors folder (where
     /// `connectors install` keeps it).
     pub fn signature_of(&self, connector: &LoadedConnector) -> crate::runtime::signing::Verdict {
+        self.signature_at(&connector.source, &connector.sha256)
+    }
+
+    /// The verdict on the component `sha256` loaded from `file`: its
+    /// signature beside `file`, else under its sha256 in the connectors folder.
+    pub fn signature_at(&self, file: &std::path::Path, sha256: &str) -> crate::runtime::signing::Verdict {
         use crate::runtime::signing::{Verdict, verify_file};
         let trusted = &self.config.trusted_keys;
-        match verify_file(&connector.source, &connector.sha256, trusted) {
+        match verify_file(file, sha256, trusted) {
             Verdict::Unsigned => {
-                let stored = self.config.connectors_dir.join(format!("{}.wasm", connector.sha256));
-                verify_file(&stored, &connector.sha256, trusted)
+                verify_file(&self.config.connectors_dir.join(format!("{sha256}.wasm")), sha256, trusted)
             }
             verdict => verdict,
         }

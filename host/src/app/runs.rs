@@ -92,6 +92,12 @@ impl App {
     /// Run `id` with its outcomes and journal.
     pub fn run_detail(&self, id: i64) -> anyhow::Result<RunDetail> {
         let run = self.store.run(id)?.with_context(|| format!("no run {id}; `paybridge runs show` lists them"))?;
+        self.detail_of(run)
+    }
+
+    /// `run` (already read) with its outcomes and journal.
+    pub fn detail_of(&self, run: RunRow) -> anyhow::Result<RunDetail> {
+        let id = run.id;
         Ok(RunDetail { run, outcomes: self.store.outcomes(id)?, journal: self.store.journal_for_run(id)? })
     }
 }

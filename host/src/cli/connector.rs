@@ -110,7 +110,7 @@ pub async fn run(cmd: ConnectorCommand) -> anyhow::Result<()> {
             }
             let (seed, public) = signing::keygen()?;
             write_private(&out, &seed)?;
-            let public_file = signing::signature_path(&out).with_extension("pub");
+            let public_file = signing::public_key_path(&out);
             std::fs::write(&public_file, format!("{public}\n"))
                 .with_context(|| format!("writing {}", public_file.display()))?;
             println!(

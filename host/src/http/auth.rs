@@ -153,19 +153,12 @@ impl Authenticator {
     /// resolved against `base` under `policy`; fails early when a named
     /// secret is missing or a credential would leave the integration.
     pub fn new(scheme: AuthScheme, secrets: Secrets, base: &BaseUrl, policy: &AuthPolicy) -> anyhow::Result<Self> {
-        let needed: Vec<&str> = match &scheme {
-            AuthScheme::None => vec![],
-            AuthScheme::Bearer(s) => vec![s.as_str()],
-            AuthScheme::Basic(b) => vec![b.username_secret.as_str(), b.password_secret.as_str()],
-            AuthScheme::TokenExchange(t) => vec![t.secret.as_str()],
-            AuthScheme::Oauth2(o) => {
-                // The refresh token may come from the store instead (below).
-                let mut v = vec![o.client_id_secret.as_str(), o.client_secret_secret.as_str()];
-                v.extend(o.secret_headers.iter().map(|(_, s)| s.as_str()));
-                v
-            }
+        // The refresh token may come from the store instead (below).
+        let refresh = match &scheme {
+            AuthScheme::Oauth2(o) => o.refresh_token_secret.as_deref(),
+            _ => None,
         };
-        for name in needed {
+        for name in scheme.secret_names().into_iter().filter(|n| Some(*n) != refresh) {
             secrets.get(name)?;
         }
         let endpoint = match &scheme {

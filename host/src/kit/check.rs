@@ -45,7 +45,7 @@ use crate::runtime::{ConnectorEngine, Limits, Registry};
 use crate::sync::{RunReport, SyncOptions};
 use anyhow::Context as _;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
@@ -159,18 +159,8 @@ impl Logs {
 
 /// The secret names an auth scheme refers to.
 fn secret_names(auth: &AuthScheme) -> Vec<String> {
-    match auth {
-        AuthScheme::None => Vec::new(),
-        AuthScheme::Bearer(name) => vec![name.clone()],
-        AuthScheme::Basic(b) => vec![b.username_secret.clone(), b.password_secret.clone()],
-        AuthScheme::TokenExchange(t) => vec![t.secret.clone()],
-        AuthScheme::Oauth2(o) => [&o.client_id_secret, &o.client_secret_secret]
-            .into_iter()
-            .chain(&o.refresh_token_secret)
-            .chain(o.secret_headers.iter().map(|(_, s)| s))
-            .cloned()
-            .collect(),
-    }
+    let scheme: crate::model::http::AuthScheme = auth.into();
+    scheme.secret_names().into_iter().map(str::to_owned).collect()
 }
 
 fn manifest_problems(connector: &LoadedConnector) -> Vec<String> {
@@ -204,19 +194,10 @@ fn manifest_problems(connector: &LoadedConnector) -> Vec<String> {
     problems
 }
 
-/// The fixtures' national ids and bank numbers, to find them where they
-/// must not be.
-fn personal_values(employees: &[Employee]) -> Scrubber {
-    let mut ids = Vec::new();
-    for e in employees {
-        ids.extend(e.ssn.clone());
-        if let Some(bank) = &e.bank_account {
-            ids.extend(bank.number.clone());
-            ids.extend(bank.iban.clone());
-        }
-        ids.extend(e.children.iter().filter_map(|c| c.ssn.clone()));
-    }
-    Scrubber::new(ids.iter().map(String::as_str), [])
+/// The fixtures' national ids and bank numbers (the host's
+/// [`crate::sync::work::personal_ids`]), to find them where they must not be.
+fn personal_values(employees: &[crate::model::HrEmployee]) -> Scrubber {
+    Scrubber::new(employees.iter().flat_map(crate::sync::work::personal_ids), [])
 }
 
 fn same<T: Serialize>(a: &T, b: &T) -> bool {
@@ -286,7 +267,7 @@ pub async fn run(options: CheckOptions) -> anyhow::Result<CheckReport> {
     };
     let snapshot = crate::source::parse_snapshot(&hr_text, &tz).context("the HR fixtures")?;
     let employees: Vec<Employee> = snapshot.employees.iter().map(Employee::from).collect();
-    let personal = personal_values(&employees);
+    let personal = personal_values(&snapshot.employees);
     let ctx = Context {
         integration: "check".into(),
         today: jiff::Zoned::now().with_time_zone(tz.clone()).date().to_string(),
@@ -296,9 +277,9 @@ pub async fn run(options: CheckOptions) -> anyhow::Result<CheckReport> {
     let logs = Logs::default();
     let mut leaks = Vec::new();
 
-    // prepare, twice.
-    let prepared = connector.prepare(logs.site(&["check", "prepare"]), ctx.clone(), employees.clone()).await;
-    let again = connector.prepare(logs.site(&["check", "prepare"]), ctx.clone(), employees.clone()).await;
+    // prepare, twice, in the host's batches.
+    let prepared = prepare_all(&connector, &logs, &ctx, &employees).await;
+    let again = prepare_all(&connector, &logs, &ctx, &employees).await;
     let mut determinism = Vec::new();
     match (&prepared, &again) {
         (Ok(first), Ok(second)) => {
@@ -425,20 +406,19 @@ pub async fn run(options: CheckOptions) -> anyhow::Result<CheckReport> {
             }
             report.add("sync", problems, format!("{}; the target holds {held} employee(s)", r.summary()));
             let mut wrong = Vec::new();
+            let held = fake.employees();
+            let ids: HashSet<&str> = held.iter().filter_map(|t| t.get("id").and_then(|v| v.as_str())).collect();
             for e in &r.employees {
                 let guard = matches!(&e.outcome, crate::sync::Outcome::Failed { reason } if reason.contains("refused"));
                 if guard {
                     wrong.push(format!("{}: {}", e.hr_id, failure_reason(&e.outcome)));
                 }
-                let others: Vec<String> = fake
-                    .employees()
-                    .iter()
-                    .filter_map(|t| t.get("id").and_then(|v| v.as_str()).map(str::to_owned))
-                    .filter(|id| Some(id) != e.target_id.as_ref())
-                    .collect();
                 for w in &e.writes {
-                    let segments: Vec<&str> = w.request.split(['/', ' ']).collect();
-                    if let Some(other) = others.iter().find(|id| segments.contains(&id.as_str())) {
+                    let other = w
+                        .request
+                        .split(['/', ' '])
+                        .find(|segment| ids.contains(segment) && Some(*segment) != e.target_id.as_deref());
+                    if let Some(other) = other {
                         wrong.push(format!(
                             "{} ({}) wrote to {other}'s record: {}",
                             e.hr_id,
@@ -497,12 +477,8 @@ pub async fn run(options: CheckOptions) -> anyhow::Result<CheckReport> {
             }
             if let Ok(prepared) = &prepared {
                 let items = reconcile_items(prepared, &learnt);
-                let first = connector
-                    .reconcile(logs.site(&["check", "reconcile"]), ctx.clone(), Arc::from(Vec::new()), items.clone())
-                    .await;
-                let second = connector
-                    .reconcile(logs.site(&["check", "reconcile"]), ctx.clone(), Arc::from(Vec::new()), items.clone())
-                    .await;
+                let first = reconcile_all(&connector, &logs, &ctx, &items).await;
+                let second = reconcile_all(&connector, &logs, &ctx, &items).await;
                 match (first, second) {
                     (Ok(a), Ok(b)) => {
                         if !same(&a, &b) {
@@ -698,6 +674,8 @@ async fn read_recorded(
     token: &Option<String>,
 ) -> anyhow::Result<(usize, Vec<TargetEmployee>, bool)> {
     let client = reqwest::Client::new();
+    let base = crate::http::BaseUrl::parse(&fake.url)?;
+    let cap = 1000 + 20 * fake.employees().len();
     let mut pending = connector.read_start(logs.site(&["check", "read-start"]), ctx.clone()).await?;
     let mut sent = std::collections::HashSet::new();
     let mut learnt: BTreeMap<String, TargetEmployee> = BTreeMap::new();
@@ -716,7 +694,14 @@ async fn read_recorded(
                 request.method.as_str(),
                 request.path
             );
-            let mut call = client.get(format!("{}{}", fake.url, request.path)).query(&request.query);
+            // The host's own check: a path that leaves the base URL (a
+            // `@host` or `//host` trick) is refused, never sent.
+            let url = base.join(&request.path).map_err(|e| anyhow::anyhow!("read-start or read-next asked for {e}"))?;
+            anyhow::ensure!(
+                answers < cap,
+                "the read asked for more than {cap} requests (1000 + 20 per employee the target holds)"
+            );
+            let mut call = client.get(url).query(&request.query);
             if let Some(token) = token.as_ref().filter(|t| !t.is_empty()) {
                 call = call.bearer_auth(token);
             }
@@ -753,9 +738,44 @@ async fn read_recorded(
     Ok((answers, learnt.into_values().collect(), same_twice))
 }
 
+/// `prepare` on `employees` in the host's batches ([`crate::sync::BATCH`]),
+/// as a run calls it.
+async fn prepare_all(
+    connector: &Arc<LoadedConnector>,
+    logs: &Logs,
+    ctx: &Context,
+    employees: &[Employee],
+) -> Result<Vec<Prepared>, crate::runtime::connector::CallError> {
+    let mut answers = Vec::with_capacity(employees.len());
+    for batch in employees.chunks(crate::sync::BATCH) {
+        answers.extend(connector.prepare(logs.site(&["check", "prepare"]), ctx.clone(), batch.to_vec()).await?);
+    }
+    Ok(answers)
+}
+
+/// `reconcile` on `items` in the host's batches, with no company records.
+async fn reconcile_all(
+    connector: &Arc<LoadedConnector>,
+    logs: &Logs,
+    ctx: &Context,
+    items: &[ReconcileItem],
+) -> Result<Vec<crate::runtime::types::Reconciled>, crate::runtime::connector::CallError> {
+    let mut answers = Vec::with_capacity(items.len());
+    for batch in items.chunks(crate::sync::BATCH) {
+        let site = logs.site(&["check", "reconcile"]);
+        answers.extend(connector.reconcile(site, ctx.clone(), Arc::from(Vec::new()), batch.to_vec()).await?);
+    }
+    Ok(answers)
+}
+
 /// One reconcile item per ready employee, matched to what the read
-/// learnt by employee number, then national id.
+/// learnt by employee number, then national id (each looked up in an
+/// index built once).
 fn reconcile_items(prepared: &[Prepared], learnt: &[TargetEmployee]) -> Vec<ReconcileItem> {
+    let index = |key: fn(&TargetEmployee) -> Option<&String>| -> HashMap<&String, &TargetEmployee> {
+        learnt.iter().filter_map(|t| Some((key(t)?, t))).collect()
+    };
+    let (by_number, by_id) = (index(|t| t.employee_number.as_ref()), index(|t| t.national_id.as_ref()));
     prepared
         .iter()
         .filter_map(|p| match p {
@@ -763,10 +783,12 @@ fn reconcile_items(prepared: &[Prepared], learnt: &[TargetEmployee]) -> Vec<Reco
             Prepared::Refused(_) => None,
         })
         .map(|desired| {
-            let by_number =
-                |t: &&TargetEmployee| desired.employee_number.is_some() && t.employee_number == desired.employee_number;
-            let by_id = |t: &&TargetEmployee| desired.national_id.is_some() && t.national_id == desired.national_id;
-            let current = learnt.iter().find(by_number).or_else(|| learnt.iter().find(by_id)).cloned();
+            let current = desired
+                .employee_number
+                .as_ref()
+                .and_then(|n| by_number.get(n))
+                .or_else(|| desired.national_id.as_ref().and_then(|id| by_id.get(id)))
+                .map(|t| (*t).clone());
             ReconcileItem { desired: desired.clone(), current, plan: true, links: Vec::new() }
         })
         .collect()

@@ -19,6 +19,11 @@
 //! (409); an unknown id is 404 and any other method or path 404/405.
 //! Every request is recorded, so a check can say what was sent.
 //!
+//! Its shape is paybridge's own, not a vendor's (no vendor API to source
+//! it from): the generic API the templates are written for, documented in
+//! `docs/connectors.md`. Vendor emulators live in `emulators/`, each with
+//! its public sources.
+//!
 //! Invariant: the fake holds its employees in memory only; one fake per
 //! check, dropped with it.
 

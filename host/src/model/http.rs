@@ -126,3 +126,21 @@ pub enum AuthScheme {
     /// OAuth2.
     Oauth2(Oauth2),
 }
+
+impl AuthScheme {
+    /// The secrets the scheme names (entries of `[integration.secrets]`),
+    /// the OAuth2 refresh token's included.
+    pub fn secret_names(&self) -> Vec<&str> {
+        match self {
+            AuthScheme::None => vec![],
+            AuthScheme::Bearer(s) => vec![s.as_str()],
+            AuthScheme::Basic(b) => vec![b.username_secret.as_str(), b.password_secret.as_str()],
+            AuthScheme::TokenExchange(t) => vec![t.secret.as_str()],
+            AuthScheme::Oauth2(o) => [o.client_id_secret.as_str(), o.client_secret_secret.as_str()]
+                .into_iter()
+                .chain(o.refresh_token_secret.as_deref())
+                .chain(o.secret_headers.iter().map(|(_, s)| s.as_str()))
+                .collect(),
+        }
+    }
+}

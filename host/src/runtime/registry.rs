@@ -174,8 +174,13 @@ impl Registry {
     /// sha256 (as `install` names them) must hash to its name.
     pub fn load_file(&self, path: &Path) -> anyhow::Result<Arc<LoadedConnector>> {
         let bytes = std::fs::read(path).with_context(|| format!("reading connector {}", path.display()))?;
+        self.load_read(&bytes, path)
+    }
+
+    /// [`Registry::load_file`] of a file already read into `bytes`.
+    pub fn load_read(&self, bytes: &[u8], path: &Path) -> anyhow::Result<Arc<LoadedConnector>> {
         if let Some(named) = path.file_stem().and_then(|s| s.to_str()).filter(|s| is_sha256(s)) {
-            let actual = hex::encode(Sha256::digest(&bytes));
+            let actual = hex::encode(Sha256::digest(bytes));
             if actual != named {
                 bail!(
                     "connector file {} was altered: its name says sha256 {named} but its content hashes to {actual}; reinstall it",
@@ -183,7 +188,7 @@ impl Registry {
                 );
             }
         }
-        self.load_bytes(&bytes, path, path)
+        self.load_bytes(bytes, path, path)
     }
 
     /// Check a component, then store it in `dir` under its sha256
@@ -191,12 +196,17 @@ impl Registry {
     /// is never written.
     pub fn install(&self, source: &Path, dir: &Path) -> anyhow::Result<Arc<LoadedConnector>> {
         let bytes = std::fs::read(source).with_context(|| format!("reading {}", source.display()))?;
-        let sha256 = hex::encode(Sha256::digest(&bytes));
+        self.install_bytes(&bytes, source, dir)
+    }
+
+    /// [`Registry::install`] of a component already read from `source`.
+    pub fn install_bytes(&self, bytes: &[u8], source: &Path, dir: &Path) -> anyhow::Result<Arc<LoadedConnector>> {
+        let sha256 = hex::encode(Sha256::digest(bytes));
         let target = dir.join(format!("{sha256}.wasm"));
-        let loaded = self.load_bytes(&bytes, source, &target)?;
+        let loaded = self.load_bytes(bytes, source, &target)?;
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         let partial = dir.join(format!(".{sha256}.partial"));
-        std::fs::write(&partial, &bytes).with_context(|| format!("writing {}", partial.display()))?;
+        std::fs::write(&partial, bytes).with_context(|| format!("writing {}", partial.display()))?;
         std::fs::rename(&partial, &target).with_context(|| format!("moving the component to {}", target.display()))?;
         Ok(loaded)
     }

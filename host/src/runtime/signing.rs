@@ -29,11 +29,22 @@ use std::path::{Path, PathBuf};
 /// What is signed, before the sha256: a domain separator.
 pub const DOMAIN: &str = "paybridge-connector-signature-v1\n";
 
+/// `path` with `suffix` added to its name.
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut path = path.as_os_str().to_owned();
+    path.push(suffix);
+    path.into()
+}
+
 /// The signature file of a component file: `FILE.sig`.
 pub fn signature_path(component: &Path) -> PathBuf {
-    let mut path = component.as_os_str().to_owned();
-    path.push(".sig");
-    path.into()
+    with_suffix(component, ".sig")
+}
+
+/// The public key file `connector keygen` writes beside a private key:
+/// `KEY.pub`.
+pub fn public_key_path(private_key: &Path) -> PathBuf {
+    with_suffix(private_key, ".pub")
 }
 
 fn message(sha256: &str) -> Vec<u8> {

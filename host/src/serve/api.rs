@@ -240,7 +240,7 @@ pub async fn runs(State(served): State<Shared>) -> Response {
 /// One run with its outcomes and journal.
 pub async fn run(State(served): State<Shared>, Path(id): Path<i64>) -> Response {
     match served.app.store.run(id) {
-        Ok(Some(_)) => match served.app.run_detail(id) {
+        Ok(Some(run)) => match served.app.detail_of(run) {
             Ok(detail) => axum::Json(detail).into_response(),
             Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, format!("{e:#}")),
         },

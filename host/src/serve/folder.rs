@@ -48,15 +48,13 @@ pub(super) async fn folder_loop(served: Shared, period: Duration) {
 
 /// One look: load what is new or changed since `seen`.
 fn look(app: &crate::app::App, seen: &mut HashMap<PathBuf, Stamp>) {
-    let dir = &app.config.connectors_dir;
-    let Ok(listing) = std::fs::read_dir(dir) else { return };
-    for entry in listing.filter_map(Result::ok) {
-        let path = entry.path();
+    let Ok(files) = crate::runtime::registry::component_files(&app.config.connectors_dir) else { return };
+    for path in files {
         let visible = path.file_name().and_then(|n| n.to_str()).is_some_and(|n| !n.starts_with('.'));
-        if !visible || path.extension().is_none_or(|x| x != "wasm") {
+        if !visible {
             continue;
         }
-        let Ok(meta) = entry.metadata() else { continue };
+        let Ok(meta) = std::fs::metadata(&path) else { continue };
         let stamp = (meta.len(), meta.modified().ok());
         if seen.get(&path) == Some(&stamp) {
             continue;
@@ -66,7 +64,7 @@ fn look(app: &crate::app::App, seen: &mut HashMap<PathBuf, Stamp>) {
         if app.connector_loaded(&hex::encode(Sha256::digest(&bytes))) {
             continue;
         }
-        match app.load_dropped_connector(&path) {
+        match app.load_dropped_connector(&path, &bytes) {
             Ok((loaded, active)) => tracing::info!(
                 connector = loaded.label(),
                 file = %path.display(),

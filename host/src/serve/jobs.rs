@@ -75,8 +75,26 @@ fn queue(served: &Shared, name: String, options: SyncOptions, secrets: Option<Se
     let mut stopping = served.stopping.subscribe();
     served.queued.fetch_add(1, Ordering::Relaxed);
     served.keep(tokio::spawn(async move {
+        let mut last_refusal = None;
         while !pause(&mut stopping, Duration::from_millis(500)).await {
-            let Ok(mut handle) = waiting.app.spawn_sync(&name, options.clone(), secrets.clone()) else { continue };
+            // A cheap look at the run lock first (taken and let go at once):
+            // opening the integration for a run is not repeated every round
+            // behind a long run.
+            if let Err(crate::store::run_lock::LockError::Busy { .. }) = waiting.app.store.lock_run(&name) {
+                continue;
+            }
+            let mut handle = match waiting.app.spawn_sync(&name, options.clone(), secrets.clone()) {
+                Ok(handle) => handle,
+                Err(e) => {
+                    // Still queued; the reason is logged once per change.
+                    let said = format!("{e:#}");
+                    if last_refusal.as_ref() != Some(&said) {
+                        tracing::warn!(integration = name, "a queued run cannot start yet: {said}");
+                        last_refusal = Some(said);
+                    }
+                    continue;
+                }
+            };
             match handle.events.recv().await {
                 Some(RunEvent::Started { .. }) => {
                     waiting.queued.fetch_sub(1, Ordering::Relaxed);

@@ -80,9 +80,12 @@ pub struct Served {
 }
 
 impl Served {
-    /// Remember a task shutdown must wait for.
+    /// Remember a task shutdown must wait for (forgetting those that ended,
+    /// so the list holds what may still run, not every run ever started).
     fn keep(&self, task: tokio::task::JoinHandle<()>) {
-        self.runs.lock().unwrap_or_else(|p| p.into_inner()).push(task);
+        let mut runs = self.runs.lock().unwrap_or_else(|p| p.into_inner());
+        runs.retain(|t| !t.is_finished());
+        runs.push(task);
     }
 
     /// Secrets for `integration` given to the server, if any (else the

@@ -68,10 +68,17 @@ pub struct OutcomeRow {
 }
 
 /// The `plan` column: an outcome's changes and writes.
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 struct StoredPlan {
     changes: Vec<ShownChange>,
     writes: Vec<ShownWrite>,
+}
+
+/// [`StoredPlan`] as written: borrowed, the same JSON without a copy.
+#[derive(Serialize)]
+struct StoredPlanRef<'a> {
+    changes: &'a [ShownChange],
+    writes: &'a [ShownWrite],
 }
 
 fn row_to_run(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRow> {
@@ -192,7 +199,7 @@ impl Store {
                 let plan = if row.changes.is_empty() && row.writes.is_empty() {
                     None
                 } else {
-                    let plan = StoredPlan { changes: row.changes.clone(), writes: row.writes.clone() };
+                    let plan = StoredPlanRef { changes: &row.changes, writes: &row.writes };
                     Some(serde_json::to_string(&plan)?)
                 };
                 insert.execute(params![
@@ -240,7 +247,7 @@ impl Store {
 
     /// Outcomes of a run in employee-number order.
     pub fn outcomes(&self, run_id: i64) -> anyhow::Result<Vec<OutcomeRow>> {
-        self.outcomes_page(run_id, None, 0, i64::MAX as usize)
+        self.outcomes_page(run_id, None, 0, usize::MAX)
     }
 
     /// How many employees of run `run_id` had each outcome, by outcome.

@@ -192,6 +192,11 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE outcomes ADD COLUMN plan TEXT;
     "#,
+    // 11: a run's journal found by its run (the console's run page reads
+    // it every two seconds while a run runs), not by a scan of every write.
+    r#"
+    CREATE INDEX journal_run ON journal(run_id);
+    "#,
 ];
 
 /// Bring the database to the newest schema.

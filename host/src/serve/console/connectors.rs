@@ -4,7 +4,7 @@
 //! back to the version active before, and the shadow plan of a version
 //! for an integration (both versions dry-run, compared field by field).
 
-use super::layout::{Section, badge, frame, note, problem, see_other, segment, verified, with_note};
+use super::layout::{NoteQuery, Section, badge, frame, note, problem, see_other, segment, with_note};
 use crate::app::connectors::ConnectorInfo;
 use crate::serve::Shared;
 use crate::serve::routes::MAX_UPLOAD;
@@ -14,14 +14,6 @@ use axum::response::{IntoResponse, Response};
 use maud::html;
 use std::collections::BTreeMap;
 use std::sync::Arc;
-
-/// Query carrying a note.
-#[derive(serde::Deserialize)]
-pub struct NoteQuery {
-    note: Option<String>,
-    /// The note's tag ([`super::layout::verified`]).
-    tag: Option<String>,
-}
 
 /// `GET /connectors`.
 pub async fn page(State(served): State<Shared>, Query(q): Query<NoteQuery>) -> Response {
@@ -41,7 +33,7 @@ pub async fn page(State(served): State<Shared>, Query(q): Query<NoteQuery>) -> R
     by_name.sort_by_key(|(name, _)| integrations_of(name).is_empty());
     let body = html! {
         h1 { "Connectors" }
-        (note(verified(q.note.as_deref(), q.tag.as_deref())))
+        (note(q.shown()))
         div.card {
             h2 { "Upload a component" }
             form #upload method="post" action="/connectors" enctype="multipart/form-data" {

@@ -3,7 +3,7 @@
 //! a dry run or an absence export. [`overview`] is also the API's
 //! `GET /api/integrations`.
 
-use super::layout::{Section, badge, frame, note, problem, see_other, segment, verified, when, with_note};
+use super::layout::{NoteQuery, Section, badge, frame, note, problem, see_other, segment, when, with_note};
 use crate::serve::Shared;
 use crate::serve::jobs::{Refused, Started};
 use crate::store::runs::RunRow;
@@ -63,16 +63,8 @@ fn local_time(time: &str, zone: &str) -> String {
     zoned.map_or_else(|| when(time), |(t, tz)| t.to_zoned(tz).strftime("%a %Y-%m-%d %H:%M %Z").to_string())
 }
 
-/// Query carrying a note.
-#[derive(serde::Deserialize)]
-pub struct NoteQuery {
-    note: Option<String>,
-    /// The note's tag ([`super::layout::verified`]).
-    tag: Option<String>,
-}
-
 /// The integrations page.
-pub async fn page_of(served: &Shared, shown: Option<&str>) -> Response {
+fn page_of(served: &Shared, shown: Option<&str>) -> Response {
     let rows = match overview(served) {
         Ok(rows) => rows,
         Err(e) => return problem(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e:#}")),
@@ -136,7 +128,7 @@ pub async fn page_of(served: &Shared, shown: Option<&str>) -> Response {
 
 /// `GET /`.
 pub async fn page(State(served): State<Shared>, Query(q): Query<NoteQuery>) -> Response {
-    page_of(&served, verified(q.note.as_deref(), q.tag.as_deref())).await
+    page_of(&served, q.shown())
 }
 
 /// The run form.

@@ -105,6 +105,21 @@ pub fn verified<'a>(note: Option<&'a str>, tag: Option<&str>) -> Option<&'a str>
     note.filter(|n| tag.is_some_and(|t| t == note_tag(n)))
 }
 
+/// A page's query that carries only a note and its tag.
+#[derive(serde::Deserialize)]
+pub struct NoteQuery {
+    note: Option<String>,
+    /// The note's tag ([`verified`]).
+    tag: Option<String>,
+}
+
+impl NoteQuery {
+    /// The note to show, if this process wrote it.
+    pub fn shown(&self) -> Option<&str> {
+        verified(self.note.as_deref(), self.tag.as_deref())
+    }
+}
+
 /// `path` with `note` added as its `?note=` query, tagged.
 pub fn with_note(path: &str, note: &str) -> String {
     let encoded = percent_encoding::utf8_percent_encode(note, percent_encoding::NON_ALPHANUMERIC);

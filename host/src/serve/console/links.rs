@@ -133,7 +133,7 @@ pub async fn page(
 
 /// Where a link form returns: the view it came from, on this console.
 fn back_to(back: Option<&str>, integration: &str) -> String {
-    back.filter(|b| b.starts_with("/integrations/") && !b.starts_with("//"))
+    back.filter(|b| b.starts_with("/integrations/"))
         .map_or_else(|| format!("/integrations/{}/links", segment(integration)), str::to_owned)
 }
 

@@ -85,7 +85,7 @@ pub async fn page(State(served): State<Shared>, Path(id): Path<i64>, Query(q): Q
         p.tabs {
             a href={ "/runs/" (run.id) } class=[filter.is_none().then_some("here")] { "All (" (total) ")" }
             @for (outcome, n) in &counts {
-                a href={ "/runs/" (run.id) "?outcome=" (outcome) } class=[(filter == Some(outcome.as_str())).then_some("here")] {
+                a href={ "/runs/" (run.id) "?outcome=" (segment(outcome)) } class=[(filter == Some(outcome.as_str())).then_some("here")] {
                     (outcome) " (" (n) ")"
                 }
             }
